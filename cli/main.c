@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c: the skconv command: global options, command dispatch and help. */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+
+static const struct cli_cmd {
+    const char *name;
+    int (*run)(cli_globals *g, int argc, char **argv);
+    const char *summary;
+    const char *help;
+} cli_cmds[] = {
+    { "convert", cmd_convert, "convert one model (the default command)",
+      "Usage: skconv [convert] INPUT -o OUTPUT [options]\n"
+      "\n"
+      "Read INPUT with the reader whose probe recognises its content, and write\n"
+      "OUTPUT with the writer chosen by OUTPUT's extension (.onnx).\n"
+      "The output is written to a temporary file beside OUTPUT and renamed only\n"
+      "when complete; an existing OUTPUT is kept unless --force is given.\n"
+      "\n"
+      "Options:\n"
+      "  -o, --output FILE    where to write (required)\n"
+      "  -f, --from FORMAT    force the reader (see 'skconv formats')\n"
+      "  -t, --to FORMAT      force the writer instead of guessing from the extension\n"
+      "  -O KEY=VALUE         writer option (repeatable; see 'skconv formats -v')\n"
+      "  -I KEY=VALUE         reader option (repeatable)\n"
+      "      --force          overwrite OUTPUT if it exists\n"
+      "  -v, --verbose        more detail on stderr (-vv: probe scores, debug)\n"
+      "  -q, --quiet          errors only\n"
+      "      --plugin FILE    load a plugin module first (repeatable)\n"
+      "      --max-depth N, --max-memo N, --max-objects N, --max-bytes N,\n"
+      "      --max-ratio N, --max-elements N\n"
+      "                       limits for untrusted input (k/M/G suffixes)\n"
+      "\n"
+      "Exit status: 0 converted; 1 conversion failed (unsupported estimator,\n"
+      "untrusted globals, writer error); 2 usage error or unreadable input;\n"
+      "3 the input names globals that run code.\n" },
+    { "formats", cmd_formats, "list the formats skconv reads and writes",
+      "Usage: skconv formats [-v]\n"
+      "\n"
+      "One line per format: name, flags, extensions, description.\n"
+      "Flags: R reads, W writes, S has a safety scan, U reader hardened for\n"
+      "untrusted input, E experimental. With -v, each format's options.\n" },
+    { "plugins", cmd_plugins, "list the loaded plugin modules",
+      "Usage: skconv plugins\n"
+      "\n"
+      "One line per loaded module: path, plugin version, ABI, licence, formats.\n"
+      "Modules come from --plugin FILE, then SKCONV_PLUGIN_PATH (':'-separated\n"
+      "directories; 'disable' turns it off), then the install directory.\n" },
+    { "scan", cmd_scan, "tell whether model files are safe to convert",
+      "Usage: skconv scan [--json] FILE...\n"
+      "\n"
+      "One line per file: the verdict and its reasons.\n"
+      "  safe       every global the file names is known and inert\n"
+      "  untrusted  some globals are unknown (listed with their byte offsets)\n"
+      "  malicious  a global runs code or reaches the system\n"
+      "  unreadable the file is not a model file, or is damaged\n"
+      "\n"
+      "Exit status: 0 all safe, 1 some untrusted, 2 some unreadable,\n"
+      "3 some malicious (the worst wins).\n" },
+    { "inspect", cmd_inspect, "show what is inside a model file",
+      "Usage: skconv inspect [--json] FILE\n"
+      "\n"
+      "The object tree (classes, nesting, hyperparameters, array shapes and\n"
+      "dtypes), versions, pickle protocol and compression. Nothing in the file\n"
+      "is executed, so inspect also shows files that scan calls malicious.\n" },
+};
+
+#define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
+
+void help_main(void)
+{
+    size_t i;
+
+    printf("Usage: skconv [options] INPUT -o OUTPUT\n"
+           "       skconv COMMAND [options] [args]\n"
+           "\n"
+           "Convert scikit-learn models (pickle, joblib) to ONNX without Python,\n"
+           "without executing anything the files name.\n"
+           "\n"
+           "Commands:\n");
+    for (i = 0; i < CLI_NCMDS; i++)
+        printf("  %-9s %s\n", cli_cmds[i].name, cli_cmds[i].summary);
+    printf("  %-9s %s\n", "help", "help on a command");
+    printf("\n"
+           "Global options: -v/--verbose, -q/--quiet, --plugin FILE, --version, --help\n"
+           "'skconv COMMAND --help' describes a command.\n"
+           "\n"
+           "Exit status: 0 success, 1 conversion failed, 2 usage error or unreadable\n"
+           "input, 3 malicious input.\n");
+}
+
+int help_command(const char *cmd)
+{
+    size_t i;
+
+    for (i = 0; i < CLI_NCMDS; i++) {
+        if (strcmp(cli_cmds[i].name, cmd) == 0) {
+            fputs(cli_cmds[i].help, stdout);
+            return CLI_EXIT_OK;
+        }
+    }
+    cli_usage_error(NULL, "no command '%s'", cmd);
+    return CLI_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    cli_globals g;
+    size_t i;
+
+    memset(&g, 0, sizeof(g));
+    skc_limits_default(&g.limits);
+    if (argc < 2) {
+        help_main();
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("skconv %s (library %s, plugin ABI %u)\n", SKC_VERSION_STRING,
+               skc_version_string(), skc_abi_version());
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        help_main();
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc < 3) {
+            help_main();
+            return CLI_EXIT_OK;
+        }
+        return help_command(argv[2]);
+    }
+    for (i = 0; i < CLI_NCMDS; i++)
+        if (strcmp(argv[1], cli_cmds[i].name) == 0)
+            return cli_cmds[i].run(&g, argc - 1, argv + 1);
+    /* No command word: the arguments are a conversion. */
+    return cmd_convert(&g, argc, argv);
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/* eval.c: model validation and the reference evaluator's driver (ops.c holds each op). */
+#include <stdlib.h>
+#include <string.h>
+#include "ops.h"
+
+typedef struct eval_env {
+    const char **names;
+    skc_tensor **vals;
+    int n;
+} eval_env;
+
+static int eval_defined(const char *const *names, int n, const char *name)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int skc_model_validate(const skc_model *m, char *err, size_t errlen)
+{
+    const char **names = NULL;
+    int n = 0, cap, i, j, rc = SKC_OK;
+
+    if (!m)
+        return SKC_E_INVAL;
+    if (m->n_inputs < 1 || m->n_outputs < 1) {
+        skci_errf(err, errlen, "model has no %s", m->n_inputs < 1 ? "inputs" : "outputs");
+        return SKC_E_FORMAT;
+    }
+    cap = m->n_inputs;
+    for (i = 0; i < m->n_steps; i++)
+        cap += m->steps[i]->n_outputs;
+    names = malloc((size_t)cap * sizeof(*names));
+    if (!names)
+        return SKC_E_NOMEM;
+    for (i = 0; i < m->n_inputs; i++)
+        names[n++] = m->inputs[i].name;
+    for (i = 0; i < m->n_steps; i++) {
+        const skc_step *s = m->steps[i];
+        const skci_op *op = skci_op_find(s->op);
+        if (!op) {
+            skci_errf(err, errlen, "step %d: unknown IR operation '%s'", i, s->op);
+            rc = SKC_E_UNSUPPORTED;
+            goto done;
+        }
+        if ((op->n_inputs >= 0 ? s->n_inputs != op->n_inputs : s->n_inputs < 1) ||
+            s->n_outputs != op->n_outputs) {
+            skci_errf(err, errlen, "step %d ('%s'): %d inputs and %d outputs, expected %d and %d",
+                      i, s->op, s->n_inputs, s->n_outputs, op->n_inputs, op->n_outputs);
+            rc = SKC_E_FORMAT;
+            goto done;
+        }
+        for (j = 0; j < s->n_inputs; j++) {
+            if (eval_defined(names, n, s->inputs[j]) < 0) {
+                skci_errf(err, errlen, "step %d ('%s'): input '%s' is not defined before it",
+                          i, s->op, s->inputs[j]);
+                rc = SKC_E_FORMAT;
+                goto done;
+            }
+        }
+        if (op->check && (rc = op->check(s, err, errlen)))
+            goto done;
+        for (j = 0; j < s->n_outputs; j++) {
+            if (eval_defined(names, n, s->outputs[j]) >= 0) {
+                skci_errf(err, errlen, "step %d ('%s'): output '%s' is defined twice",
+                          i, s->op, s->outputs[j]);
+                rc = SKC_E_FORMAT;
+                goto done;
+            }
+            names[n++] = s->outputs[j];
+        }
+    }
+    for (i = 0; i < m->n_outputs; i++) {
+        if (eval_defined(names, n, m->outputs[i].name) < 0) {
+            skci_errf(err, errlen, "model output '%s' is produced by no step",
+                      m->outputs[i].name);
+            rc = SKC_E_FORMAT;
+            goto done;
+        }
+    }
+done:
+    free(names);
+    return rc;
+}
+
+/* Numeric inputs are evaluated as float64 [N, C]. */
+static int eval_as_f64(const skc_tensor *t, skc_tensor **out)
+{
+    const int64_t *sh = skc_tensor_shape(t);
+    int64_t rows = skc_tensor_ndim(t) >= 1 ? sh[0] : 1;
+    int64_t cols, i, n;
+    double *d;
+    int rc;
+
+    if (skc_tensor_dtype(t) == SKC_DT_STRING)
+        return SKC_E_UNSUPPORTED;
+    if (skc_tensor_dtype(t) == SKC_DT_F64 && skc_tensor_ndim(t) == 2) {
+        *out = skc_tensor_ref((skc_tensor *)(uintptr_t)t);
+        return SKC_OK;
+    }
+    n = skc_tensor_numel(t);
+    cols = rows ? n / rows : 0;
+    rc = skci_new_matrix(rows, cols, out);
+    if (rc)
+        return rc;
+    d = skc_tensor_data_mut(*out);
+    for (i = 0; i < n; i++)
+        d[i] = skc_tensor_get_f64(t, i);
+    return SKC_OK;
+}
+
+int skc_model_eval(const skc_model *m, const skc_tensor *const *inputs,
+                   skc_tensor **outputs, char *err, size_t errlen)
+{
+    eval_env env = { 0 };
+    int cap, i, j, rc = SKC_OK;
+
+    if (!m || !inputs || !outputs)
+        return SKC_E_INVAL;
+    rc = skc_model_validate(m, err, errlen);
+    if (rc)
+        return rc;
+    cap = m->n_inputs;
+    for (i = 0; i < m->n_steps; i++)
+        cap += m->steps[i]->n_outputs;
+    env.names = calloc((size_t)cap, sizeof(*env.names));
+    env.vals = calloc((size_t)cap, sizeof(*env.vals));
+    if (!env.names || !env.vals) {
+        rc = SKC_E_NOMEM;
+        goto done;
+    }
+    for (i = 0; i < m->n_inputs; i++) {
+        if (!inputs[i]) {
+            skci_errf(err, errlen, "input '%s' not given", m->inputs[i].name);
+            rc = SKC_E_INVAL;
+            goto done;
+        }
+        rc = eval_as_f64(inputs[i], &env.vals[env.n]);
+        if (rc) {
+            skci_errf(err, errlen, "input '%s': %s", m->inputs[i].name, skc_strerror(rc));
+            goto done;
+        }
+        if (m->inputs[i].ndim == 2 && m->inputs[i].shape[1] >= 0 &&
+            skci_cols(env.vals[env.n]) != m->inputs[i].shape[1]) {
+            skci_errf(err, errlen, "input '%s' has %lld columns; the model expects %lld",
+                      m->inputs[i].name, (long long)skci_cols(env.vals[env.n]),
+                      (long long)m->inputs[i].shape[1]);
+            skc_tensor_free(env.vals[env.n]);
+            rc = SKC_E_INVAL;
+            goto done;
+        }
+        env.names[env.n++] = m->inputs[i].name;
+    }
+    for (i = 0; i < m->n_steps; i++) {
+        const skc_step *s = m->steps[i];
+        const skci_op *op = skci_op_find(s->op);
+        const skc_tensor *in[16];
+        skc_tensor *out[4] = { 0 };
+        if (s->n_inputs > 16 || s->n_outputs > 4) {
+            rc = SKC_E_UNSUPPORTED;
+            goto done;
+        }
+        for (j = 0; j < s->n_inputs; j++)
+            in[j] = env.vals[eval_defined(env.names, env.n, s->inputs[j])];
+        rc = op->eval(s, in, out, err, errlen);
+        if (rc)
+            goto done;
+        for (j = 0; j < s->n_outputs; j++) {
+            env.names[env.n] = s->outputs[j];
+            env.vals[env.n++] = out[j];
+        }
+    }
+    for (i = 0; i < m->n_outputs; i++)
+        outputs[i] = skc_tensor_ref(env.vals[eval_defined(env.names, env.n,
+                                                          m->outputs[i].name)]);
+done:
+    for (i = 0; i < env.n; i++)
+        skc_tensor_free(env.vals[i]);
+    free(env.names);
+    free(env.vals);
+    return rc;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* ops.h: the table of IR operations: arity, attribute checks and reference evaluation. */
+#ifndef SKCONV_OPS_H
+#define SKCONV_OPS_H
+
+#include "model.h"
+
+/* Evaluation sees every numeric tensor as float64 [N, C] and every label
+ * tensor as int64 or string [N]. */
+typedef struct skci_op {
+    const char *name;
+    int n_inputs;   /* -1: one or more */
+    int n_outputs;
+    int  (*check)(const skc_step *s, char *err, size_t errlen);
+    int  (*eval)(const skc_step *s, const skc_tensor *const *in, skc_tensor **out,
+                 char *err, size_t errlen);
+} skci_op;
+
+SKCI_HIDDEN const skci_op *skci_op_find(const char *name);
+
+/* Helpers shared by op files. */
+SKCI_HIDDEN int skci_need_f64(const skc_step *s, const char *key, int ndim,
+                              const skc_tensor **t, char *err, size_t errlen);
+SKCI_HIDDEN int skci_new_matrix(int64_t rows, int64_t cols, skc_tensor **out);
+SKCI_HIDDEN int64_t skci_rows(const skc_tensor *t);
+SKCI_HIDDEN int64_t skci_cols(const skc_tensor *t);
+
+#endif

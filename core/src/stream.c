@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/* stream.c: read streams (mapped file, plain file, memory) and write streams (file, buffer). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "core.h"
+
+enum stream_kind {
+    STREAM_MAPPED = 1,  /* regular file mmap'd read-only          */
+    STREAM_FD_READ,     /* pipe or device: read, slurped on map    */
+    STREAM_MEMORY,      /* borrowed or owned bytes                 */
+    STREAM_FD_WRITE,    /* file opened for writing                 */
+    STREAM_BUFFER       /* growable memory for writing             */
+};
+
+struct skc_stream {
+    int kind;
+    int fd;
+    char *path;
+    uint8_t *data;      /* mapped, slurped, owned or buffer bytes */
+    size_t size;        /* valid bytes                            */
+    size_t cap;         /* buffer capacity                        */
+    size_t pos;         /* read position                          */
+    int owns_data;      /* free(data) on close                    */
+    int slurped;        /* data came from reading an fd           */
+};
+
+static int stream_alloc(int kind, const char *path, skc_stream **out)
+{
+    skc_stream *s = calloc(1, sizeof(*s));
+
+    if (!s)
+        return SKC_E_NOMEM;
+    s->kind = kind;
+    s->fd = -1;
+    if (path && !(s->path = skci_strdup(path))) {
+        free(s);
+        return SKC_E_NOMEM;
+    }
+    *out = s;
+    return SKC_OK;
+}
+
+int skc_stream_open_read(const char *path, skc_stream **out, char *err, size_t errlen)
+{
+    struct stat st;
+    skc_stream *s = NULL;
+    int fd, rc;
+    void *p;
+
+    if (!path || !out)
+        return SKC_E_INVAL;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        skci_errf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+        return e == ENOENT || e == ENOTDIR ? SKC_E_NOT_FOUND : SKC_E_IO;
+    }
+    if (fstat(fd, &st) != 0) {
+        skci_errf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+        close(fd);
+        return SKC_E_IO;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        skci_errf(err, errlen, "%s: is a directory", path);
+        close(fd);
+        return SKC_E_IO;
+    }
+    if (S_ISREG(st.st_mode)) {
+        rc = stream_alloc(STREAM_MAPPED, path, &s);
+        if (rc) {
+            close(fd);
+            return rc;
+        }
+        s->size = (size_t)st.st_size;
+        if (s->size > 0) {
+            p = mmap(NULL, s->size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (p == MAP_FAILED) {
+                skci_errf(err, errlen, "%s: cannot map: %s", path, strerror(errno));
+                close(fd);
+                skc_stream_free(s);
+                return SKC_E_IO;
+            }
+            s->data = p;
+        }
+        close(fd);
+        *out = s;
+        return SKC_OK;
+    }
+    rc = stream_alloc(STREAM_FD_READ, path, &s);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    s->fd = fd;
+    *out = s;
+    return SKC_OK;
+}
+
+int skc_stream_open_memory(const void *data, size_t size, skc_stream **out)
+{
+    int rc;
+
+    if ((!data && size) || !out)
+        return SKC_E_INVAL;
+    rc = stream_alloc(STREAM_MEMORY, NULL, out);
+    if (rc)
+        return rc;
+    (*out)->data = (uint8_t *)(uintptr_t)data;
+    (*out)->size = size;
+    return SKC_OK;
+}
+
+int skc_stream_open_memory_take(void *data, size_t size, skc_stream **out)
+{
+    int rc = skc_stream_open_memory(data, size, out);
+
+    if (rc == SKC_OK)
+        (*out)->owns_data = 1;
+    return rc;
+}
+
+int skc_stream_open_write(const char *path, skc_stream **out, char *err, size_t errlen)
+{
+    skc_stream *s;
+    int fd, rc;
+
+    if (!path || !out)
+        return SKC_E_INVAL;
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        skci_errf(err, errlen, "%s: cannot create: %s", path, strerror(e));
+        return e == EEXIST ? SKC_E_EXISTS : SKC_E_IO;
+    }
+    rc = stream_alloc(STREAM_FD_WRITE, path, &s);
+    if (rc) {
+        close(fd);
+        unlink(path);
+        return rc;
+    }
+    s->fd = fd;
+    *out = s;
+    return SKC_OK;
+}
+
+int skc_stream_open_buffer(skc_stream **out)
+{
+    if (!out)
+        return SKC_E_INVAL;
+    return stream_alloc(STREAM_BUFFER, NULL, out);
+}
+
+/* Read a non-seekable input to its end once, bounded by what memory allows. */
+static int stream_slurp(skc_stream *s)
+{
+    size_t cap = 1 << 16;
+    uint8_t *buf = malloc(cap), *nb;
+    size_t n = 0;
+    ssize_t r;
+
+    if (!buf)
+        return SKC_E_NOMEM;
+    for (;;) {
+        if (n == cap) {
+            if (cap > SIZE_MAX / 2) {
+                free(buf);
+                return SKC_E_LIMIT;
+            }
+            nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                return SKC_E_NOMEM;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        r = read(s->fd, buf + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            free(buf);
+            return SKC_E_IO;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    s->data = buf;
+    s->size = n;
+    s->owns_data = 1;
+    s->slurped = 1;
+    return SKC_OK;
+}
+
+int skc_stream_read(skc_stream *s, void *buf, size_t n, size_t *got)
+{
+    size_t avail;
+    ssize_t r;
+
+    if (!s || !got || (!buf && n))
+        return SKC_E_INVAL;
+    if (s->kind == STREAM_FD_READ && !s->slurped) {
+        for (;;) {
+            r = read(s->fd, buf, n);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0)
+                return SKC_E_IO;
+            *got = (size_t)r;
+            return SKC_OK;
+        }
+    }
+    if (s->kind == STREAM_FD_WRITE)
+        return SKC_E_INVAL;
+    avail = s->pos < s->size ? s->size - s->pos : 0;
+    if (n > avail)
+        n = avail;
+    if (n)
+        memcpy(buf, s->data + s->pos, n);
+    s->pos += n;
+    *got = n;
+    return SKC_OK;
+}
+
+int skc_stream_write(skc_stream *s, const void *buf, size_t n)
+{
+    const uint8_t *p = buf;
+    ssize_t w;
+
+    if (!s || (!buf && n))
+        return SKC_E_INVAL;
+    if (s->kind == STREAM_BUFFER) {
+        if (n > SIZE_MAX - s->size)
+            return SKC_E_LIMIT;
+        if (s->size + n > s->cap) {
+            size_t ncap = s->cap ? s->cap : 4096;
+            uint8_t *nd;
+            while (ncap < s->size + n)
+                ncap = ncap > SIZE_MAX / 2 ? s->size + n : ncap * 2;
+            nd = realloc(s->data, ncap);
+            if (!nd)
+                return SKC_E_NOMEM;
+            s->data = nd;
+            s->cap = ncap;
+            s->owns_data = 1;
+        }
+        memcpy(s->data + s->size, buf, n);
+        s->size += n;
+        return SKC_OK;
+    }
+    if (s->kind != STREAM_FD_WRITE)
+        return SKC_E_INVAL;
+    while (n) {
+        w = write(s->fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return SKC_E_IO;
+        p += w;
+        n -= (size_t)w;
+    }
+    return SKC_OK;
+}
+
+int skc_stream_sync(skc_stream *s)
+{
+    if (!s)
+        return SKC_E_INVAL;
+    if (s->kind == STREAM_FD_WRITE && fsync(s->fd) != 0)
+        return SKC_E_IO;
+    return SKC_OK;
+}
+
+int skc_stream_map(skc_stream *s, const uint8_t **data, size_t *size)
+{
+    int rc;
+
+    if (!s || !data || !size)
+        return SKC_E_INVAL;
+    if (s->kind == STREAM_FD_WRITE)
+        return SKC_E_INVAL;
+    if (s->kind == STREAM_FD_READ && !s->slurped) {
+        rc = stream_slurp(s);
+        if (rc)
+            return rc;
+    }
+    *data = s->data ? s->data : (const uint8_t *)"";
+    *size = s->size;
+    return SKC_OK;
+}
+
+const char *skc_stream_path(const skc_stream *s)
+{
+    return s ? s->path : NULL;
+}
+
+void skc_stream_free(skc_stream *s)
+{
+    if (!s)
+        return;
+    if (s->kind == STREAM_MAPPED && s->data)
+        munmap(s->data, s->size);
+    else if (s->owns_data)
+        free(s->data);
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s->path);
+    free(s);
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* pickle_plugin.c: the sklearn pickle/joblib reader plugin: safe load, then lift into the IR. */
+#include <stdio.h>
+#include <string.h>
+#include <nettle/sha2.h>
+#include "pk_load.h"
+#include "sk_lift.h"
+
+static int pickle_probe(const skc_probe_data *p)
+{
+    return pk_probe(p->buf, p->size);
+}
+
+/* Provenance: the SHA-256 of the bytes as they are on disk. */
+static void pickle_provenance(skc_session *s, skc_stream *in, const pk_graph *g,
+                              skc_model *m)
+{
+    struct sha256_ctx h;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    char hex[2 * SHA256_DIGEST_SIZE + 1], num[32];
+    const uint8_t *data;
+    size_t size, i;
+    pk_graph_info info;
+    const char *fn = skc_session_filename(s);
+
+    if (skc_stream_map(in, &data, &size) == SKC_OK) {
+        sha256_init(&h);
+        sha256_update(&h, size, data);
+        sha256_digest(&h, sizeof(digest), digest);
+        for (i = 0; i < sizeof(digest); i++)
+            snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+        skc_model_set_meta(m, "source.sha256", hex);
+    }
+    if (fn)
+        skc_model_set_meta(m, "source.file", strrchr(fn, '/') ? strrchr(fn, '/') + 1 : fn);
+    skc_model_set_meta(m, "source.format", "pickle");
+    pk_graph_info_get(g, &info);
+    snprintf(num, sizeof(num), "%d", info.protocol);
+    skc_model_set_meta(m, "source.pickle_protocol", num);
+    if (info.container)
+        skc_model_set_meta(m, "source.container", info.container);
+    if (info.compression)
+        skc_model_set_meta(m, "source.compression", info.compression);
+    if (info.numpy_era)
+        skc_model_set_meta(m, "producer.numpy_era", info.numpy_era);
+    skc_model_set_meta(m, "producer.converter", "skconv " SKC_VERSION_STRING);
+}
+
+static int pickle_read(skc_session *s, skc_stream *in, skc_model **out)
+{
+    pk_graph *g = NULL;
+    skc_model *m = NULL;
+    int rc;
+
+    rc = pk_load(s, in, &g);
+    if (rc)
+        return rc;
+    rc = sk_lift_model(s, pk_graph_root(g), &m);
+    if (rc == SKC_OK) {
+        pickle_provenance(s, in, g, m);
+        *out = m;
+    }
+    pk_graph_free(g);
+    return rc;
+}
+
+static int pickle_scan(skc_session *s, skc_stream *in, int *verdict)
+{
+    return pk_scan(s, in, verdict);
+}
+
+static int pickle_inspect(skc_session *s, skc_stream *in)
+{
+    return pk_inspect(s, in);
+}
+
+static const skc_format pickle_format = {
+    SKC_FORMAT_INIT,
+    .caps = SKC_CAP_READ | SKC_CAP_UNTRUSTED_SAFE | SKC_CAP_SCAN,
+    .name = "pickle",
+    .long_name = "scikit-learn model in a pickle or joblib file (any protocol, any compression)",
+    .extensions = "pkl,pickle,joblib,sav,p,pck,z,gz,bz2,xz,lzma,lz4",
+    .probe = pickle_probe,
+    .read = pickle_read,
+    .scan = pickle_scan,
+    .inspect = pickle_inspect,
+};
+
+static const skc_format *const pickle_formats[] = { &pickle_format, NULL };
+
+SKC_PLUGIN_EXPORT const skc_plugin *skconv_plugin_entry(uint32_t host_abi);
+
+SKC_PLUGIN_EXPORT const skc_plugin *skconv_plugin_entry(uint32_t host_abi)
+{
+    static const skc_plugin plugin = {
+        SKC_PLUGIN_INIT,
+        .name = "pickle",
+        .version = SKC_VERSION_STRING,
+        .license = "MIT",
+        .formats = pickle_formats,
+    };
+
+    return host_abi == SKC_ABI_VERSION ? &plugin : NULL;
+}

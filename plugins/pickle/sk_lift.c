@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/* sk_lift.c: dispatch from a pickled estimator's class to its family's lifter, and shared helpers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pk_load.h"
+#include "sk_lift.h"
+
+static const sk_family *const sk_tables[] = {
+    sk_linear_families,
+    sk_preprocessing_families,
+    sk_compose_families,
+};
+
+const char *sk_canonical(const pk_obj *est, const char **mod, const char **name)
+{
+    const char *m = "?", *n = "?";
+
+    if (!est || pk_class_name(est, &m, &n) != SKC_OK) {
+        if (mod)
+            *mod = est ? pk_kind_name(pk_kind_of(est)) : "nothing";
+        if (name)
+            *name = "";
+        return NULL;
+    }
+    if (mod)
+        *mod = m;
+    if (name)
+        *name = n;
+    return pk_allow_canonical(m, n);
+}
+
+static const sk_family *sk_find_family(const char *canonical)
+{
+    size_t t;
+    const sk_family *f;
+
+    if (!canonical)
+        return NULL;
+    for (t = 0; t < sizeof(sk_tables) / sizeof(sk_tables[0]); t++)
+        for (f = sk_tables[t]; f->canonical; f++)
+            if (strcmp(f->canonical, canonical) == 0)
+                return f;
+    return NULL;
+}
+
+int sk_check_width(sk_ctx *c, const char *in, int64_t in_width, int64_t want)
+{
+    if (in_width >= 0 && want >= 0 && in_width != want)
+        return sk_fail(c, SKC_E_FORMAT,
+                       "expects %lld input columns but the step before gives %lld",
+                       (long long)want, (long long)in_width);
+    if (strcmp(in, "X") == 0 && c->x_width < 0)
+        c->x_width = want;
+    return SKC_OK;
+}
+
+int sk_fail(sk_ctx *c, int code, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (c->path[0])
+        return skc_set_error(c->s, code, "%s: %s", c->path, msg);
+    return skc_set_error(c->s, code, "%s", msg);
+}
+
+void sk_new_name(sk_ctx *c, const char *stem, char *out)
+{
+    snprintf(out, 64, "%s_%d", stem, ++c->counter);
+}
+
+void sk_out_name(sk_ctx *c, const char *final_name, char *out)
+{
+    if (c->final)
+        snprintf(out, 64, "%s", final_name);
+    else
+        sk_new_name(c, final_name, out);
+}
+
+int sk_lift_estimator(sk_ctx *c, const pk_obj *est, const char *in,
+                      int64_t in_width, char *out, int64_t *out_width, int *role)
+{
+    const char *mod, *name, *canon;
+    const sk_family *f;
+    size_t plen = strlen(c->path);
+    int rc;
+
+    canon = sk_canonical(est, &mod, &name);
+    f = sk_find_family(canon);
+    if (!f) {
+        if (!canon && (!est || pk_kind_of(est) != PK_INSTANCE))
+            return sk_fail(c, SKC_E_UNSUPPORTED, "expected an estimator, found %s",
+                           est ? pk_kind_name(pk_kind_of(est)) : "nothing");
+        return sk_fail(c, SKC_E_UNSUPPORTED, "unsupported estimator %s.%s",
+                       mod, name);
+    }
+    snprintf(c->path + plen, sizeof(c->path) - plen, "%s%s",
+             plen ? " > " : "", strrchr(f->canonical, '.') + 1);
+    rc = f->lift(c, est, in, in_width, out, out_width);
+    if (rc == SKC_OK) {
+        c->path[plen] = '\0';
+        *role = f->role == SK_WRAPPER ? c->wrapped_role : f->role;
+    }
+    return rc;
+}
+
+int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out)
+{
+    sk_ctx c;
+    char tail[64] = "";
+    int64_t width = -1, shape[2];
+    int role = 0, rc;
+    skc_step *st;
+    const char *ver;
+
+    memset(&c, 0, sizeof(c));
+    c.s = s;
+    c.x_width = -1;
+    c.final = 1;
+    rc = skc_model_new(&c.m);
+    if (rc)
+        return rc;
+    /* Input width is -1 until an estimator tells it; the first one with
+     * fitted arrays fixes it, and the model input is declared last. */
+    rc = sk_lift_estimator(&c, root, "X", -1, tail, &width, &role);
+    if (rc)
+        goto fail;
+    if (role == SK_TRANSFORMER) {
+        if ((rc = sk_step(&c, "identity", tail, "variable", &st)) ||
+            (rc = sk_output_regressor(&c, "variable", width)))
+            goto fail;
+    }
+    shape[0] = -1;
+    shape[1] = c.x_width;
+    if ((rc = skc_model_add_input(c.m, "X", SKC_DT_F32, 2, shape)))
+        goto fail;
+    ver = sk_attr_str(root, "_sklearn_version");
+    skc_model_set_meta(c.m, "producer.sklearn_version", ver ? ver : "unknown (before 0.18)");
+    {
+        const char *mod, *name;
+        char cls[256];
+        sk_canonical(root, &mod, &name);
+        snprintf(cls, sizeof(cls), "%s.%s", mod, name);
+        skc_model_set_meta(c.m, "source.class", cls);
+    }
+    *out = c.m;
+    return SKC_OK;
+fail:
+    skc_model_free(c.m);
+    return rc;
+}
+
+/* ---- attribute helpers --------------------------------------------------- */
+
+int sk_attr_f64_opt(sk_ctx *c, const pk_obj *est, const char *key, skc_tensor **out)
+{
+    const pk_obj *o = pk_attr(est, key);
+    pk_array_info ai;
+    int64_t shape[SKC_MAX_DIMS], one = 1;
+    double *d, v;
+    size_t i, n = 1;
+    int k, rc;
+
+    *out = NULL;
+    if (!o || pk_kind_of(o) == PK_NONE)
+        return SKC_OK;
+    if (pk_kind_of(o) != PK_ARRAY) {
+        if (pk_float(o, &v) != SKC_OK)
+            return sk_fail(c, SKC_E_FORMAT, "attribute %s is a %s, not a number or array",
+                           key, pk_kind_name(pk_kind_of(o)));
+        rc = skc_tensor_new(SKC_DT_F64, 1, &one, out);
+        if (rc)
+            return rc;
+        *(double *)skc_tensor_data_mut(*out) = v;
+        return SKC_OK;
+    }
+    if (pk_array(o, &ai) != SKC_OK || ai.ndim > SKC_MAX_DIMS ||
+        !(ai.kind == 'f' || ai.kind == 'i' || ai.kind == 'u' || ai.kind == 'b'))
+        return sk_fail(c, SKC_E_FORMAT, "attribute %s is not a numeric array", key);
+    for (k = 0; k < ai.ndim; k++) {
+        shape[k] = ai.shape[k];
+        n *= (size_t)ai.shape[k];
+    }
+    rc = skc_tensor_new(SKC_DT_F64, ai.ndim ? ai.ndim : 1, ai.ndim ? shape : &one, out);
+    if (rc)
+        return rc;
+    d = skc_tensor_data_mut(*out);
+    for (i = 0; i < n; i++) {
+        if (pk_array_get_f64(o, i, &d[i]) != SKC_OK) {
+            skc_tensor_free(*out);
+            *out = NULL;
+            return sk_fail(c, SKC_E_FORMAT, "attribute %s: element %zu unreadable", key, i);
+        }
+    }
+    return SKC_OK;
+}
+
+int sk_attr_f64(sk_ctx *c, const pk_obj *est, const char *key, skc_tensor **out)
+{
+    int rc = sk_attr_f64_opt(c, est, key, out);
+
+    if (rc == SKC_OK && !*out)
+        return sk_fail(c, SKC_E_FORMAT, "fitted attribute %s is missing", key);
+    return rc;
+}
+
+int sk_attr_int(const pk_obj *est, const char *key, int64_t *v)
+{
+    const pk_obj *o = pk_attr(est, key);
+
+    return o ? pk_int(o, v) : SKC_E_NOT_FOUND;
+}
+
+const char *sk_attr_str(const pk_obj *est, const char *key)
+{
+    const pk_obj *o = pk_attr(est, key);
+    const char *s;
+    size_t len;
+
+    if (!o || pk_str(o, &s, &len) != SKC_OK)
+        return NULL;
+    return s;
+}
+
+int sk_classes(sk_ctx *c, const pk_obj *est, skc_tensor **out)
+{
+    const pk_obj *o = pk_attr(est, "classes_");
+    pk_array_info ai;
+    int64_t n, i;
+    int rc;
+
+    if (!o || pk_kind_of(o) != PK_ARRAY || pk_array(o, &ai) != SKC_OK || ai.ndim != 1)
+        return sk_fail(c, SKC_E_FORMAT, "classes_ is missing or not a 1-D array");
+    n = ai.shape[0];
+    if (ai.kind == 'U' || ai.kind == 'S' || ai.kind == 'O') {
+        rc = skc_tensor_new(SKC_DT_STRING, 1, &n, out);
+        if (rc)
+            return rc;
+        for (i = 0; i < n; i++) {
+            char buf[1024];
+            const char *sv;
+            size_t len;
+            if (ai.kind == 'O') {
+                const pk_obj *e = pk_array_object(o, (size_t)i);
+                int64_t iv;
+                if (e && pk_str(e, &sv, &len) == SKC_OK) {
+                    rc = skc_tensor_set_string(*out, i, sv, len);
+                } else if (e && pk_int(e, &iv) == SKC_OK) {
+                    /* Mixed object arrays of ints: keep the text form. */
+                    snprintf(buf, sizeof(buf), "%lld", (long long)iv);
+                    rc = skc_tensor_set_string(*out, i, buf, strlen(buf));
+                } else {
+                    rc = sk_fail(c, SKC_E_UNSUPPORTED,
+                                 "classes_[%lld] is neither a string nor an integer", (long long)i);
+                }
+            } else {
+                rc = pk_array_get_str(o, (size_t)i, buf, sizeof(buf));
+                if (rc == SKC_OK)
+                    rc = skc_tensor_set_string(*out, i, buf, strlen(buf));
+            }
+            if (rc) {
+                skc_tensor_free(*out);
+                *out = NULL;
+                return rc;
+            }
+        }
+        return SKC_OK;
+    }
+    if (ai.kind == 'i' || ai.kind == 'u' || ai.kind == 'b' || ai.kind == 'f') {
+        int64_t *d;
+        rc = skc_tensor_new(SKC_DT_I64, 1, &n, out);
+        if (rc)
+            return rc;
+        d = skc_tensor_data_mut(*out);
+        for (i = 0; i < n; i++) {
+            double v;
+            if (ai.kind == 'f') {
+                if (pk_array_get_f64(o, (size_t)i, &v) != SKC_OK || v != (double)(int64_t)v) {
+                    skc_tensor_free(*out);
+                    *out = NULL;
+                    return sk_fail(c, SKC_E_UNSUPPORTED,
+                                   "classes_ holds a non-integral float label");
+                }
+                d[i] = (int64_t)v;
+            } else if (pk_array_get_i64(o, (size_t)i, &d[i]) != SKC_OK) {
+                skc_tensor_free(*out);
+                *out = NULL;
+                return sk_fail(c, SKC_E_FORMAT, "classes_[%lld] unreadable", (long long)i);
+            }
+        }
+        return SKC_OK;
+    }
+    return sk_fail(c, SKC_E_UNSUPPORTED, "classes_ has numpy kind '%c'", ai.kind);
+}
+
+int sk_step(sk_ctx *c, const char *op, const char *in, const char *out, skc_step **st)
+{
+    int rc;
+
+    if ((rc = skc_model_add_step(c->m, op, st)) ||
+        (rc = skc_step_add_input(*st, in)) ||
+        (rc = skc_step_add_output(*st, out)))
+        return rc;
+    return SKC_OK;
+}
+
+int sk_output_classifier(sk_ctx *c, const char *label, const char *proba,
+                         const skc_tensor *classes, int64_t k)
+{
+    int64_t lshape[1] = { -1 }, pshape[2] = { -1, k };
+    int rc;
+
+    rc = skc_model_add_output(c->m, label,
+                              skc_tensor_dtype(classes) == SKC_DT_STRING ? SKC_DT_STRING
+                                                                         : SKC_DT_I64,
+                              1, lshape);
+    if (rc == SKC_OK && proba)
+        rc = skc_model_add_output(c->m, proba, SKC_DT_F32, 2, pshape);
+    return rc;
+}
+
+int sk_output_regressor(sk_ctx *c, const char *tensor, int64_t t)
+{
+    int64_t shape[2] = { -1, t };
+
+    return skc_model_add_output(c->m, tensor, SKC_DT_F32, 2, shape);
+}

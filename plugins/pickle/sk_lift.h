@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* sk_lift.h: lifting sklearn estimators from the object graph into the IR (shared by sk_*.c). */
+#ifndef SKCONV_SK_LIFT_H
+#define SKCONV_SK_LIFT_H
+
+#include <skconv/plugin.h>
+#include "pk_graph.h"
+
+typedef struct sk_ctx {
+    skc_session *s;
+    skc_model *m;
+    int counter;             /* for unique tensor names            */
+    char path[512];          /* object path for messages           */
+    int64_t x_width;         /* columns of the model input X, -1 unknown */
+    int final;               /* the estimator being lifted makes the model outputs */
+    int wrapped_role;        /* a SK_WRAPPER lifter sets the role it played */
+    char last_label[64];     /* a classifier's label tensor                        */
+} sk_ctx;
+
+/* What a lifted estimator contributes. */
+enum sk_role { SK_TRANSFORMER = 1, SK_REGRESSOR, SK_CLASSIFIER, SK_WRAPPER };
+
+/* A transformer or predictor reads tensor @p in ([N, in_width]; -1 unknown).
+ * Transformers write the name of their output tensor to @p out (64 bytes)
+ * and its width to @p out_width. Predictors add the model outputs
+ * (label/probabilities or variable) themselves. */
+typedef int (*sk_lift_fn)(sk_ctx *c, const pk_obj *est, const char *in,
+                          int64_t in_width, char *out, int64_t *out_width);
+
+typedef struct sk_family {
+    const char *canonical;   /* "sklearn.linear_model.LinearRegression" */
+    int role;
+    sk_lift_fn lift;
+} sk_family;
+
+/* Family tables, one per file (sk_linear.c, sk_preprocessing.c, sk_compose.c). */
+extern const sk_family sk_linear_families[];
+extern const sk_family sk_preprocessing_families[];
+extern const sk_family sk_compose_families[];
+
+/* Lift the root object of a file into a complete model. */
+int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out);
+/* Lift one estimator inside a composition (used by Pipeline). */
+int sk_lift_estimator(sk_ctx *c, const pk_obj *est, const char *in,
+                      int64_t in_width, char *out, int64_t *out_width, int *role);
+/* Canonical class id of an instance, or NULL (then mod and name say what it is). */
+const char *sk_canonical(const pk_obj *est, const char **mod, const char **name);
+
+/* Helpers. */
+/* Check an estimator's own width against what the step before gives, and
+ * record it as the model's input width when it reads X directly. */
+int  sk_check_width(sk_ctx *c, const char *in, int64_t in_width, int64_t want);
+int  sk_fail(sk_ctx *c, int code, const char *fmt, ...) SKC_PRINTF(3, 4);
+void sk_new_name(sk_ctx *c, const char *stem, char *out);  /* out: 64 bytes */
+/* The name a predictor gives its output: @p final_name when it makes the
+ * model's outputs, a fresh name otherwise. */
+void sk_out_name(sk_ctx *c, const char *final_name, char *out);
+/* Numeric attribute as a float64 tensor with the array's own shape
+ * (a Python float or int gives a 1-element 1-D tensor). */
+int  sk_attr_f64(sk_ctx *c, const pk_obj *est, const char *key, skc_tensor **out);
+/* Optional variant: *out = NULL when the attribute is absent or None. */
+int  sk_attr_f64_opt(sk_ctx *c, const pk_obj *est, const char *key, skc_tensor **out);
+int  sk_attr_int(const pk_obj *est, const char *key, int64_t *v);
+/* String attribute (NULL if absent or not a string). */
+const char *sk_attr_str(const pk_obj *est, const char *key);
+/* classes_ as an int64 or string tensor. */
+int  sk_classes(sk_ctx *c, const pk_obj *est, skc_tensor **out);
+/* Append a step with one input and one output; attributes added by caller. */
+int  sk_step(sk_ctx *c, const char *op, const char *in, const char *out, skc_step **st);
+/* Declare the classifier / regressor outputs. */
+int  sk_output_classifier(sk_ctx *c, const char *label, const char *proba,
+                          const skc_tensor *classes, int64_t k);
+int  sk_output_regressor(sk_ctx *c, const char *tensor, int64_t t);
+
+#endif
