@@ -36,7 +36,18 @@ int cli_exit_for(int status);
 void cli_error(const char *fmt, ...) SKC_PRINTF(1, 2);
 void cli_usage_error(const char *cmd, const char *fmt, ...) SKC_PRINTF(2, 3);
 
+/* Open @p path and read it as a model: with format @p from if given, else
+ * by probing. The model may borrow from *stream: free the model first.
+ * Prints the error and returns a status. */
+int cli_read_model(skc_context *ctx, const char *path, const char *from,
+                   skc_model **model, skc_stream **stream);
+/* Rows from a CSV or .npy file, columns matched to the model's names when
+ * both have them. Prints the error and returns a status. */
+int cli_read_rows(const skc_model *m, const char *path, skc_tensor **rows);
+
 int cmd_convert(cli_globals *g, int argc, char **argv);
+int cmd_predict(cli_globals *g, int argc, char **argv);
+int cmd_verify(cli_globals *g, int argc, char **argv);
 int cmd_formats(cli_globals *g, int argc, char **argv);
 int cmd_plugins(cli_globals *g, int argc, char **argv);
 int cmd_scan(cli_globals *g, int argc, char **argv);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <skconv/verify.h>
 #include "cli.h"
 
 typedef struct convert_args {
@@ -16,6 +17,9 @@ typedef struct convert_args {
     const char *ropts[64];
     int n_ropts;
     int force;
+    int no_verify;
+    int keep_failed;
+    const char *verify_data;
 } convert_args;
 
 static int convert_parse(cli_globals *g, convert_args *a, int argc, char **argv)
@@ -35,6 +39,16 @@ static int convert_parse(cli_globals *g, convert_args *a, int argc, char **argv)
         }
         if (strcmp(s, "--force") == 0 || strcmp(s, "-y") == 0) {
             a->force = 1;
+        } else if (strcmp(s, "--no-verify") == 0) {
+            a->no_verify = 1;
+        } else if (strcmp(s, "--keep-failed") == 0) {
+            a->keep_failed = 1;
+        } else if (strcmp(s, "--verify-data") == 0) {
+            if (i + 1 >= argc) {
+                cli_usage_error("convert ", "--verify-data needs a FILE");
+                return CLI_EXIT_USAGE;
+            }
+            a->verify_data = argv[++i];
         } else if (!strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "-f") ||
                    !strcmp(s, "--from") || !strcmp(s, "-t") || !strcmp(s, "--to") ||
                    !strcmp(s, "-O") || !strcmp(s, "-I")) {
@@ -123,12 +137,123 @@ static void convert_summary(const skc_model *m, const char *input, const char *r
     }
 }
 
+/* Set while --keep-failed keeps an output whose verification failed. */
+static int verify_failed;
+
+/* Write @p m with writer @p wf to a new temporary output. */
+static int convert_write(skc_context *ctx, const skc_format *wf, const convert_args *a,
+                         const skc_model *m, skc_output **out)
+{
+    skc_session *ws = NULL;
+    char err[1024];
+    int rc;
+
+    if ((rc = skc_session_new(ctx, wf, a->output, &ws)) ||
+        (rc = convert_options(ws, 1, a->wopts, a->n_wopts)))
+        goto done;
+    rc = skc_output_begin(a->output, a->force, out, err, sizeof(err));
+    if (rc) {
+        cli_error("%s", err);
+        goto done;
+    }
+    rc = skc_session_write(ws, m, skc_output_stream(*out));
+    if (rc) {
+        cli_error("%s", skc_session_error(ws));
+        skc_output_abort(*out);
+        *out = NULL;
+        if (cli_exit_for(rc) == CLI_EXIT_USAGE)
+            rc = SKC_E_UNSUPPORTED;
+    }
+done:
+    skc_session_free(ws);
+    return rc;
+}
+
+/* ARCHITECTURE.md "Verification": read the written file back with its own
+ * format's reader, evaluate both models on the same rows, compare. The
+ * summary is recorded in the model's provenance, so a passing output is
+ * written again with it. */
+static int convert_verify(cli_globals *g, skc_context *ctx, const skc_format *wf,
+                          const convert_args *a, skc_model *m, skc_output **out)
+{
+    skc_stream *back = NULL;
+    skc_session *rs = NULL;
+    skc_model *m2 = NULL;
+    skc_tensor *rows = NULL;
+    skc_verify_report *rep = NULL;
+    char err[1024] = "";
+    int rc;
+
+    if (!(wf->caps & SKC_CAP_READ)) {
+        if (!g->quiet)
+            fprintf(stderr, "%s: warning: %s: not verified: format '%s' cannot be read back\n",
+                    cli_prog, a->output, wf->name);
+        return SKC_OK;
+    }
+    if (a->verify_data && (rc = cli_read_rows(m, a->verify_data, &rows)))
+        return rc;
+    rc = skc_stream_open_read(skc_output_temp_path(*out), &back, err, sizeof(err));
+    if (rc == SKC_OK)
+        rc = skc_session_new(ctx, wf, a->output, &rs);
+    if (rc == SKC_OK) {
+        rc = skc_session_read(rs, back, &m2);
+        if (rc)
+            snprintf(err, sizeof(err), "%s", skc_session_error(rs));
+    }
+    if (rc) {
+        cli_error("%s: verification could not read the output back: %s", a->output, err);
+        rc = SKC_E_MISMATCH;
+        goto done;
+    }
+    rc = skc_verify_models(m, m2, rows, NULL, &rep, err, sizeof(err));
+    if (rc) {
+        cli_error("%s: verification failed: %s", a->output, err);
+        rc = SKC_E_MISMATCH;
+        goto done;
+    }
+    if (!skc_verify_passed(rep)) {
+        cli_error("%s: verification failed: %s%s", a->output, skc_verify_summary(rep),
+                  a->keep_failed ? " (kept: --keep-failed)" : "");
+        if (a->keep_failed) {
+            verify_failed = 1;
+            rc = SKC_OK;
+        } else {
+            rc = SKC_E_MISMATCH;
+        }
+        goto done;
+    }
+    if (g->verbose && !g->quiet)
+        fprintf(stderr, "%s: %s: verification %s\n", cli_prog, a->output,
+                skc_verify_summary(rep));
+    skc_model_set_meta(m, "skconv.verification", skc_verify_summary(rep));
+    skc_model_free(m2);
+    m2 = NULL;
+    skc_session_free(rs);
+    rs = NULL;
+    skc_stream_free(back);
+    back = NULL;
+    skc_output_abort(*out);
+    *out = NULL;
+    rc = convert_write(ctx, wf, a, m, out);
+done:
+    if (rc && *out) {
+        skc_output_abort(*out);
+        *out = NULL;
+    }
+    skc_verify_report_free(rep);
+    skc_model_free(m2);
+    skc_session_free(rs);
+    skc_stream_free(back);
+    skc_tensor_free(rows);
+    return rc;
+}
+
 int cmd_convert(cli_globals *g, int argc, char **argv)
 {
     convert_args a;
     skc_context *ctx = NULL;
     skc_stream *in = NULL;
-    skc_session *rs = NULL, *ws = NULL;
+    skc_session *rs = NULL;
     skc_model *m = NULL;
     skc_output *out = NULL;
     const skc_format *rf, *wf;
@@ -137,6 +262,7 @@ int cmd_convert(cli_globals *g, int argc, char **argv)
     int rc, code, score = 0;
 
     memset(&a, 0, sizeof(a));
+    verify_failed = 0;
     code = convert_parse(g, &a, argc, argv);
     if (code)
         return code < 0 ? CLI_EXIT_OK : code;
@@ -202,26 +328,17 @@ int cmd_convert(cli_globals *g, int argc, char **argv)
     if (g->verbose)
         convert_summary(m, a.input, rf->name);
 
-    if ((rc = skc_session_new(ctx, wf, a.output, &ws)) ||
-        (rc = convert_options(ws, 1, a.wopts, a.n_wopts))) {
+    rc = convert_write(ctx, wf, &a, m, &out);
+    if (rc) {
         code = cli_exit_for(rc);
         goto done;
     }
-    rc = skc_output_begin(a.output, a.force, &out, err, sizeof(err));
-    if (rc) {
-        cli_error("%s", err);
-        code = CLI_EXIT_USAGE;
-        goto done;
-    }
-    rc = skc_session_write(ws, m, skc_output_stream(out));
-    if (rc) {
-        cli_error("%s", skc_session_error(ws));
-        skc_output_abort(out);
-        out = NULL;
-        code = cli_exit_for(rc);
-        if (code == CLI_EXIT_USAGE)
-            code = CLI_EXIT_FAILED;
-        goto done;
+    if (!a.no_verify) {
+        rc = convert_verify(g, ctx, wf, &a, m, &out);
+        if (rc) {
+            code = cli_exit_for(rc);
+            goto done;
+        }
     }
     rc = skc_output_commit(out, err, sizeof(err));
     out = NULL;
@@ -230,12 +347,15 @@ int cmd_convert(cli_globals *g, int argc, char **argv)
         code = rc == SKC_E_EXISTS ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
         goto done;
     }
+    if (verify_failed) {
+        code = CLI_EXIT_FAILED;
+        goto done;
+    }
     if (!g->quiet && g->verbose)
         fprintf(stderr, "%s: wrote %s (%s)\n", cli_prog, a.output, wf->name);
     code = CLI_EXIT_OK;
 done:
     skc_output_abort(out);
-    skc_session_free(ws);
     skc_session_free(rs);
     skc_model_free(m);
     skc_stream_free(in);

@@ -25,6 +25,9 @@ static const struct cli_cmd {
       "  -O KEY=VALUE         writer option (repeatable; see 'skconv formats -v')\n"
       "  -I KEY=VALUE         reader option (repeatable)\n"
       "      --force          overwrite OUTPUT if it exists\n"
+      "      --no-verify      skip verification (see below)\n"
+      "      --verify-data FILE  rows (CSV or .npy) to verify on instead of probe rows\n"
+      "      --keep-failed    keep OUTPUT even when verification fails (exit 1)\n"
       "  -v, --verbose        more detail on stderr (-vv: probe scores, debug)\n"
       "  -q, --quiet          errors only\n"
       "      --plugin FILE    load a plugin module first (repeatable)\n"
@@ -34,7 +37,13 @@ static const struct cli_cmd {
       "\n"
       "Exit status: 0 converted; 1 conversion failed (unsupported estimator,\n"
       "untrusted globals, writer error); 2 usage error or unreadable input;\n"
-      "3 the input names globals that run code.\n" },
+      "3 the input names globals that run code.\n"
+      "\n"
+      "Verification: unless --no-verify, OUTPUT is read back with its format's\n"
+      "reader and both models are evaluated on the same rows; the largest\n"
+      "difference per output must be within |a-b| <= 1e-5 + 1e-5*|a| for\n"
+      "float32 targets and 1e-9 + 1e-9*|a| for float64 targets, labels\n"
+      "identical. Otherwise OUTPUT is not kept and the exit status is 1.\n" },
     { "formats", cmd_formats, "list the formats skconv reads and writes",
       "Usage: skconv formats [-v]\n"
       "\n"
@@ -47,6 +56,32 @@ static const struct cli_cmd {
       "One line per loaded module: path, plugin version, ABI, licence, formats.\n"
       "Modules come from --plugin FILE, then SKCONV_PLUGIN_PATH (':'-separated\n"
       "directories; 'disable' turns it off), then the install directory.\n" },
+    { "predict", cmd_predict, "run a model on rows of data",
+      "Usage: skconv predict MODEL --input X.csv|X.npy [--output out.json|out.csv] [options]\n"
+      "\n"
+      "Evaluate any readable model (pickle, joblib, ONNX, native .skm) with the\n"
+      "reference evaluator, in double precision. A CSV whose first row is not\n"
+      "numeric has a header; its columns are matched by name when the model\n"
+      "knows its column names, otherwise by position.\n"
+      "Output: one JSON object whose keys are the output names (label,\n"
+      "probabilities, variable, scores), each an array with one entry per row;\n"
+      "or CSV when the output file ends in .csv. Without --output, JSON on stdout.\n"
+      "\n"
+      "Options:\n"
+      "  -i, --input FILE     the rows (required)\n"
+      "  -o, --output FILE    where to write (refuses to overwrite without --force)\n"
+      "  -f, --from FORMAT    force the reader\n" },
+    { "verify", cmd_verify, "compare two models on the same rows",
+      "Usage: skconv verify A B [--data X.csv|X.npy] [--rtol R] [--atol A]\n"
+      "\n"
+      "Evaluate both models (any readable formats) on the rows (or on probe rows\n"
+      "synthesised from A: scaler ranges, tree thresholds and their float32\n"
+      "neighbours, categories) and report the largest absolute and relative\n"
+      "difference per output. A value passes when |a-b| <= atol + rtol*|a|;\n"
+      "defaults 1e-5 when either model takes float32 input, else 1e-9.\n"
+      "Labels must be identical.\n"
+      "\n"
+      "Exit status: 0 the models agree, 1 they differ, 2 unreadable input.\n" },
     { "scan", cmd_scan, "tell whether model files are safe to convert",
       "Usage: skconv scan [--json] FILE...\n"
       "\n"

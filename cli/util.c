@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <skconv/data.h>
 #include "cli.h"
 
 const char *cli_prog = "skconv";
@@ -173,4 +174,80 @@ skc_context *cli_context(const cli_globals *g)
     if (g->limits_set)
         skc_context_set_limits(ctx, &g->limits);
     return ctx;
+}
+
+int cli_read_model(skc_context *ctx, const char *path, const char *from,
+                   skc_model **model, skc_stream **stream)
+{
+    const skc_format *f;
+    skc_session *s = NULL;
+    skc_stream *in = NULL;
+    char err[1024];
+    int rc;
+
+    rc = skc_stream_open_read(path, &in, err, sizeof(err));
+    if (rc) {
+        cli_error("%s", err);
+        return rc;
+    }
+    if (from) {
+        f = skc_context_find_format(ctx, from);
+        if (!f || !(f->caps & SKC_CAP_READ)) {
+            cli_error("no readable format '%s' (see 'skconv formats')", from);
+            rc = SKC_E_INVAL;
+            goto fail;
+        }
+    } else if ((rc = skc_context_probe(ctx, in, &f, NULL))) {
+        cli_error("%s", skc_context_error(ctx));
+        goto fail;
+    }
+    if ((rc = skc_session_new(ctx, f, path, &s)))
+        goto fail;
+    rc = skc_session_read(s, in, model);
+    if (rc) {
+        cli_error("%s", skc_session_error(s));
+        goto fail;
+    }
+    skc_session_free(s);
+    *stream = in;
+    return SKC_OK;
+fail:
+    skc_session_free(s);
+    skc_stream_free(in);
+    return rc;
+}
+
+int cli_read_rows(const skc_model *m, const char *path, skc_tensor **rows)
+{
+    skc_tensor *x = NULL, *cols = NULL, *sel = NULL;
+    const skc_tensor *mcols = skc_model_input_columns(m, 0);
+    char err[1024];
+    int nd = 0, rc;
+    const int64_t *sh = skc_model_input_shape(m, 0, &nd);
+
+    rc = skc_data_read(path, &x, &cols, err, sizeof(err));
+    if (rc) {
+        cli_error("%s", err);
+        return rc;
+    }
+    if (cols && mcols) {
+        rc = skc_data_select_columns(x, cols, mcols, &sel, err, sizeof(err));
+        if (rc) {
+            cli_error("%s: %s", path, err);
+            goto done;
+        }
+        skc_tensor_free(x);
+        x = sel;
+    } else if (nd == 2 && sh[1] >= 0 && skc_tensor_shape(x)[1] != sh[1]) {
+        cli_error("%s: %lld columns, but the model takes %lld", path,
+                  (long long)skc_tensor_shape(x)[1], (long long)sh[1]);
+        rc = SKC_E_INVAL;
+        goto done;
+    }
+    *rows = x;
+    x = NULL;
+done:
+    skc_tensor_free(x);
+    skc_tensor_free(cols);
+    return rc;
 }

@@ -87,8 +87,10 @@ done:
     return rc;
 }
 
-/* Numeric inputs are evaluated as float64 [N, C]. */
-static int eval_as_f64(const skc_tensor *t, skc_tensor **out)
+/* Numeric inputs are evaluated as float64 [N, C]; an input the model
+ * declares float32 is first rounded to float32, as a float32 runtime
+ * would receive it. */
+static int eval_as_f64(const skc_tensor *t, int want_dtype, skc_tensor **out)
 {
     const int64_t *sh = skc_tensor_shape(t);
     int64_t rows = skc_tensor_ndim(t) >= 1 ? sh[0] : 1;
@@ -98,7 +100,8 @@ static int eval_as_f64(const skc_tensor *t, skc_tensor **out)
 
     if (skc_tensor_dtype(t) == SKC_DT_STRING)
         return SKC_E_UNSUPPORTED;
-    if (skc_tensor_dtype(t) == SKC_DT_F64 && skc_tensor_ndim(t) == 2) {
+    if (skc_tensor_dtype(t) == SKC_DT_F64 && skc_tensor_ndim(t) == 2 &&
+        want_dtype != SKC_DT_F32) {
         *out = skc_tensor_ref((skc_tensor *)(uintptr_t)t);
         return SKC_OK;
     }
@@ -110,6 +113,9 @@ static int eval_as_f64(const skc_tensor *t, skc_tensor **out)
     d = skc_tensor_data_mut(*out);
     for (i = 0; i < n; i++)
         d[i] = skc_tensor_get_f64(t, i);
+    if (want_dtype == SKC_DT_F32)
+        for (i = 0; i < n; i++)
+            d[i] = (double)(float)d[i];
     return SKC_OK;
 }
 
@@ -139,7 +145,7 @@ int skc_model_eval(const skc_model *m, const skc_tensor *const *inputs,
             rc = SKC_E_INVAL;
             goto done;
         }
-        rc = eval_as_f64(inputs[i], &env.vals[env.n]);
+        rc = eval_as_f64(inputs[i], m->inputs[i].dtype, &env.vals[env.n]);
         if (rc) {
             skci_errf(err, errlen, "input '%s': %s", m->inputs[i].name, skc_strerror(rc));
             goto done;

@@ -7,6 +7,18 @@
 
 /* Evaluation sees every numeric tensor as float64 [N, C] and every label
  * tensor as int64 or string [N]. */
+/* Values worth probing for each column of a model input (verify.c):
+ * an op that reads the model input directly adds what it knows (scaler
+ * ranges, tree thresholds and their float32 neighbours, categories). */
+typedef struct skci_hints {
+    int64_t cols;
+    double **vals;      /* per column */
+    int64_t *n, *cap;
+    int nan_ok;         /* the model accepts NaN inputs */
+} skci_hints;
+
+SKCI_HIDDEN int skci_hint_add(skci_hints *h, int64_t col, double v);
+
 typedef struct skci_op {
     const char *name;
     int n_inputs;   /* -1: one or more */
@@ -14,9 +26,14 @@ typedef struct skci_op {
     int  (*check)(const skc_step *s, char *err, size_t errlen);
     int  (*eval)(const skc_step *s, const skc_tensor *const *in, skc_tensor **out,
                  char *err, size_t errlen);
+    /* Optional: candidate input values when the step reads a model input. */
+    void (*hints)(const skc_step *s, skci_hints *h);
 } skci_op;
 
 SKCI_HIDDEN const skci_op *skci_op_find(const char *name);
+
+/* Family tables, each ending with a zeroed entry (op_<family>.c). */
+SKCI_HIDDEN extern const skci_op skci_ops_basic[];
 
 /* Helpers shared by op files. */
 SKCI_HIDDEN int skci_need_f64(const skc_step *s, const char *key, int ndim,

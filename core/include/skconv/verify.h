@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* verify.h: compare two models on the same rows: probe-row synthesis and tolerances. */
+#ifndef SKCONV_VERIFY_H
+#define SKCONV_VERIFY_H
+
+#include <skconv/ir.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Tolerances: a value passes when |a - b| <= atol + rtol * |a|, with a
+ * the reference (first model). Labels must be identical.
+ * Defaults: float32 targets rtol = atol = 1e-5; float64 targets 1e-9.
+ */
+typedef struct skc_verify_opts {
+    uint32_t struct_size;
+    uint32_t reserved0;
+    double   rtol;
+    double   atol;
+    int64_t  n_rows;     /* synthesised probe rows when no data is given */
+    uint64_t seed;       /* for the synthesised rows                      */
+    /* ---- end of ABI 1 ---- */
+} skc_verify_opts;
+
+/** Defaults for a float32 (@p float64_target 0) or float64 target. */
+SKC_API void skc_verify_opts_default(skc_verify_opts *o, int float64_target);
+
+/**
+ * Probe rows [n_rows, F] (float64 holding float32-representable values)
+ * synthesised from the model: ranges each scaler saw, both float32
+ * neighbours of every tree threshold, categories, NaN where the model
+ * accepts missing values, and seeded random rows. Caller frees.
+ */
+SKC_API int skc_model_probe_rows(const skc_model *m, int64_t n_rows, uint64_t seed,
+                                 skc_tensor **out, char *err, size_t errlen);
+
+typedef struct skc_verify_report skc_verify_report;
+
+/**
+ * Evaluate @p ref and @p cand on @p X (rows; NULL: synthesised from @p ref)
+ * and compare every output of @p ref with the output of the same name in
+ * @p cand. When either model takes float32 input, X is rounded to float32
+ * for both. Returns 0 with a report (passed or not), or an error when the
+ * models cannot be compared (different inputs, missing outputs).
+ */
+SKC_API int skc_verify_models(const skc_model *ref, const skc_model *cand,
+                              const skc_tensor *X, const skc_verify_opts *o,
+                              skc_verify_report **out, char *err, size_t errlen);
+
+SKC_API int         skc_verify_passed(const skc_verify_report *r);
+SKC_API int64_t     skc_verify_rows(const skc_verify_report *r);
+/** One line: "12 rows; label identical; probabilities max abs 1e-8 rel 3e-7 (tol ...)". */
+SKC_API const char *skc_verify_summary(const skc_verify_report *r);
+SKC_API int         skc_verify_output_count(const skc_verify_report *r);
+/** Per output: name, largest absolute and relative difference, rows whose
+ *  labels differ (labels only), first differing row (-1 none). */
+SKC_API int skc_verify_output(const skc_verify_report *r, int i, const char **name,
+                              double *max_abs, double *max_rel, int64_t *mismatches,
+                              int64_t *first_bad_row);
+SKC_API void skc_verify_report_free(skc_verify_report *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
