@@ -37,6 +37,9 @@ int64_t skci_cols(const skc_tensor *t)
 /* One table per family; a new family adds its file and one line here. */
 static const skci_op *const ops_tables[] = {
     skci_ops_basic,
+    skci_ops_tree,
+    skci_ops_mlp,
+    skci_ops_cluster,
 };
 
 const skci_op *skci_op_find(const char *name)

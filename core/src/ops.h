@@ -34,6 +34,9 @@ SKCI_HIDDEN const skci_op *skci_op_find(const char *name);
 
 /* Family tables, each ending with a zeroed entry (op_<family>.c). */
 SKCI_HIDDEN extern const skci_op skci_ops_basic[];
+SKCI_HIDDEN extern const skci_op skci_ops_tree[];
+SKCI_HIDDEN extern const skci_op skci_ops_mlp[];
+SKCI_HIDDEN extern const skci_op skci_ops_cluster[];
 
 /* Helpers shared by op files. */
 SKCI_HIDDEN int skci_need_f64(const skc_step *s, const char *key, int ndim,

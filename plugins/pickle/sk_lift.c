@@ -137,7 +137,7 @@ int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out)
     }
     shape[0] = -1;
     shape[1] = c.x_width;
-    if ((rc = skc_model_add_input(c.m, "X", SKC_DT_F32, 2, shape)))
+    if ((rc = skc_model_add_input(c.m, "X", SKC_DT_F64, 2, shape)))
         goto fail;
     ver = sk_attr_str(root, "_sklearn_version");
     skc_model_set_meta(c.m, "producer.sklearn_version", ver ? ver : "unknown (before 0.18)");
@@ -320,7 +320,7 @@ int sk_output_classifier(sk_ctx *c, const char *label, const char *proba,
                                                                          : SKC_DT_I64,
                               1, lshape);
     if (rc == SKC_OK && proba)
-        rc = skc_model_add_output(c->m, proba, SKC_DT_F32, 2, pshape);
+        rc = skc_model_add_output(c->m, proba, SKC_DT_F64, 2, pshape);
     return rc;
 }
 
@@ -328,5 +328,5 @@ int sk_output_regressor(sk_ctx *c, const char *tensor, int64_t t)
 {
     int64_t shape[2] = { -1, t };
 
-    return skc_model_add_output(c->m, tensor, SKC_DT_F32, 2, shape);
+    return skc_model_add_output(c->m, tensor, SKC_DT_F64, 2, shape);
 }

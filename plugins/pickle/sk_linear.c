@@ -11,10 +11,27 @@
  * | multi_class    | 'ovr' (0.20: 'warn')   | 'auto'                  | 'deprecated' (= 'auto')    |
  * | classes_       | int / str / object arr | same                    | same                       |
  *
- * LogisticRegression.predict_proba: one-vs-rest when multi_class is 'ovr'
+ * LogisticRegression(CV).predict_proba: one-vs-rest when multi_class is 'ovr'
  * or 'warn', or 'auto'/'deprecated'/absent with two classes or the
  * liblinear solver; otherwise multinomial softmax. A binary multinomial
  * model applies softmax to [-z, z].
+ *
+ * The other estimators, where they differ from the above:
+ *
+ * | estimator                  | 0.14 – 0.20        | 0.21 – 0.22        | 0.23 – 1.0                | 1.1 +                      |
+ * |----------------------------|--------------------|--------------------|---------------------------|----------------------------|
+ * | RidgeClassifier(CV)        | classes_ is a property of _label_binarizer (LabelBinarizer), every version   |                            |
+ * | SGDClassifier loss → proba | 'log', 'modified_huber'                 | same                      | 'log' or 'log_loss', 'modified_huber' |
+ * | LinearDiscriminantAnalysis | proba: binary logistic, multiclass      | binary logistic,          | same                       |
+ * |                            | one-vs-rest normalised logistic         | multiclass softmax (#11796)|                           |
+ * |                            | transform width: n_components (None = all) | _max_components (0.21 +) |                           |
+ * | Poisson/Gamma/Tweedie      | (absent)           | (absent)           | _link_instance: glm link  | _base_loss: a Half*Loss    |
+ * |                            |                    |                    | IdentityLink / LogLink    | (…Identity / HalfSquaredError: identity, else log) |
+ *
+ * Everything else here (the CV, Lars, OMP, Bayesian, robust, SGD and SVM
+ * linear models) predicts X coef_^T + intercept_ in every version.
+ * Label-only classifiers (no predict_proba) give the `label` output alone;
+ * their lifted tensor (`out`) is the decision function.
  */
 #include <stdio.h>
 #include <string.h>

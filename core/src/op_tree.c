@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: MIT */
+/* op_tree.c: reference semantics of the tree IR operations (core/OPS.md): tree_ensemble, iforest_score, weighted_median. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops.h"
+
+enum { TREE_SUM = 0, TREE_AVERAGE, TREE_NONE };
+
+/* Every attribute of a tree_ensemble step, borrowed from the step. */
+typedef struct tree_view {
+    int64_t n_trees, n_nodes, width, n_targets, n_cat;
+    const int64_t *offsets;
+    const int32_t *feature, *left, *right, *target, *cat_index;
+    const double *threshold, *value, *base;
+    const uint8_t *missing_left;
+    const uint32_t *cat_bitset;
+    double scale;
+    int agg;
+    int x_float32;
+} tree_view;
+
+/* Tensor attribute @p key of type @p dtype and rank @p ndim; absent is an
+ * error only when @p required. */
+static int tree_tensor(const skc_step *s, const char *key, int dtype, int ndim,
+                       int required, const skc_tensor **t, char *err, size_t errlen)
+{
+    *t = NULL;
+    if (skc_step_get_tensor(s, key, t) != SKC_OK) {
+        *t = NULL;
+        if (!required)
+            return SKC_OK;
+        skci_errf(err, errlen, "step '%s' lacks tensor attribute '%s'", s->op, key);
+        return SKC_E_FORMAT;
+    }
+    if (skc_tensor_dtype(*t) != dtype || skc_tensor_ndim(*t) != ndim) {
+        skci_errf(err, errlen, "step '%s': attribute '%s' must be a %d-D %s tensor",
+                  s->op, key, ndim, skc_dtype_name(dtype));
+        return SKC_E_FORMAT;
+    }
+    return SKC_OK;
+}
+
+static int tree_bad(const skc_step *s, char *err, size_t errlen, const char *what,
+                    long long a, long long b)
+{
+    skci_errf(err, errlen, "step '%s': %s (%lld, %lld)", s->op, what, a, b);
+    return SKC_E_FORMAT;
+}
+
+/* Read the attributes; with @p full, also prove that every tree is a
+ * proper binary tree whose walk ends (children always come after their
+ * parent, inside the tree), so evaluation needs no further checks
+ * beyond the input width. */
+static int tree_load(const skc_step *s, tree_view *v, int full, char *err, size_t errlen)
+{
+    const skc_tensor *off, *feat, *thr, *lt, *rt, *ml, *val, *tgt, *ci, *cb, *base;
+    const char *agg = "sum";
+    int64_t nt = 0, xf = 0, i, t;
+    int rc;
+
+    memset(v, 0, sizeof(*v));
+    if ((rc = tree_tensor(s, "tree_offsets", SKC_DT_I64, 1, 1, &off, err, errlen)) ||
+        (rc = tree_tensor(s, "feature", SKC_DT_I32, 1, 1, &feat, err, errlen)) ||
+        (rc = tree_tensor(s, "threshold", SKC_DT_F64, 1, 1, &thr, err, errlen)) ||
+        (rc = tree_tensor(s, "left", SKC_DT_I32, 1, 1, &lt, err, errlen)) ||
+        (rc = tree_tensor(s, "right", SKC_DT_I32, 1, 1, &rt, err, errlen)) ||
+        (rc = tree_tensor(s, "missing_left", SKC_DT_U8, 1, 1, &ml, err, errlen)) ||
+        (rc = tree_tensor(s, "value", SKC_DT_F64, 2, 1, &val, err, errlen)) ||
+        (rc = tree_tensor(s, "target", SKC_DT_I32, 1, 0, &tgt, err, errlen)) ||
+        (rc = tree_tensor(s, "cat_index", SKC_DT_I32, 1, 0, &ci, err, errlen)) ||
+        (rc = tree_tensor(s, "cat_bitset", SKC_DT_U32, 2, 0, &cb, err, errlen)) ||
+        (rc = tree_tensor(s, "base", SKC_DT_F64, 1, 0, &base, err, errlen)))
+        return rc;
+    if (skc_step_get_int(s, "n_targets", &nt) != SKC_OK || nt < 1) {
+        skci_errf(err, errlen, "step '%s' needs int attribute 'n_targets' >= 1", s->op);
+        return SKC_E_FORMAT;
+    }
+    skc_step_get_string(s, "aggregate", &agg);
+    if (strcmp(agg, "sum") == 0)
+        v->agg = TREE_SUM;
+    else if (strcmp(agg, "average") == 0)
+        v->agg = TREE_AVERAGE;
+    else if (strcmp(agg, "none") == 0)
+        v->agg = TREE_NONE;
+    else {
+        skci_errf(err, errlen, "step '%s': aggregate must be sum, average or none", s->op);
+        return SKC_E_FORMAT;
+    }
+    skc_step_get_int(s, "x_float32", &xf);
+    v->x_float32 = xf != 0;
+    v->scale = 1.0;
+    skc_step_get_float(s, "scale", &v->scale);
+    v->n_targets = nt;
+    v->n_trees = skc_tensor_numel(off) - 1;
+    v->n_nodes = skc_tensor_numel(feat);
+    v->width = skc_tensor_shape(val)[1];
+    v->offsets = skc_tensor_data(off);
+    v->feature = skc_tensor_data(feat);
+    v->threshold = skc_tensor_data(thr);
+    v->left = skc_tensor_data(lt);
+    v->right = skc_tensor_data(rt);
+    v->missing_left = skc_tensor_data(ml);
+    v->value = skc_tensor_data(val);
+    v->target = tgt ? skc_tensor_data(tgt) : NULL;
+    v->cat_index = ci ? skc_tensor_data(ci) : NULL;
+    v->cat_bitset = cb ? skc_tensor_data(cb) : NULL;
+    v->n_cat = cb ? skc_tensor_shape(cb)[0] : 0;
+    v->base = base ? skc_tensor_data(base) : NULL;
+    if (!full)
+        return SKC_OK;
+
+    if (v->n_trees < 1 || v->offsets[0] != 0 || v->offsets[v->n_trees] != v->n_nodes)
+        return tree_bad(s, err, errlen, "tree_offsets must run from 0 to the node count",
+                        (long long)v->n_trees, (long long)v->n_nodes);
+    if (skc_tensor_numel(thr) != v->n_nodes || skc_tensor_numel(lt) != v->n_nodes ||
+        skc_tensor_numel(rt) != v->n_nodes || skc_tensor_numel(ml) != v->n_nodes ||
+        skc_tensor_shape(val)[0] != v->n_nodes || (ci && skc_tensor_numel(ci) != v->n_nodes))
+        return tree_bad(s, err, errlen, "node arrays differ in length",
+                        (long long)v->n_nodes, (long long)skc_tensor_numel(thr));
+    if (v->width < 1)
+        return tree_bad(s, err, errlen, "value needs at least one column", 0, 0);
+    if (v->agg == TREE_NONE) {
+        if (v->width != 1 || nt != v->n_trees || tgt || base)
+            return tree_bad(s, err, errlen, "aggregate none needs one value column, "
+                            "n_targets = trees, no target and no base",
+                            (long long)v->width, (long long)nt);
+    } else if (tgt) {
+        if (v->width != 1 || skc_tensor_numel(tgt) != v->n_trees)
+            return tree_bad(s, err, errlen, "target needs one value column and one entry per tree",
+                            (long long)v->width, (long long)skc_tensor_numel(tgt));
+        for (t = 0; t < v->n_trees; t++)
+            if (v->target[t] < 0 || v->target[t] >= nt)
+                return tree_bad(s, err, errlen, "target out of range", (long long)t,
+                                (long long)v->target[t]);
+    } else if (v->width != nt) {
+        return tree_bad(s, err, errlen, "value columns differ from n_targets",
+                        (long long)v->width, (long long)nt);
+    }
+    if (base && skc_tensor_numel(base) != nt)
+        return tree_bad(s, err, errlen, "base needs n_targets entries",
+                        (long long)skc_tensor_numel(base), (long long)nt);
+    if ((ci == NULL) != (cb == NULL) || (cb && skc_tensor_shape(cb)[1] != 8))
+        return tree_bad(s, err, errlen, "cat_index and cat_bitset [n, 8] go together", 0, 0);
+    if (!isfinite(v->scale))
+        return tree_bad(s, err, errlen, "scale is not finite", 0, 0);
+    for (t = 0; t < v->n_trees; t++) {
+        int64_t lo = v->offsets[t], hi = v->offsets[t + 1];
+        if (hi <= lo || hi > v->n_nodes || hi - lo > INT32_MAX)
+            return tree_bad(s, err, errlen, "tree has a bad node range", (long long)lo,
+                            (long long)hi);
+        for (i = lo; i < hi; i++) {
+            int64_t j = i - lo, l = v->left[i], r = v->right[i];
+            if (l < 0 || r < 0) {
+                if (l != -1 || r != -1)
+                    return tree_bad(s, err, errlen, "a leaf needs left = right = -1",
+                                    (long long)i, (long long)l);
+                continue;
+            }
+            if (l <= j || r <= j || l >= hi - lo || r >= hi - lo || v->feature[i] < 0)
+                return tree_bad(s, err, errlen, "a split's children must follow it in its tree",
+                                (long long)i, (long long)l);
+            if (ci && (v->cat_index[i] < -1 || v->cat_index[i] >= v->n_cat))
+                return tree_bad(s, err, errlen, "cat_index out of range", (long long)i,
+                                (long long)v->cat_index[i]);
+        }
+    }
+    return SKC_OK;
+}
+
+static int tree_ensemble_check(const skc_step *s, char *err, size_t errlen)
+{
+    tree_view v;
+
+    return tree_load(s, &v, 1, err, errlen);
+}
+
+/* sklearn's routing: a NaN follows missing_left; a categorical split
+ * sends a value to the left when its category (the value truncated) is in
+ * the bitset, and values that are not a category 0..255 follow
+ * missing_left like NaN; otherwise x <= threshold goes left. Trees of
+ * sklearn.tree compare float32(x) (x_float32), HistGradientBoosting
+ * compares x itself. */
+static int64_t tree_leaf(const tree_view *v, int64_t off, const double *x)
+{
+    int64_t i = off;
+
+    while (v->left[i] >= 0) {
+        double xv = x[v->feature[i]];
+        int left;
+        if (v->x_float32)
+            xv = (double)(float)xv;
+        if (isnan(xv)) {
+            left = v->missing_left[i];
+        } else if (v->cat_index && v->cat_index[i] >= 0) {
+            if (xv < 0.0 || xv >= 256.0) {
+                left = v->missing_left[i];
+            } else {
+                unsigned c = (unsigned)xv;
+                left = (v->cat_bitset[v->cat_index[i] * 8 + c / 32] >> (c % 32)) & 1u;
+            }
+        } else {
+            left = xv <= v->threshold[i];
+        }
+        i = off + (left ? v->left[i] : v->right[i]);
+    }
+    return i;
+}
+
+static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,
+                              skc_tensor **out, char *err, size_t errlen)
+{
+    tree_view v;
+    const double *x;
+    double *y;
+    int64_t n, f, r, t, k, i, maxf = -1;
+    int rc;
+
+    if ((rc = tree_load(s, &v, 0, err, errlen)))
+        return rc;
+    n = skci_rows(in[0]);
+    f = skci_cols(in[0]);
+    for (i = 0; i < v.n_nodes; i++)
+        if (v.left[i] >= 0 && v.feature[i] > maxf)
+            maxf = v.feature[i];
+    if (maxf >= f) {
+        skci_errf(err, errlen, "step 'tree_ensemble' splits on column %lld but the input "
+                  "has %lld columns", (long long)maxf, (long long)f);
+        return SKC_E_INVAL;
+    }
+    if ((rc = skci_new_matrix(n, v.n_targets, out)))
+        return rc;
+    x = skc_tensor_data(in[0]);
+    y = skc_tensor_data_mut(*out);
+    for (r = 0; r < n; r++) {
+        double *yr = y + r * v.n_targets;
+        const double *xr = x + r * f;
+        if (v.base)
+            memcpy(yr, v.base, (size_t)v.n_targets * sizeof(double));
+        /* Trees are visited in order and each adds scale * value, as
+         * sklearn's forests and predict_stages accumulate. */
+        for (t = 0; t < v.n_trees; t++) {
+            const double *leaf = v.value + tree_leaf(&v, v.offsets[t], xr) * v.width;
+            if (v.agg == TREE_NONE)
+                yr[t] = leaf[0];
+            else if (v.target)
+                yr[v.target[t]] += v.scale * leaf[0];
+            else
+                for (k = 0; k < v.width; k++)
+                    yr[k] += v.scale * leaf[k];
+        }
+        if (v.agg == TREE_AVERAGE)
+            for (k = 0; k < v.n_targets; k++)
+                yr[k] /= (double)v.n_trees;
+    }
+    return SKC_OK;
+}
+
+/* Probe values: each threshold and the float32 values on both sides of it
+ * (where float32 rounding decides the branch), the categories a
+ * categorical split names and one it does not; NaN is always worth a try
+ * since every split says where it goes. */
+static void tree_ensemble_hints(const skc_step *s, skci_hints *h)
+{
+    tree_view v;
+    char err[8];
+    int64_t i;
+    unsigned c;
+
+    if (tree_load(s, &v, 0, err, sizeof(err)))
+        return;
+    h->nan_ok = 1;
+    for (i = 0; i < v.n_nodes; i++) {
+        int64_t col = v.feature[i];
+        double t = v.threshold[i];
+        if (v.left[i] < 0)
+            continue;
+        if (v.cat_index && v.cat_index[i] >= 0) {
+            const uint32_t *bs = v.cat_bitset + v.cat_index[i] * 8;
+            int added = 0;
+            for (c = 0; c < 256 && added < 8; c++)
+                if ((bs[c / 32] >> (c % 32)) & 1u) {
+                    skci_hint_add(h, col, (double)c);
+                    added++;
+                    if (c + 1 < 256 && !((bs[(c + 1) / 32] >> ((c + 1) % 32)) & 1u))
+                        skci_hint_add(h, col, (double)(c + 1));
+                }
+            skci_hint_add(h, col, -1.0);
+            continue;
+        }
+        if (isfinite(t)) {
+            float lo = (float)t, hi;
+            if ((double)lo > t)
+                lo = nextafterf(lo, -INFINITY);
+            hi = nextafterf(lo, INFINITY);
+            skci_hint_add(h, col, t);
+            skci_hint_add(h, col, (double)lo);
+            skci_hint_add(h, col, (double)hi);
+        }
+    }
+}
+
+/* ---- iforest_score: sum of path lengths to score_samples ---------------- */
+
+static int iforest_score_check(const skc_step *s, char *err, size_t errlen)
+{
+    double d;
+
+    if (skc_step_get_float(s, "denominator", &d) != SKC_OK || !isfinite(d)) {
+        skci_errf(err, errlen, "step '%s' needs a finite float attribute 'denominator'", s->op);
+        return SKC_E_FORMAT;
+    }
+    return SKC_OK;
+}
+
+static int iforest_score_eval(const skc_step *s, const skc_tensor *const *in,
+                              skc_tensor **out, char *err, size_t errlen)
+{
+    const double *x;
+    double *y, d = 0.0;
+    int64_t n, i;
+    int rc;
+
+    skc_step_get_float(s, "denominator", &d);
+    if (skci_cols(in[0]) != 1) {
+        skci_errf(err, errlen, "step 'iforest_score' needs one column, got %lld",
+                  (long long)skci_cols(in[0]));
+        return SKC_E_INVAL;
+    }
+    n = skci_rows(in[0]);
+    if ((rc = skci_new_matrix(n, 1, out)))
+        return rc;
+    x = skc_tensor_data(in[0]);
+    y = skc_tensor_data_mut(*out);
+    /* sklearn: 2 ** -(depths / denominator), 2 ** -1 when the denominator
+     * is 0; score_samples is its negation. */
+    for (i = 0; i < n; i++)
+        y[i] = -pow(2.0, -(d != 0.0 ? x[i] / d : 1.0));
+    return SKC_OK;
+}
+
+/* ---- weighted_median: AdaBoostRegressor's vote -------------------------- */
+
+static int weighted_median_check(const skc_step *s, char *err, size_t errlen)
+{
+    const skc_tensor *w;
+    int rc;
+
+    if ((rc = skci_need_f64(s, "weights", 1, &w, err, errlen)))
+        return rc;
+    if (skc_tensor_numel(w) < 1) {
+        skci_errf(err, errlen, "step '%s': weights is empty", s->op);
+        return SKC_E_FORMAT;
+    }
+    return SKC_OK;
+}
+
+typedef struct wm_item {
+    double v, w;
+    int64_t i;
+} wm_item;
+
+static int wm_cmp(const void *a, const void *b)
+{
+    const wm_item *p = a, *q = b;
+
+    /* NaN sorts last, as numpy's argsort puts it. */
+    if (isnan(p->v) != isnan(q->v))
+        return isnan(p->v) ? 1 : -1;
+    if (p->v < q->v)
+        return -1;
+    if (p->v > q->v)
+        return 1;
+    return p->i < q->i ? -1 : p->i > q->i;
+}
+
+static int weighted_median_eval(const skc_step *s, const skc_tensor *const *in,
+                                skc_tensor **out, char *err, size_t errlen)
+{
+    const skc_tensor *wt;
+    const double *x, *w;
+    double *y;
+    wm_item *it;
+    int64_t n, m, r, j;
+    int rc;
+
+    skc_step_get_tensor(s, "weights", &wt);
+    m = skc_tensor_numel(wt);
+    if (skci_cols(in[0]) != m) {
+        skci_errf(err, errlen, "step 'weighted_median': %lld columns for %lld weights",
+                  (long long)skci_cols(in[0]), (long long)m);
+        return SKC_E_INVAL;
+    }
+    n = skci_rows(in[0]);
+    if (!(it = malloc((size_t)m * sizeof(*it))))
+        return SKC_E_NOMEM;
+    if ((rc = skci_new_matrix(n, 1, out))) {
+        free(it);
+        return rc;
+    }
+    x = skc_tensor_data(in[0]);
+    w = skc_tensor_data(wt);
+    y = skc_tensor_data_mut(*out);
+    /* sklearn: sort the predictions, accumulate their weights in that
+     * order, take the first whose cumulative weight reaches half the
+     * total. Ties hold equal values, so their order cannot change the
+     * result. */
+    for (r = 0; r < n; r++) {
+        double cdf = 0.0, half;
+        for (j = 0; j < m; j++) {
+            it[j].v = x[r * m + j];
+            it[j].w = w[j];
+            it[j].i = j;
+        }
+        qsort(it, (size_t)m, sizeof(*it), wm_cmp);
+        for (j = 0; j < m; j++)
+            cdf += it[j].w;
+        half = 0.5 * cdf;
+        cdf = 0.0;
+        y[r] = it[m - 1].v;
+        for (j = 0; j < m; j++) {
+            cdf += it[j].w;
+            if (cdf >= half) {
+                y[r] = it[j].v;
+                break;
+            }
+        }
+    }
+    free(it);
+    return SKC_OK;
+}
+
+const skci_op skci_ops_tree[] = {
+    { .name = "tree_ensemble", .n_inputs = 1, .n_outputs = 1, .check = tree_ensemble_check,
+      .eval = tree_ensemble_eval, .hints = tree_ensemble_hints },
+    { .name = "iforest_score", .n_inputs = 1, .n_outputs = 1, .check = iforest_score_check,
+      .eval = iforest_score_eval },
+    { .name = "weighted_median", .n_inputs = 1, .n_outputs = 1, .check = weighted_median_check,
+      .eval = weighted_median_eval },
+    { .name = NULL }
+};

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* onnx_model.c: assembles the ModelProto (versions, opsets, provenance) and serialises it to the output stream. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <skconv/version.h>
+
+#include "onnx_writer.h"
+
+/* The IR version each release of onnx paired with its opsets
+ * (research/PEERS.md §5, onnx docs/Versioning.md): stamping the lowest one
+ * that covers the opsets keeps the file loadable by older runtimes. */
+static int64_t onnx_ir_for_opset(int opset)
+{
+    if (opset <= 14) return 7;   /* onnx 1.8-1.9   */
+    if (opset <= 18) return 8;   /* onnx 1.10-1.13 */
+    if (opset <= 20) return 9;   /* onnx 1.14-1.15 */
+    return 10;                   /* onnx 1.16-1.17 */
+}
+
+static int64_t onnx_ir_for_ml_opset(int ml_opset)
+{
+    if (ml_opset <= 2) return 7;
+    if (ml_opset == 3) return 8;  /* onnx 1.11 */
+    if (ml_opset == 4) return 9;  /* onnx 1.15 */
+    return 10;                    /* onnx 1.16 */
+}
+
+static Onnx__OperatorSetIdProto *onnx_opset_id(onnx_arena *a,
+                                               const char *domain,
+                                               int64_t version)
+{
+    Onnx__OperatorSetIdProto *o = onnx_arena_alloc(a, 1, sizeof(*o));
+    if (!o)
+        return NULL;
+    onnx__operator_set_id_proto__init(o);
+    /* The default domain is the empty string, written out explicitly. */
+    if (!(o->domain = onnx_arena_strdup(a, domain)))
+        return NULL;
+    o->has_version = 1;
+    o->version = version;
+    return o;
+}
+
+static int onnx_metadata(onnx_builder *b, const skc_model *m,
+                         Onnx__ModelProto *mp)
+{
+    int count = skc_model_meta_count(m);
+    if (count <= 0)
+        return 0;
+    Onnx__StringStringEntryProto **v =
+        onnx_arena_alloc(b->arena, (size_t)count, sizeof(*v));
+    if (!v)
+        return SKC_E_NOMEM;
+    size_t n = 0;
+    for (int i = 0; i < count; i++) {
+        const char *key, *value;
+        if (skc_model_meta_at(m, i, &key, &value) < 0 || !key)
+            continue;
+        Onnx__StringStringEntryProto *e = onnx_arena_alloc(b->arena, 1, sizeof(*e));
+        if (!e)
+            return SKC_E_NOMEM;
+        onnx__string_string_entry_proto__init(e);
+        if (!(e->key = onnx_arena_strdup(b->arena, key)) ||
+            !(e->value = onnx_arena_strdup(b->arena, value ? value : "")))
+            return SKC_E_NOMEM;
+        v[n++] = e;
+    }
+    mp->n_metadata_props = n;
+    mp->metadata_props = v;
+    return 0;
+}
+
+/* Typed copies of the builder's pointer arrays: protobuf-c reads them as
+ * arrays of message pointers, which an array of void * is not in C. */
+#define ONNX_TYPED_COPY(a, vec, type, dst)                              \
+    do {                                                                \
+        type **d_ = onnx_arena_alloc((a), (vec).n, sizeof(*d_));       \
+        if (!d_)                                                        \
+            return SKC_E_NOMEM;                                         \
+        for (size_t i_ = 0; i_ < (vec).n; i_++)                         \
+            d_[i_] = (vec).v[i_];                                       \
+        (dst) = d_;                                                     \
+    } while (0)
+
+int onnx_model_assemble(onnx_builder *b, const skc_model *m,
+                        Onnx__ModelProto **out)
+{
+    onnx_arena *a = b->arena;
+    int rc;
+    Onnx__ModelProto *mp = onnx_arena_alloc(a, 1, sizeof(*mp));
+    Onnx__GraphProto *g = onnx_arena_alloc(a, 1, sizeof(*g));
+    Onnx__OperatorSetIdProto **ops = onnx_arena_alloc(a, 2, sizeof(*ops));
+    if (!mp || !g || !ops)
+        return SKC_E_NOMEM;
+    onnx__model_proto__init(mp);
+    onnx__graph_proto__init(g);
+
+    int64_t ir = onnx_ir_for_opset(b->opset);
+    if (!(ops[0] = onnx_opset_id(a, "", b->opset)))
+        return SKC_E_NOMEM;
+    mp->n_opset_import = 1;
+    /* ai.onnx.ml is imported only when a node uses it, as skl2onnx does:
+     * a runtime without the ML ops can then still load the file. */
+    if (b->used_ml) {
+        if (!(ops[1] = onnx_opset_id(a, ONNX_DOMAIN_ML, b->ml_opset)))
+            return SKC_E_NOMEM;
+        mp->n_opset_import = 2;
+        if (onnx_ir_for_ml_opset(b->ml_opset) > ir)
+            ir = onnx_ir_for_ml_opset(b->ml_opset);
+    }
+    mp->opset_import = ops;
+    mp->has_ir_version = 1;
+    mp->ir_version = ir;
+    mp->producer_name = "skconv";
+    mp->producer_version = SKC_VERSION_STRING;
+    if ((rc = onnx_metadata(b, m, mp)) < 0)
+        return rc;
+
+    g->name = "skconv";  /* onnx.checker wants a non-empty graph name */
+    ONNX_TYPED_COPY(a, b->nodes, Onnx__NodeProto, g->node);
+    ONNX_TYPED_COPY(a, b->initializers, Onnx__TensorProto, g->initializer);
+    ONNX_TYPED_COPY(a, b->inputs, Onnx__ValueInfoProto, g->input);
+    ONNX_TYPED_COPY(a, b->outputs, Onnx__ValueInfoProto, g->output);
+    g->n_node = b->nodes.n;
+    g->n_initializer = b->initializers.n;
+    g->n_input = b->inputs.n;
+    g->n_output = b->outputs.n;
+    mp->graph = g;
+    *out = mp;
+    return 0;
+}
+
+/* protobuf-c appends field by field; the staging buffer turns that into
+ * large writes on the stream. */
+#define ONNX_SINK_SIZE (256u * 1024u)
+
+typedef struct onnx_sink {
+    ProtobufCBuffer base;
+    skc_stream *out;
+    uint8_t *buf;
+    size_t used;
+    int status;
+} onnx_sink;
+
+static void onnx_sink_flush(onnx_sink *k)
+{
+    if (k->status == 0 && k->used > 0)
+        k->status = skc_stream_write(k->out, k->buf, k->used);
+    k->used = 0;
+}
+
+static void onnx_sink_append(ProtobufCBuffer *buf, size_t len,
+                             const uint8_t *data)
+{
+    onnx_sink *k = (onnx_sink *)buf;
+    if (k->status < 0)
+        return;
+    if (len > ONNX_SINK_SIZE - k->used) {
+        onnx_sink_flush(k);
+        if (len >= ONNX_SINK_SIZE) {
+            if (k->status == 0)
+                k->status = skc_stream_write(k->out, data, len);
+            return;
+        }
+    }
+    memcpy(k->buf + k->used, data, len);
+    k->used += len;
+}
+
+/* A protobuf message over 2 GiB cannot be parsed by any reader; such
+ * models need external data (research/PEERS.md §5). */
+#define ONNX_PROTO_MAX ((size_t)INT32_MAX)
+
+int onnx_model_pack(onnx_builder *b, const Onnx__ModelProto *mp,
+                    skc_stream *out)
+{
+    size_t size = onnx__model_proto__get_packed_size(mp);
+    if (size > ONNX_PROTO_MAX)
+        return onnx_error(b, SKC_E_LIMIT, "the model needs %zu bytes, over the "
+                          "2 GiB protobuf limit; external data is not "
+                          "supported yet", size);
+    onnx_sink k = { .base = { .append = onnx_sink_append }, .out = out };
+    if (!(k.buf = malloc(ONNX_SINK_SIZE)))
+        return SKC_E_NOMEM;
+    size_t packed = onnx__model_proto__pack_to_buffer(mp, &k.base);
+    onnx_sink_flush(&k);
+    free(k.buf);
+    if (k.status < 0)
+        return onnx_error(b, k.status, "writing the model failed");
+    if (packed != size)
+        return onnx_error(b, SKC_E_INTERNAL, "packed %zu bytes, expected %zu",
+                          packed, size);
+    return 0;
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/* onnx_writer.h: the ONNX writer's internal interface between its files (hidden from the module's exports). */
+#ifndef SKCONV_ONNX_WRITER_H
+#define SKCONV_ONNX_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <skconv/plugin.h>
+
+#include "onnx.pb-c.h"
+
+/* ONNX element types we emit (onnx.proto TensorProto.DataType). */
+#define ONNX_ELEM_UNKNOWN 0
+#define ONNX_ELEM_FLOAT   ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT
+#define ONNX_ELEM_DOUBLE  ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE
+#define ONNX_ELEM_INT64   ONNX__TENSOR_PROTO__DATA_TYPE__INT64
+#define ONNX_ELEM_STRING  ONNX__TENSOR_PROTO__DATA_TYPE__STRING
+#define ONNX_ELEM_BOOL    ONNX__TENSOR_PROTO__DATA_TYPE__BOOL
+
+#define ONNX_DOMAIN_ML "ai.onnx.ml"
+
+/* Default and bounds of the options, shared by the table and the writer. */
+#define ONNX_OPSET_DEFAULT    17
+#define ONNX_OPSET_MIN        13
+#define ONNX_OPSET_MAX        21
+#define ONNX_ML_OPSET_DEFAULT  3
+#define ONNX_ML_OPSET_MIN      1
+#define ONNX_ML_OPSET_MAX      5
+
+/* ------------------------------------------------------------------ */
+/* Arena: every protobuf-c message, string and array of one write      */
+/* lives here, so the model is freed in one call whatever failed.      */
+/* ------------------------------------------------------------------ */
+
+typedef struct onnx_arena onnx_arena;
+
+int   onnx_arena_new(onnx_arena **out);
+void  onnx_arena_free(onnx_arena *a);
+/* Zeroed, aligned for any type; NULL when out of memory or n overflows. */
+void *onnx_arena_alloc(onnx_arena *a, size_t n, size_t size);
+/* A copy of @p n elements of @p size bytes at @p p. */
+void *onnx_arena_memdup(onnx_arena *a, const void *p, size_t n, size_t size);
+char *onnx_arena_strdup(onnx_arena *a, const char *s);
+
+/* ------------------------------------------------------------------ */
+/* Names: IR tensor names mapped to unique, sanitised ONNX names.      */
+/* ------------------------------------------------------------------ */
+
+typedef struct onnx_names onnx_names;
+
+int  onnx_names_new(onnx_arena *a, onnx_names **out);
+void onnx_names_free(onnx_names *n);
+
+/* ------------------------------------------------------------------ */
+/* Graph builder                                                       */
+/* ------------------------------------------------------------------ */
+
+/* A growable array of message pointers (malloc'd; the pointees are in the arena). */
+typedef struct onnx_vec {
+    void  **v;
+    size_t  n, cap;
+} onnx_vec;
+
+typedef struct onnx_builder {
+    skc_session *session;
+    onnx_arena  *arena;
+    onnx_names  *names;
+    int          real_elem;   /* FLOAT or DOUBLE: the type arithmetic runs in */
+    int          opset;       /* default domain                               */
+    int          ml_opset;    /* ai.onnx.ml, stamped only when used_ml        */
+    int          used_ml;
+    onnx_vec     nodes;       /* Onnx__NodeProto *                            */
+    onnx_vec     initializers;/* Onnx__TensorProto *                          */
+    onnx_vec     inputs;      /* Onnx__ValueInfoProto *                       */
+    onnx_vec     outputs;     /* Onnx__ValueInfoProto *                       */
+    int          step_index;  /* step being emitted, for messages; -1 if none */
+    const char  *step_op;
+    const char  *step_prefix; /* its first output: prefixes internal names   */
+} onnx_builder;
+
+int  onnx_builder_init(onnx_builder *b, skc_session *s, int real_elem,
+                       int opset, int ml_opset);
+void onnx_builder_release(onnx_builder *b);
+
+/* Record a failure on the session, prefixed with the step being written. */
+int onnx_error(onnx_builder *b, int code, const char *fmt, ...) SKC_PRINTF(3, 4);
+
+/* Declare a graph input or output. @p elem is an ONNX element type; @p dims
+ * is the IR shape (-1: unknown); dimension 0 is always the symbolic "N". */
+int onnx_graph_input(onnx_builder *b, const char *name, int elem, int ndim,
+                     const int64_t *dims);
+int onnx_graph_output(onnx_builder *b, const char *name, int elem, int ndim,
+                      const int64_t *dims);
+
+/* Reserve a model input or output name verbatim (it must not be renamed).
+ * Inputs are produced from the start with type @p elem; outputs get their
+ * type when a step produces them. */
+int onnx_name_reserve_input(onnx_builder *b, const char *name, int elem);
+int onnx_name_reserve_output(onnx_builder *b, const char *name);
+
+/* The ONNX name and element type of IR tensor @p ir_name, which some
+ * earlier step (or the model input) must have produced. */
+int onnx_name_lookup(onnx_builder *b, const char *ir_name, const char **name,
+                     int *elem);
+/* The ONNX name for a new IR tensor @p ir_name of type @p elem. */
+int onnx_name_define(onnx_builder *b, const char *ir_name, int elem,
+                     const char **name);
+/* A fresh internal name derived from @p hint (after b->step_prefix). */
+int onnx_name_fresh(onnx_builder *b, const char *hint, const char **name);
+/* Element type of model output @p name, which a step must have produced. */
+int onnx_name_output_elem(onnx_builder *b, const char *name, int *elem);
+
+/* Append a node. @p domain is NULL for the default domain. *out is
+ * borrowed (arena) and may be NULL when no attributes follow. */
+int onnx_node(onnx_builder *b, const char *op_type, const char *domain,
+              const char *const *inputs, size_t n_inputs,
+              const char *const *outputs, size_t n_outputs,
+              Onnx__NodeProto **out);
+int onnx_attr_int(onnx_builder *b, Onnx__NodeProto *n, const char *key,
+                  int64_t v);
+
+/* Initializers. The real ones are stored in b->real_elem; @p v is in
+ * double precision as the IR holds it. @p dims may be NULL for a scalar. */
+int onnx_const_real(onnx_builder *b, const char *hint, const double *v,
+                    int ndim, const int64_t *dims, const char **name);
+int onnx_const_scalar(onnx_builder *b, const char *hint, double v,
+                      const char **name);
+int onnx_const_i64(onnx_builder *b, const char *hint, const int64_t *v,
+                   int ndim, const int64_t *dims, const char **name);
+/* A copy of IR tensor @p t with its own element type kept (labels):
+ * integers become int64, strings stay strings, bools stay bools, float32 and
+ * float64 keep their width. *elem receives the ONNX type. */
+int onnx_const_exact(onnx_builder *b, const char *hint, const skc_tensor *t,
+                     const char **name, int *elem);
+
+/* @p name (of type @p from) as type @p to: itself, or a new Cast's output. */
+int onnx_cast_to(onnx_builder *b, const char *name, int from, int to,
+                 const char **out);
+
+/* The ModelProto for the graph built so far, every field set; arena-owned. */
+int onnx_model_assemble(onnx_builder *b, const skc_model *m,
+                        Onnx__ModelProto **out);
+/* Serialise @p mp to @p out through a staging buffer. */
+int onnx_model_pack(onnx_builder *b, const Onnx__ModelProto *mp,
+                    skc_stream *out);
+
+/* ------------------------------------------------------------------ */
+/* Reading IR steps with checks                                        */
+/* ------------------------------------------------------------------ */
+
+/* Real input @p i of the step, cast to b->real_elem when it is not. */
+int onnx_step_real_input(onnx_builder *b, const skc_step *st, int i,
+                         const char **name);
+/* Any input @p i of the step, with its element type. */
+int onnx_step_input(onnx_builder *b, const skc_step *st, int i,
+                    const char **name, int *elem);
+/* Define output @p i of the step with element type @p elem. */
+int onnx_step_output(onnx_builder *b, const skc_step *st, int i, int elem,
+                     const char **name);
+/* Fail unless the step has @p n_in inputs and @p n_out outputs. */
+int onnx_step_arity(onnx_builder *b, const skc_step *st, int n_in, int n_out);
+/* Tensor attribute @p key as doubles, copied into the arena. The tensor must
+ * be numeric with @p ndim dimensions (1 or 2); shape goes to @p dims.
+ * SKC_E_NOT_FOUND (without a message) when absent and !required. */
+int onnx_step_reals(onnx_builder *b, const skc_step *st, const char *key,
+                    int required, int ndim, int64_t *dims, double **out);
+/* String attribute @p key (required). */
+int onnx_step_string(onnx_builder *b, const skc_step *st, const char *key,
+                     const char **out);
+
+/* ------------------------------------------------------------------ */
+/* Operations: one emitter per IR op (core/OPS.md)                     */
+/* ------------------------------------------------------------------ */
+
+typedef int (*onnx_emit_fn)(onnx_builder *b, const skc_step *st);
+
+int onnx_emit_scaler(onnx_builder *b, const skc_step *st);
+int onnx_emit_clip(onnx_builder *b, const skc_step *st);
+int onnx_emit_linear(onnx_builder *b, const skc_step *st);
+int onnx_emit_proba(onnx_builder *b, const skc_step *st);
+int onnx_emit_label(onnx_builder *b, const skc_step *st);
+int onnx_emit_identity(onnx_builder *b, const skc_step *st);
+int onnx_emit_activation(onnx_builder *b, const skc_step *st);
+int onnx_emit_modified_huber(onnx_builder *b, const skc_step *st);
+int onnx_emit_constant(onnx_builder *b, const skc_step *st);
+int onnx_emit_kmeans(onnx_builder *b, const skc_step *st);
+
+/* The emitter for IR op @p op, or NULL if the writer cannot write it. */
+onnx_emit_fn onnx_op_emitter(const char *op);
+
+/* Write @p m as ONNX with the session's options (onnx_write.c). */
+int onnx_write_model(skc_session *s, const skc_model *m, skc_stream *out);
+
+#endif

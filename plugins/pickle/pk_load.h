@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* pk_load.h: entry points of the safe pickle/joblib reader used by the pickle plugin. */
+#ifndef SKCONV_PK_LOAD_H
+#define SKCONV_PK_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <skconv/skconv.h>
+#include <skconv/io.h>
+#include <skconv/plugin.h>
+#include "pk_graph.h"
+
+/**
+ * Read @p in into an inert object graph: detect and undo compression
+ * (zlib, gzip, bz2, xz, lzma, lz4, joblib ZF) within the session limits,
+ * run the non-executing pickle VM, recognise numpy arrays/dtypes/scalars,
+ * joblib wrappers (inline, ZF and .npy companions) and instances.
+ * A global that is not on the allowlist fails with SKC_E_UNSAFE, one that
+ * runs code with SKC_E_MALICIOUS; malformed input with SKC_E_FORMAT,
+ * exceeded limits with SKC_E_LIMIT. The message (skc_set_error) names the
+ * byte offset and the reason.
+ * The graph may borrow the bytes of @p in (zero-copy arrays): free the
+ * graph with pk_graph_free() before freeing @p in.
+ */
+int pk_load(skc_session *s, skc_stream *in, pk_graph **out);
+
+/** Like pk_load but unknown globals become inert names instead of an error
+ *  (malicious ones still fail). For `inspect`-like uses. */
+int pk_load_permissive(skc_session *s, skc_stream *in, pk_graph **out);
+
+/** Content score 0..100 for the plugin's probe; pure, no allocation. */
+int pk_probe(const uint8_t *buf, size_t size);
+
+/**
+ * Safety scan: *verdict is SKC_VERDICT_SAFE, _UNTRUSTED or _MALICIOUS and
+ * the session report is a JSON object listing every unknown and malicious
+ * global with module, name and byte offset. Parsing never depends on the
+ * verdict. Returns an error only when the input is not a pickle at all.
+ */
+int pk_scan(skc_session *s, skc_stream *in, int *verdict);
+
+/** JSON report of the object tree and versions, bounded in depth and size. */
+int pk_inspect(skc_session *s, skc_stream *in);
+
+/** Canonical class id for a known global ("sklearn.linear_model.LinearRegression"),
+ *  across module renames; NULL if unknown. Static storage. */
+const char *pk_allow_canonical(const char *module, const char *name);
+
+/** Extra accessor: the raw BUILD state of an instance, whatever its shape
+ *  (pk_instance_state() unwraps (dict, slots) tuples). */
+const pk_obj *pk_instance_raw_state(const pk_obj *o);
+
+/** The node that memo/shared references point at is the same pointer:
+ *  a stable identity for DAG-aware walks (visited sets). */
+static inline uintptr_t pk_obj_id(const pk_obj *o) { return (uintptr_t)o; }
+
+#endif

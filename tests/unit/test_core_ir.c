@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_core_ir.c: the IR through its public API (skconv/ir.h): tensors and
+ * their references, step attributes, metadata, validation errors, and the
+ * reference evaluator on a small classifier (core/OPS.md semantics).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <math.h>
+#include <string.h>
+#include <cmocka.h>
+#include <skconv/ir.h>
+
+static void test_dtypes(void **state)
+{
+    (void)state;
+    assert_int_equal(skc_dtype_size(SKC_DT_F32), 4);
+    assert_int_equal(skc_dtype_size(SKC_DT_F64), 8);
+    assert_int_equal(skc_dtype_size(SKC_DT_I64), 8);
+    assert_int_equal(skc_dtype_size(SKC_DT_I32), 4);
+    assert_int_equal(skc_dtype_size(SKC_DT_U8), 1);
+    assert_int_equal(skc_dtype_size(SKC_DT_BOOL), 1);
+    assert_int_equal(skc_dtype_size(SKC_DT_STRING), 0);
+    assert_int_equal(skc_dtype_size(SKC_DT_NONE), 0);
+    assert_string_equal(skc_dtype_name(SKC_DT_F32), "float32");
+    assert_string_equal(skc_dtype_name(SKC_DT_F64), "float64");
+    assert_string_equal(skc_dtype_name(SKC_DT_I64), "int64");
+    assert_string_equal(skc_dtype_name(SKC_DT_STRING), "string");
+    assert_non_null(skc_dtype_name(12345));
+}
+
+static void test_tensor_new(void **state)
+{
+    static const int64_t shape[2] = { 3, 4 };
+    skc_tensor *t = NULL;
+    double *d;
+
+    (void)state;
+    assert_int_equal(skc_tensor_new(SKC_DT_F64, 2, shape, &t), SKC_OK);
+    assert_int_equal(skc_tensor_dtype(t), SKC_DT_F64);
+    assert_int_equal(skc_tensor_ndim(t), 2);
+    assert_int_equal(skc_tensor_shape(t)[0], 3);
+    assert_int_equal(skc_tensor_shape(t)[1], 4);
+    assert_int_equal(skc_tensor_numel(t), 12);
+    assert_int_equal(skc_tensor_nbytes(t), 96);
+    d = skc_tensor_data_mut(t);
+    assert_non_null(d);
+    assert_true(d[0] == 0.0 && d[11] == 0.0);   /* zero-filled */
+    d[5] = 2.5;
+    assert_true(skc_tensor_get_f64(t, 5) == 2.5);
+    assert_true(isnan(skc_tensor_get_f64(t, 12)));
+    assert_true(isnan(skc_tensor_get_f64(t, -1)));
+    skc_tensor_free(t);
+    skc_tensor_free(NULL);
+}
+
+static void test_tensor_bad_shapes(void **state)
+{
+    int64_t neg[2] = { 2, -1 };
+    int64_t huge[3] = { INT64_MAX / 2, 4, 4 };
+    int64_t many[SKC_MAX_DIMS + 1] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+    skc_tensor *t = NULL;
+
+    (void)state;
+    assert_int_equal(skc_tensor_new(SKC_DT_F32, 2, neg, &t), SKC_E_INVAL);
+    assert_int_equal(skc_tensor_new(SKC_DT_F32, SKC_MAX_DIMS + 1, many, &t), SKC_E_INVAL);
+    assert_int_equal(skc_tensor_new(SKC_DT_NONE, 1, many, &t), SKC_E_INVAL);
+    assert_int_equal(skc_tensor_new(SKC_DT_F64, 3, huge, &t), SKC_E_LIMIT);
+    assert_null(t);  /* out-parameters are written only on success */
+}
+
+static void test_tensor_from(void **state)
+{
+    static const double dv[3] = { 1.5, -2.0, 3.25 };
+    static const int64_t iv[2] = { 7, -9 };
+    skc_tensor *a = NULL, *b = NULL;
+
+    (void)state;
+    assert_int_equal(skc_tensor_from_f64(dv, 3, &a), SKC_OK);
+    assert_int_equal(skc_tensor_ndim(a), 1);
+    assert_memory_equal(skc_tensor_data(a), dv, sizeof(dv));
+    assert_int_equal(skc_tensor_from_i64(iv, 2, &b), SKC_OK);
+    assert_int_equal(skc_tensor_dtype(b), SKC_DT_I64);
+    assert_true(skc_tensor_get_f64(b, 1) == -9.0);
+    skc_tensor_free(a);
+    skc_tensor_free(b);
+}
+
+static void test_tensor_strings(void **state)
+{
+    int64_t n = 3;
+    skc_tensor *t = NULL;
+    size_t len = 99;
+
+    (void)state;
+    assert_int_equal(skc_tensor_new(SKC_DT_STRING, 1, &n, &t), SKC_OK);
+    assert_null(skc_tensor_data(t));
+    assert_string_equal(skc_tensor_string(t, 0, &len), "");
+    assert_int_equal(len, 0);
+    assert_int_equal(skc_tensor_set_string(t, 1, "caf\xc3\xa9", 5), SKC_OK);
+    assert_string_equal(skc_tensor_string(t, 1, &len), "caf\xc3\xa9");
+    assert_int_equal(len, 5);
+    /* Only len bytes are copied, and the copy is NUL-terminated. */
+    assert_int_equal(skc_tensor_set_string(t, 2, "dogs", 3), SKC_OK);
+    assert_string_equal(skc_tensor_string(t, 2, NULL), "dog");
+    assert_int_equal(skc_tensor_set_string(t, 1, "x", 1), SKC_OK);
+    assert_string_equal(skc_tensor_string(t, 1, NULL), "x");
+    assert_null(skc_tensor_string(t, 3, NULL));
+    assert_null(skc_tensor_string(t, -1, NULL));
+    assert_int_not_equal(skc_tensor_set_string(t, 3, "y", 1), SKC_OK);
+    skc_tensor_free(t);
+}
+
+static int ti_released;
+
+static void ti_release(void *user)
+{
+    ti_released++;
+    assert_ptr_equal(user, &ti_released);
+}
+
+/* References: the release callback runs once, with the last reference. */
+static void test_tensor_refcount(void **state)
+{
+    static const double data[4] = { 1, 2, 3, 4 };
+    int64_t shape[2] = { 2, 2 };
+    skc_tensor *t = NULL;
+
+    (void)state;
+    ti_released = 0;
+    assert_int_equal(skc_tensor_wrap(SKC_DT_F64, 2, shape, data, ti_release,
+                                     &ti_released, &t), SKC_OK);
+    assert_ptr_equal(skc_tensor_data(t), data);   /* zero copy */
+    assert_ptr_equal(skc_tensor_ref(t), t);
+    skc_tensor_free(t);
+    assert_int_equal(ti_released, 0);
+    skc_tensor_free(t);
+    assert_int_equal(ti_released, 1);
+}
+
+/* Writing into a wrapped tensor copies first; the borrowed bytes stay. */
+static void test_tensor_wrap_copy_on_write(void **state)
+{
+    double data[2] = { 1, 2 };
+    int64_t n = 2;
+    skc_tensor *t = NULL;
+    double *w;
+
+    (void)state;
+    assert_int_equal(skc_tensor_wrap(SKC_DT_F64, 1, &n, data, NULL, NULL, &t), SKC_OK);
+    w = skc_tensor_data_mut(t);
+    assert_non_null(w);
+    assert_ptr_not_equal(w, data);
+    w[0] = 42;
+    assert_true(data[0] == 1.0);
+    assert_true(skc_tensor_get_f64(t, 0) == 42.0);
+    skc_tensor_free(t);
+}
+
+static void test_step_attributes(void **state)
+{
+    skc_model *m = NULL;
+    skc_step *s = NULL;
+    skc_tensor *t = NULL;
+    const skc_tensor *got = NULL;
+    const char *str = NULL, *key = NULL;
+    int64_t i = 0;
+    double f = 0;
+    int kind = 0;
+    static const double v[2] = { 0.5, 1.5 };
+
+    (void)state;
+    assert_int_equal(skc_model_new(&m), SKC_OK);
+    assert_int_equal(skc_model_add_step(m, "clip", &s), SKC_OK);
+    assert_int_equal(skc_step_set_int(s, "n", -3), SKC_OK);
+    assert_int_equal(skc_step_set_float(s, "min", -1.25), SKC_OK);
+    assert_int_equal(skc_step_set_string(s, "mode", "softmax"), SKC_OK);
+    assert_int_equal(skc_tensor_from_f64(v, 2, &t), SKC_OK);
+    assert_int_equal(skc_step_set_tensor(s, "scale", t), SKC_OK);
+    skc_tensor_free(t);   /* the step holds its own reference */
+
+    assert_int_equal(skc_step_get_int(s, "n", &i), SKC_OK);
+    assert_int_equal(i, -3);
+    assert_int_equal(skc_step_get_float(s, "min", &f), SKC_OK);
+    assert_true(f == -1.25);
+    assert_int_equal(skc_step_get_string(s, "mode", &str), SKC_OK);
+    assert_string_equal(str, "softmax");
+    assert_int_equal(skc_step_get_tensor(s, "scale", &got), SKC_OK);
+    assert_true(skc_tensor_get_f64(got, 1) == 1.5);
+
+    /* Missing and wrong-kind lookups; the out-parameter is left alone. */
+    i = 77;
+    assert_int_equal(skc_step_get_int(s, "absent", &i), SKC_E_NOT_FOUND);
+    assert_int_equal(skc_step_get_int(s, "mode", &i), SKC_E_INVAL);
+    assert_int_equal(i, 77);
+    assert_int_equal(skc_step_get_string(s, "n", &str), SKC_E_INVAL);
+    assert_int_equal(skc_step_get_tensor(s, "min", &got), SKC_E_INVAL);
+
+    /* Insertion order, kinds; setting a key again replaces it in place. */
+    assert_int_equal(skc_step_attr_count(s), 4);
+    assert_int_equal(skc_step_attr_at(s, 0, &key, &kind), SKC_OK);
+    assert_string_equal(key, "n");
+    assert_int_equal(kind, SKC_ATTR_INT);
+    assert_int_equal(skc_step_attr_at(s, 3, &key, &kind), SKC_OK);
+    assert_string_equal(key, "scale");
+    assert_int_equal(kind, SKC_ATTR_TENSOR);
+    assert_int_not_equal(skc_step_attr_at(s, 4, &key, &kind), SKC_OK);
+    assert_int_equal(skc_step_set_string(s, "n", "now a string"), SKC_OK);
+    assert_int_equal(skc_step_attr_count(s), 4);
+    assert_int_equal(skc_step_get_string(s, "n", &str), SKC_OK);
+    assert_string_equal(str, "now a string");
+
+    assert_string_equal(skc_step_op(skc_model_step(m, 0)), "clip");
+    assert_null(skc_model_step(m, 1));
+    skc_model_free(m);
+    skc_model_free(NULL);
+}
+
+/* A tensor attached to two steps lives until the model goes. */
+static void test_shared_tensor(void **state)
+{
+    static const double data[2] = { 1, 2 };
+    int64_t n = 2;
+    skc_model *m = NULL;
+    skc_step *a, *b;
+    skc_tensor *t = NULL;
+
+    (void)state;
+    ti_released = 0;
+    assert_int_equal(skc_model_new(&m), SKC_OK);
+    assert_int_equal(skc_tensor_wrap(SKC_DT_F64, 1, &n, data, ti_release,
+                                     &ti_released, &t), SKC_OK);
+    assert_int_equal(skc_model_add_step(m, "scaler", &a), SKC_OK);
+    assert_int_equal(skc_model_add_step(m, "scaler", &b), SKC_OK);
+    assert_int_equal(skc_step_set_tensor(a, "scale", t), SKC_OK);
+    assert_int_equal(skc_step_set_tensor(b, "scale", t), SKC_OK);
+    skc_tensor_free(t);
+    assert_int_equal(ti_released, 0);
+    /* Replacing one attribute drops that step's reference only. */
+    assert_int_equal(skc_step_set_float(a, "scale", 1.0), SKC_OK);
+    assert_int_equal(ti_released, 0);
+    skc_model_free(m);
+    assert_int_equal(ti_released, 1);
+}
+
+static void test_meta(void **state)
+{
+    skc_model *m = NULL;
+    const char *k, *v;
+
+    (void)state;
+    assert_int_equal(skc_model_new(&m), SKC_OK);
+    assert_int_equal(skc_model_meta_count(m), 0);
+    assert_null(skc_model_get_meta(m, "source.sha256"));
+    assert_int_equal(skc_model_set_meta(m, "source.sha256", "abc"), SKC_OK);
+    assert_int_equal(skc_model_set_meta(m, "producer.sklearn", "1.2.1"), SKC_OK);
+    assert_int_equal(skc_model_set_meta(m, "source.sha256", "def"), SKC_OK);
+    assert_int_equal(skc_model_meta_count(m), 2);
+    assert_string_equal(skc_model_get_meta(m, "source.sha256"), "def");
+    assert_int_equal(skc_model_meta_at(m, 1, &k, &v), SKC_OK);
+    assert_string_equal(k, "producer.sklearn");
+    assert_string_equal(v, "1.2.1");
+    assert_int_not_equal(skc_model_meta_at(m, 2, &k, &v), SKC_OK);
+    skc_model_free(m);
+}
+
+/* ---- a 3-class classifier: scaler -> linear -> proba, label ----------- */
+
+static const int64_t ti_in_shape[2] = { -1, 2 };
+
+static void ti_set_f64(skc_step *s, const char *key, const double *v, int ndim,
+                       const int64_t *shape)
+{
+    skc_tensor *t = NULL;
+
+    assert_int_equal(skc_tensor_new(SKC_DT_F64, ndim, shape, &t), SKC_OK);
+    memcpy(skc_tensor_data_mut(t), v, skc_tensor_nbytes(t));
+    assert_int_equal(skc_step_set_tensor(s, key, t), SKC_OK);
+    skc_tensor_free(t);
+}
+
+static skc_model *ti_classifier(void)
+{
+    static const double offset[2] = { 1, 2 }, scale[2] = { 0.5, 2 };
+    static const double coef[6] = { 1, 0, 0, 1, -1, -1 }, icpt[3] = { 0, 0, 0.5 };
+    static const int64_t classes[3] = { 10, 20, 30 };
+    const int64_t two = 2, c_shape[2] = { 3, 2 }, three = 3;
+    int64_t l_shape[1] = { -1 }, p_shape[2] = { -1, 3 };
+    skc_model *m = NULL;
+    skc_step *s;
+    skc_tensor *cl = NULL;
+
+    assert_int_equal(skc_model_new(&m), SKC_OK);
+    assert_int_equal(skc_model_add_input(m, "X", SKC_DT_F32, 2, ti_in_shape), SKC_OK);
+    assert_int_equal(skc_model_add_step(m, "scaler", &s), SKC_OK);
+    skc_step_add_input(s, "X");
+    skc_step_add_output(s, "Xs");
+    ti_set_f64(s, "offset", offset, 1, &two);
+    ti_set_f64(s, "scale", scale, 1, &two);
+    assert_int_equal(skc_model_add_step(m, "linear", &s), SKC_OK);
+    skc_step_add_input(s, "Xs");
+    skc_step_add_output(s, "S");
+    ti_set_f64(s, "coef", coef, 2, c_shape);
+    ti_set_f64(s, "intercept", icpt, 1, &three);
+    assert_int_equal(skc_model_add_step(m, "proba", &s), SKC_OK);
+    skc_step_add_input(s, "S");
+    skc_step_add_output(s, "probabilities");
+    assert_int_equal(skc_step_set_string(s, "mode", "softmax"), SKC_OK);
+    assert_int_equal(skc_model_add_step(m, "label", &s), SKC_OK);
+    skc_step_add_input(s, "S");
+    skc_step_add_output(s, "label");
+    assert_int_equal(skc_tensor_from_i64(classes, 3, &cl), SKC_OK);
+    assert_int_equal(skc_step_set_tensor(s, "classes", cl), SKC_OK);
+    skc_tensor_free(cl);
+    assert_int_equal(skc_step_set_string(s, "mode", "argmax"), SKC_OK);
+    assert_int_equal(skc_model_add_output(m, "label", SKC_DT_I64, 1, l_shape), SKC_OK);
+    assert_int_equal(skc_model_add_output(m, "probabilities", SKC_DT_F32, 2, p_shape),
+                     SKC_OK);
+    return m;
+}
+
+static void test_model_shape(void **state)
+{
+    skc_model *m = ti_classifier();
+    const int64_t *shape;
+    int ndim = 0;
+
+    (void)state;
+    assert_int_equal(skc_model_input_count(m), 1);
+    assert_string_equal(skc_model_input_name(m, 0), "X");
+    assert_int_equal(skc_model_input_dtype(m, 0), SKC_DT_F32);
+    shape = skc_model_input_shape(m, 0, &ndim);
+    assert_int_equal(ndim, 2);
+    assert_int_equal(shape[0], -1);
+    assert_int_equal(shape[1], 2);
+    assert_null(skc_model_input_columns(m, 0));
+    assert_int_equal(skc_model_output_count(m), 2);
+    assert_string_equal(skc_model_output_name(m, 0), "label");
+    assert_string_equal(skc_model_output_name(m, 1), "probabilities");
+    assert_int_equal(skc_model_step_count(m), 4);
+    assert_int_equal(skc_step_input_count(skc_model_step(m, 1)), 1);
+    assert_string_equal(skc_step_input(skc_model_step(m, 1), 0), "Xs");
+    assert_string_equal(skc_step_output(skc_model_step(m, 3), 0), "label");
+    assert_int_equal(skc_model_validate(m, NULL, 0), SKC_OK);
+    skc_model_free(m);
+}
+
+static void test_input_columns(void **state)
+{
+    skc_model *m = ti_classifier();
+    int64_t n = 2;
+    skc_tensor *names = NULL;
+
+    (void)state;
+    assert_int_equal(skc_tensor_new(SKC_DT_STRING, 1, &n, &names), SKC_OK);
+    skc_tensor_set_string(names, 0, "height", 6);
+    skc_tensor_set_string(names, 1, "width", 5);
+    assert_int_equal(skc_model_set_input_columns(m, 0, names), SKC_OK);
+    skc_tensor_free(names);
+    assert_string_equal(skc_tensor_string(skc_model_input_columns(m, 0), 1, NULL), "width");
+    assert_int_not_equal(skc_model_set_input_columns(m, 1, names), SKC_OK);
+    skc_model_free(m);
+}
+
+static void test_eval(void **state)
+{
+    /* Rows chosen so each class wins once. */
+    static const float x[6] = { 7, 2,   1, 3,   1, 2 };
+    int64_t shape[2] = { 3, 2 };
+    skc_model *m = ti_classifier();
+    skc_tensor *in = NULL, *out[2] = { NULL, NULL };
+    const skc_tensor *inputs[1];
+    char err[256] = "";
+    int r, k;
+
+    (void)state;
+    assert_int_equal(skc_tensor_new(SKC_DT_F32, 2, shape, &in), SKC_OK);
+    memcpy(skc_tensor_data_mut(in), x, sizeof(x));
+    inputs[0] = in;
+    assert_int_equal(skc_model_eval(m, inputs, out, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_tensor_numel(out[0]), 3);
+    assert_true(skc_tensor_get_f64(out[0], 0) == 10);
+    assert_true(skc_tensor_get_f64(out[0], 1) == 20);
+    assert_true(skc_tensor_get_f64(out[0], 2) == 30);
+    assert_int_equal(skc_tensor_ndim(out[1]), 2);
+    assert_int_equal(skc_tensor_shape(out[1])[1], 3);
+    for (r = 0; r < 3; r++) {
+        /* scores by hand: s = [(x0-1)/2, 2(x1-2), -(s0+s1)+0.5] */
+        double s0 = (x[2 * r] - 1) * 0.5, s1 = (x[2 * r + 1] - 2) * 2;
+        double s[3] = { s0, s1, -s0 - s1 + 0.5 }, mx = s[0], sum = 0;
+        for (k = 1; k < 3; k++)
+            mx = s[k] > mx ? s[k] : mx;
+        for (k = 0; k < 3; k++)
+            sum += exp(s[k] - mx);
+        for (k = 0; k < 3; k++)
+            assert_true(fabs(skc_tensor_get_f64(out[1], r * 3 + k) -
+                             exp(s[k] - mx) / sum) < 1e-12);
+    }
+    skc_tensor_free(out[0]);
+    skc_tensor_free(out[1]);
+
+    /* Wrong width is refused, with a reason. */
+    shape[1] = 3;
+    skc_tensor_free(in);
+    assert_int_equal(skc_tensor_new(SKC_DT_F32, 2, shape, &in), SKC_OK);
+    inputs[0] = in;
+    out[0] = out[1] = NULL;
+    assert_int_equal(skc_model_eval(m, inputs, out, err, sizeof(err)), SKC_E_INVAL);
+    assert_true(strlen(err) > 0);
+    assert_null(out[0]);
+    skc_tensor_free(in);
+    skc_model_free(m);
+}
+
+/* ---- validation errors ------------------------------------------------ */
+
+static void ti_expect_invalid(skc_model *m, int code, const char *needle)
+{
+    char err[512] = "";
+
+    assert_int_equal(skc_model_validate(m, err, sizeof(err)), code);
+    print_message("# %s\n", err);
+    assert_non_null(strstr(err, needle));
+    skc_model_free(m);
+}
+
+static void test_validate_errors(void **state)
+{
+    skc_model *m;
+    skc_step *s;
+    int64_t p_shape[2] = { -1, 3 };
+
+    (void)state;
+    assert_int_equal(skc_op_known("linear"), 1);
+    assert_int_equal(skc_op_known("scaler"), 1);
+    assert_int_equal(skc_op_known("frobnicate"), 0);
+
+    /* No outputs at all. */
+    assert_int_equal(skc_model_new(&m), SKC_OK);
+    assert_int_equal(skc_model_add_input(m, "X", SKC_DT_F32, 2, ti_in_shape), SKC_OK);
+    assert_int_not_equal(skc_model_validate(m, NULL, 0), SKC_OK);
+    skc_model_free(m);
+
+    /* Unknown operation. */
+    m = ti_classifier();
+    assert_int_equal(skc_model_add_step(m, "frobnicate", &s), SKC_OK);
+    skc_step_add_input(s, "X");
+    skc_step_add_output(s, "F");
+    ti_expect_invalid(m, SKC_E_UNSUPPORTED, "frobnicate");
+
+    /* A step reads a tensor nobody produced. */
+    m = ti_classifier();
+    assert_int_equal(skc_model_add_step(m, "identity", &s), SKC_OK);
+    skc_step_add_input(s, "nowhere");
+    skc_step_add_output(s, "Y");
+    ti_expect_invalid(m, SKC_E_FORMAT, "nowhere");
+
+    /* An output no step produces. */
+    m = ti_classifier();
+    assert_int_equal(skc_model_add_output(m, "ghost", SKC_DT_F32, 2, p_shape), SKC_OK);
+    ti_expect_invalid(m, SKC_E_FORMAT, "ghost");
+
+    /* A tensor produced twice. */
+    m = ti_classifier();
+    assert_int_equal(skc_model_add_step(m, "identity", &s), SKC_OK);
+    skc_step_add_input(s, "X");
+    skc_step_add_output(s, "S");
+    ti_expect_invalid(m, SKC_E_FORMAT, "S");
+
+    /* A required attribute is missing. */
+    m = ti_classifier();
+    assert_int_equal(skc_model_add_step(m, "linear", &s), SKC_OK);
+    skc_step_add_input(s, "X");
+    skc_step_add_output(s, "S2");
+    ti_expect_invalid(m, SKC_E_FORMAT, "coef");
+
+    /* An attribute value outside its choices. */
+    m = ti_classifier();
+    assert_int_equal(skc_model_add_step(m, "proba", &s), SKC_OK);
+    skc_step_add_input(s, "S");
+    skc_step_add_output(s, "P2");
+    assert_int_equal(skc_step_set_string(s, "mode", "wobbly"), SKC_OK);
+    ti_expect_invalid(m, SKC_E_FORMAT, "proba");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dtypes),
+        cmocka_unit_test(test_tensor_new),
+        cmocka_unit_test(test_tensor_bad_shapes),
+        cmocka_unit_test(test_tensor_from),
+        cmocka_unit_test(test_tensor_strings),
+        cmocka_unit_test(test_tensor_refcount),
+        cmocka_unit_test(test_tensor_wrap_copy_on_write),
+        cmocka_unit_test(test_step_attributes),
+        cmocka_unit_test(test_shared_tensor),
+        cmocka_unit_test(test_meta),
+        cmocka_unit_test(test_model_shape),
+        cmocka_unit_test(test_input_columns),
+        cmocka_unit_test(test_eval),
+        cmocka_unit_test(test_validate_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

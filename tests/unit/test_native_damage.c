@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/* test_native_damage.c: every truncation and every flipped byte of written .skm files is refused cleanly, naming where. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "skm_models.h"
+
+static skc_context *ctx;
+static const skc_format *fmt;
+
+static int setup(void **state)
+{
+    (void)state;
+    return skmt_open(&ctx, &fmt);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    skc_context_free(ctx);
+    return 0;
+}
+
+/* What a message must name for a byte at @p at: "header", "section
+ * table", "section KIND", or NULL for padding (any of them will do). */
+static const char *region_of(const uint8_t *buf, size_t size, size_t at, char *out, size_t n)
+{
+    static const char *const kinds[5] = { "STRS", "TDIR", "DATA", "GRPH", "META" };
+    uint64_t t = skmt_le64(buf + 24), off, len;
+    int k;
+
+    if (at < skmt_le32(buf + 16))
+        return "header";
+    if (at >= t && at < t + (uint64_t)skmt_le32(buf + 20) * skmt_le32(buf + 40))
+        return "section table";
+    for (k = 0; k < 5; k++) {
+        if (skmt_find(buf, size, kinds[k], &off, &len) >= 0 && at >= off && at < off + len) {
+            snprintf(out, n, "section %s", kinds[k]);
+            return out;
+        }
+    }
+    return NULL;
+}
+
+/* The refusal is SKC_E_FORMAT with a message naming @p where. */
+static void expect_refused(const uint8_t *buf, size_t size, const char *where,
+                           const char *what, size_t at)
+{
+    skc_model *m = NULL;
+    char err[1024];
+    int rc = skmt_read(ctx, fmt, buf, size, &m, err, sizeof(err));
+
+    if (rc != SKC_E_FORMAT)
+        fail_msg("%s at %zu: rc %d (%s), not SKC_E_FORMAT", what, at, rc, err);
+    if (!strstr(err, where ? where : "") || (!strstr(err, "header") && !strstr(err, "section")))
+        fail_msg("%s at %zu: '%s' does not name %s", what, at, err, where ? where : "a place");
+    assert_null(m);
+}
+
+/* Every length short of the whole file. */
+static void test_truncate_everywhere(void **state)
+{
+    skc_model *m;
+    uint8_t *buf;
+    size_t size, len, cases = 0;
+    int i;
+
+    (void)state;
+    for (i = 0; skmt_model(i, NULL, &m) == SKC_OK; i++) {
+        assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+        for (len = 0; len < size; len++, cases++)
+            expect_refused(buf, len, len < 64 ? "header" : NULL, "truncated", len);
+        free(buf);
+        skc_model_free(m);
+    }
+    print_message("# %zu truncations refused\n", cases);
+}
+
+/* Truncated and then "repaired" (file_size and every CRC made to match),
+ * so the section range checks, not the size check, must catch it. */
+static void test_truncate_resealed(void **state)
+{
+    skc_model *m;
+    uint8_t *buf, *cut;
+    size_t size, len, cases = 0;
+    int i;
+
+    (void)state;
+    for (i = 0; skmt_model(i, NULL, &m) == SKC_OK; i++) {
+        assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+        for (len = 64; len < size; len++, cases++) {
+            cut = malloc(len);
+            assert_non_null(cut);
+            memcpy(cut, buf, len);
+            skmt_put64(cut + 32, len);
+            skmt_reseal(cut, len);
+            expect_refused(cut, len, NULL, "truncated+resealed", len);
+            free(cut);
+        }
+        free(buf);
+        skc_model_free(m);
+    }
+    print_message("# %zu resealed truncations refused\n", cases);
+}
+
+/* Every byte of every file, flipped: the message names its region. */
+static void test_flip_every_byte(void **state)
+{
+    static const uint8_t masks[3] = { 0x01, 0x80, 0xff };
+    skc_model *m;
+    uint8_t *buf;
+    size_t size, at, cases = 0;
+    char where[32];
+    int i, k;
+
+    (void)state;
+    for (i = 0; skmt_model(i, NULL, &m) == SKC_OK; i++) {
+        assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+        for (at = 0; at < size; at++) {
+            const char *want = region_of(buf, size, at, where, sizeof(where));
+            for (k = 0; k < 3; k++, cases++) {
+                buf[at] ^= masks[k];
+                expect_refused(buf, size, want, "flipped", at);
+                buf[at] ^= masks[k];
+            }
+        }
+        free(buf);
+        skc_model_free(m);
+    }
+    print_message("# %zu flipped bytes refused\n", cases);
+}
+
+/* Flipped and resealed, so every CRC matches and the structural checks
+ * of each section face the damage. The result may be another valid
+ * model (a changed number) or a clean refusal; never a crash, a leak or
+ * a read out of bounds (run under ASan). */
+static void test_flip_resealed(void **state)
+{
+    static const uint8_t masks[4] = { 0x01, 0x10, 0x80, 0xff };
+    skc_model *m, *r;
+    uint8_t *buf;
+    size_t size, at, ok = 0, refused = 0;
+    char err[1024];
+    int i, k, rc;
+
+    (void)state;
+    for (i = 0; skmt_model(i, NULL, &m) == SKC_OK; i++) {
+        assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+        for (at = 0; at < size; at++) {
+            for (k = 0; k < 4; k++) {
+                buf[at] ^= masks[k];
+                skmt_reseal(buf, size);
+                r = NULL;
+                rc = skmt_read(ctx, fmt, buf, size, &r, err, sizeof(err));
+                if (rc == SKC_OK) {
+                    ok++;
+                    assert_non_null(r);
+                } else {
+                    refused++;
+                    if (rc != SKC_E_FORMAT && rc != SKC_E_UNSUPPORTED && rc != SKC_E_LIMIT)
+                        fail_msg("resealed flip at %zu: rc %d (%s)", at, rc, err);
+                    assert_true(err[0] != '\0');
+                    assert_null(r);
+                }
+                skc_model_free(r);
+                buf[at] ^= masks[k];
+            }
+        }
+        skmt_reseal(buf, size);
+        free(buf);
+        skc_model_free(m);
+    }
+    print_message("# resealed flips: %zu still valid, %zu refused cleanly\n", ok, refused);
+}
+
+/* The mapped-file path (the reader's own mapping) refuses damage too. */
+static void test_flip_in_files(void **state)
+{
+    char path[] = "/tmp/skm-damage-XXXXXX", where[32];
+    skc_session *s;
+    skc_stream *in;
+    skc_model *m, *r;
+    uint8_t *buf;
+    size_t size, at, cases = 0;
+    const char *want;
+    int fd, rc;
+
+    (void)state;
+    assert_int_equal(skmt_model(1, NULL, &m), SKC_OK);
+    assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+    for (at = 0; at < size; at += 13, cases++) {
+        want = region_of(buf, size, at, where, sizeof(where));
+        buf[at] ^= 0x20;
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, buf, size), (ssize_t)size);
+        close(fd);
+        assert_int_equal(skc_stream_open_read(path, &in, NULL, 0), SKC_OK);
+        assert_int_equal(skc_session_new(ctx, fmt, path, &s), SKC_OK);
+        r = NULL;
+        rc = skc_session_read(s, in, &r);
+        if (rc != SKC_E_FORMAT || (want && !strstr(skc_session_error(s), want)))
+            fail_msg("file flip at %zu: rc %d: %s", at, rc, skc_session_error(s));
+        skc_session_free(s);
+        skc_stream_free(in);
+        unlink(path);
+        memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+        buf[at] ^= 0x20;
+    }
+    print_message("# %zu flipped files refused\n", cases);
+    free(buf);
+    skc_model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_truncate_everywhere),
+        cmocka_unit_test(test_truncate_resealed),
+        cmocka_unit_test(test_flip_every_byte),
+        cmocka_unit_test(test_flip_resealed),
+        cmocka_unit_test(test_flip_in_files),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
