@@ -47,6 +47,7 @@ int cli_read_rows(const skc_model *m, const char *path, skc_tensor **rows);
 
 int cmd_convert(cli_globals *g, int argc, char **argv);
 int cmd_predict(cli_globals *g, int argc, char **argv);
+int cmd_migrate(cli_globals *g, int argc, char **argv);
 int cmd_verify(cli_globals *g, int argc, char **argv);
 int cmd_formats(cli_globals *g, int argc, char **argv);
 int cmd_plugins(cli_globals *g, int argc, char **argv);

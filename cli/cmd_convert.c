@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <skconv/verify.h>
-#include "cli.h"
+#include "convert.h"
 
 typedef struct convert_args {
     const char *input;
@@ -97,268 +97,63 @@ static int convert_parse(cli_globals *g, convert_args *a, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-/* Apply KEY=VALUE options; the session validates them against the table. */
-static int convert_options(skc_session *s, int for_write, const char *const *opts, int n)
-{
-    char key[128];
-    const char *eq;
-    int i, rc;
-
-    for (i = 0; i < n; i++) {
-        eq = strchr(opts[i], '=');
-        if (!eq || eq == opts[i] || (size_t)(eq - opts[i]) >= sizeof(key)) {
-            cli_usage_error("convert ", "option '%s' is not KEY=VALUE", opts[i]);
-            return SKC_E_INVAL;
-        }
-        memcpy(key, opts[i], (size_t)(eq - opts[i]));
-        key[eq - opts[i]] = '\0';
-        rc = skc_session_set_option(s, for_write, key, eq + 1);
-        if (rc) {
-            cli_error("%s", skc_session_error(s));
-            return rc;
-        }
-    }
-    return SKC_OK;
-}
-
-static void convert_summary(const skc_model *m, const char *input, const char *rfmt)
-{
-    int i;
-
-    fprintf(stderr, "%s: read %s as %s: %d input(s), %d step(s), %d output(s)\n",
-            cli_prog, input, rfmt, skc_model_input_count(m), skc_model_step_count(m),
-            skc_model_output_count(m));
-    for (i = 0; i < skc_model_step_count(m); i++)
-        fprintf(stderr, "  step %d: %s\n", i, skc_step_op(skc_model_step(m, i)));
-    for (i = 0; i < skc_model_meta_count(m); i++) {
-        const char *k, *v;
-        skc_model_meta_at(m, i, &k, &v);
-        fprintf(stderr, "  %s = %s\n", k, v);
-    }
-}
-
-/* Set while --keep-failed keeps an output whose verification failed. */
-static int verify_failed;
-
-/* Write @p m with writer @p wf to a new temporary output. */
-static int convert_write(skc_context *ctx, const skc_format *wf, const convert_args *a,
-                         const skc_model *m, skc_output **out)
-{
-    skc_session *ws = NULL;
-    char err[1024];
-    int rc;
-
-    if ((rc = skc_session_new(ctx, wf, a->output, &ws)) ||
-        (rc = convert_options(ws, 1, a->wopts, a->n_wopts)))
-        goto done;
-    rc = skc_output_begin(a->output, a->force, out, err, sizeof(err));
-    if (rc) {
-        cli_error("%s", err);
-        goto done;
-    }
-    rc = skc_session_write(ws, m, skc_output_stream(*out));
-    if (rc) {
-        cli_error("%s", skc_session_error(ws));
-        skc_output_abort(*out);
-        *out = NULL;
-        if (cli_exit_for(rc) == CLI_EXIT_USAGE)
-            rc = SKC_E_UNSUPPORTED;
-    }
-done:
-    skc_session_free(ws);
-    return rc;
-}
-
-/* ARCHITECTURE.md "Verification": read the written file back with its own
- * format's reader, evaluate both models on the same rows, compare. The
- * summary is recorded in the model's provenance, so a passing output is
- * written again with it. */
-static int convert_verify(cli_globals *g, skc_context *ctx, const skc_format *wf,
-                          const convert_args *a, skc_model *m, skc_output **out)
-{
-    skc_stream *back = NULL;
-    skc_session *rs = NULL;
-    skc_model *m2 = NULL;
-    skc_tensor *rows = NULL;
-    skc_verify_report *rep = NULL;
-    char err[1024] = "";
-    int rc;
-
-    if (!(wf->caps & SKC_CAP_READ)) {
-        if (!g->quiet)
-            fprintf(stderr, "%s: warning: %s: not verified: format '%s' cannot be read back\n",
-                    cli_prog, a->output, wf->name);
-        return SKC_OK;
-    }
-    if (a->verify_data && (rc = cli_read_rows(m, a->verify_data, &rows)))
-        return rc;
-    rc = skc_stream_open_read(skc_output_temp_path(*out), &back, err, sizeof(err));
-    if (rc == SKC_OK)
-        rc = skc_session_new(ctx, wf, a->output, &rs);
-    if (rc == SKC_OK) {
-        rc = skc_session_read(rs, back, &m2);
-        if (rc)
-            snprintf(err, sizeof(err), "%s", skc_session_error(rs));
-    }
-    if (rc) {
-        cli_error("%s: verification could not read the output back: %s", a->output, err);
-        rc = SKC_E_MISMATCH;
-        goto done;
-    }
-    rc = skc_verify_models(m, m2, rows, NULL, &rep, err, sizeof(err));
-    if (rc) {
-        cli_error("%s: verification failed: %s", a->output, err);
-        rc = SKC_E_MISMATCH;
-        goto done;
-    }
-    if (!skc_verify_passed(rep)) {
-        cli_error("%s: verification failed: %s%s", a->output, skc_verify_summary(rep),
-                  a->keep_failed ? " (kept: --keep-failed)" : "");
-        if (a->keep_failed) {
-            verify_failed = 1;
-            rc = SKC_OK;
-        } else {
-            rc = SKC_E_MISMATCH;
-        }
-        goto done;
-    }
-    if (g->verbose && !g->quiet)
-        fprintf(stderr, "%s: %s: verification %s\n", cli_prog, a->output,
-                skc_verify_summary(rep));
-    skc_model_set_meta(m, "skconv.verification", skc_verify_summary(rep));
-    skc_model_free(m2);
-    m2 = NULL;
-    skc_session_free(rs);
-    rs = NULL;
-    skc_stream_free(back);
-    back = NULL;
-    skc_output_abort(*out);
-    *out = NULL;
-    rc = convert_write(ctx, wf, a, m, out);
-done:
-    if (rc && *out) {
-        skc_output_abort(*out);
-        *out = NULL;
-    }
-    skc_verify_report_free(rep);
-    skc_model_free(m2);
-    skc_session_free(rs);
-    skc_stream_free(back);
-    skc_tensor_free(rows);
-    return rc;
-}
-
 int cmd_convert(cli_globals *g, int argc, char **argv)
 {
     convert_args a;
     skc_context *ctx = NULL;
-    skc_stream *in = NULL;
-    skc_session *rs = NULL;
-    skc_model *m = NULL;
-    skc_output *out = NULL;
-    const skc_format *rf, *wf;
-    struct stat st;
-    char err[1024];
-    int rc, code, score = 0;
+    cv_job j;
+    cv_result r;
+    int code;
 
     memset(&a, 0, sizeof(a));
-    verify_failed = 0;
     code = convert_parse(g, &a, argc, argv);
     if (code)
         return code < 0 ? CLI_EXIT_OK : code;
     ctx = cli_context(g);
     if (!ctx)
         return CLI_EXIT_USAGE;
-
-    /* Choose the writer and check the output before any reading. */
+    memset(&j, 0, sizeof(j));
+    /* Choose the writer before any reading. */
     if (a.to) {
-        wf = skc_context_find_format(ctx, a.to);
-        if (!wf || !(wf->caps & SKC_CAP_WRITE)) {
+        j.writer = skc_context_find_format(ctx, a.to);
+        if (!j.writer || !(j.writer->caps & SKC_CAP_WRITE)) {
             cli_usage_error("convert ", "no writable format '%s' (see 'skconv formats')", a.to);
             code = CLI_EXIT_USAGE;
             goto done;
         }
     } else {
-        wf = skc_context_format_for_extension(ctx, a.output, SKC_CAP_WRITE);
-        if (!wf) {
+        j.writer = skc_context_format_for_extension(ctx, a.output, SKC_CAP_WRITE);
+        if (!j.writer) {
             cli_usage_error("convert ", "%s: cannot tell the output format from the file "
                             "name; use -t FORMAT (see 'skconv formats')", a.output);
             code = CLI_EXIT_USAGE;
             goto done;
         }
     }
-    if (!a.force && stat(a.output, &st) == 0) {
-        cli_error("%s: exists; use --force to overwrite it", a.output);
-        code = CLI_EXIT_USAGE;
-        goto done;
-    }
-
-    rc = skc_stream_open_read(a.input, &in, err, sizeof(err));
-    if (rc) {
-        cli_error("%s", err);
-        code = CLI_EXIT_USAGE;
-        goto done;
-    }
-    if (a.from) {
-        rf = skc_context_find_format(ctx, a.from);
-        if (!rf || !(rf->caps & SKC_CAP_READ)) {
-            cli_usage_error("convert ", "no readable format '%s' (see 'skconv formats')", a.from);
-            code = CLI_EXIT_USAGE;
-            goto done;
-        }
-    } else {
-        rc = skc_context_probe(ctx, in, &rf, &score);
-        if (rc) {
-            cli_error("%s", skc_context_error(ctx));
-            code = cli_exit_for(rc);
-            goto done;
-        }
-    }
-    if ((rc = skc_session_new(ctx, rf, a.input, &rs)) ||
-        (rc = convert_options(rs, 0, a.ropts, a.n_ropts))) {
-        code = cli_exit_for(rc);
-        goto done;
-    }
-    rc = skc_session_read(rs, in, &m);
-    if (rc) {
-        cli_error("%s", skc_session_error(rs));
-        code = cli_exit_for(rc);
-        goto done;
-    }
-    if (g->verbose)
-        convert_summary(m, a.input, rf->name);
-
-    rc = convert_write(ctx, wf, &a, m, &out);
-    if (rc) {
-        code = cli_exit_for(rc);
-        goto done;
-    }
-    if (!a.no_verify) {
-        rc = convert_verify(g, ctx, wf, &a, m, &out);
-        if (rc) {
-            code = cli_exit_for(rc);
-            goto done;
-        }
-    }
-    rc = skc_output_commit(out, err, sizeof(err));
-    out = NULL;
-    if (rc) {
-        cli_error("%s", err);
-        code = rc == SKC_E_EXISTS ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
-        goto done;
-    }
-    if (verify_failed) {
-        code = CLI_EXIT_FAILED;
-        goto done;
-    }
-    if (!g->quiet && g->verbose)
-        fprintf(stderr, "%s: wrote %s (%s)\n", cli_prog, a.output, wf->name);
-    code = CLI_EXIT_OK;
+    j.input = a.input;
+    j.output = a.output;
+    j.from = a.from;
+    j.wopts = a.wopts;
+    j.n_wopts = a.n_wopts;
+    j.ropts = a.ropts;
+    j.n_ropts = a.n_ropts;
+    j.force = a.force;
+    j.verify = !a.no_verify;
+    j.keep_failed = a.keep_failed;
+    j.verify_data = a.verify_data;
+    cv_convert(ctx, &j, &r);
+    code = cv_exit_code(&r);
+    if (r.outcome != CV_CONVERTED)
+        cli_error("%s", r.message);
+    if (g->verbose && r.source_class[0])
+        fprintf(stderr, "%s: %s: read as %s: %s (sklearn %s)\n", cli_prog, a.input, r.reader,
+                r.source_class, r.sklearn_version[0] ? r.sklearn_version : "?");
+    if (r.verification[0] && !g->quiet && (g->verbose || !r.verified))
+        fprintf(stderr, "%s: %s%s: %s\n", cli_prog, r.verified ? "" : "warning: ", a.output,
+                r.verified ? r.verification : r.verification);
+    if (code == CLI_EXIT_OK && g->verbose && !g->quiet)
+        fprintf(stderr, "%s: wrote %s (%s)\n", cli_prog, a.output, j.writer->name);
 done:
-    skc_output_abort(out);
-    skc_session_free(rs);
-    skc_model_free(m);
-    skc_stream_free(in);
     skc_context_free(ctx);
     return code;
 }

@@ -98,8 +98,13 @@ static int eval_as_f64(const skc_tensor *t, int want_dtype, skc_tensor **out)
     double *d;
     int rc;
 
-    if (skc_tensor_dtype(t) == SKC_DT_STRING)
-        return SKC_E_UNSUPPORTED;
+    if (skc_tensor_dtype(t) == SKC_DT_STRING) {
+        /* String columns (categories) reach the ops that read them as they are. */
+        if (want_dtype != SKC_DT_STRING)
+            return SKC_E_UNSUPPORTED;
+        *out = skc_tensor_ref((skc_tensor *)(uintptr_t)t);
+        return SKC_OK;
+    }
     if (skc_tensor_dtype(t) == SKC_DT_F64 && skc_tensor_ndim(t) == 2 &&
         want_dtype != SKC_DT_F32) {
         *out = skc_tensor_ref((skc_tensor *)(uintptr_t)t);
@@ -116,6 +121,37 @@ static int eval_as_f64(const skc_tensor *t, int want_dtype, skc_tensor **out)
     if (want_dtype == SKC_DT_F32)
         for (i = 0; i < n; i++)
             d[i] = (double)(float)d[i];
+    return SKC_OK;
+}
+
+/* A model input as the model declares it: float32 inputs become float32
+ * tensors (rounded, as a float32 runtime receives them), float64 and
+ * other numerics float64 [N, C], strings as they are. */
+static int eval_input(const skc_tensor *t, int want, skc_tensor **out)
+{
+    int64_t i, n;
+    float *d;
+    int rc;
+
+    if (skc_tensor_dtype(t) == SKC_DT_STRING || want == SKC_DT_STRING) {
+        if (skc_tensor_dtype(t) != want)
+            return SKC_E_INVAL;
+        *out = skc_tensor_ref((skc_tensor *)(uintptr_t)t);
+        return SKC_OK;
+    }
+    if (want != SKC_DT_F32)
+        return eval_as_f64(t, SKC_DT_F64, out);
+    if (skc_tensor_dtype(t) == SKC_DT_F32) {
+        *out = skc_tensor_ref((skc_tensor *)(uintptr_t)t);
+        return SKC_OK;
+    }
+    rc = skc_tensor_new(SKC_DT_F32, skc_tensor_ndim(t), skc_tensor_shape(t), out);
+    if (rc)
+        return rc;
+    d = skc_tensor_data_mut(*out);
+    n = skc_tensor_numel(t);
+    for (i = 0; i < n; i++)
+        d[i] = (float)skc_tensor_get_f64(t, i);
     return SKC_OK;
 }
 
@@ -145,7 +181,7 @@ int skc_model_eval(const skc_model *m, const skc_tensor *const *inputs,
             rc = SKC_E_INVAL;
             goto done;
         }
-        rc = eval_as_f64(inputs[i], m->inputs[i].dtype, &env.vals[env.n]);
+        rc = eval_input(inputs[i], m->inputs[i].dtype, &env.vals[env.n]);
         if (rc) {
             skci_errf(err, errlen, "input '%s': %s", m->inputs[i].name, skc_strerror(rc));
             goto done;
@@ -170,9 +206,23 @@ int skc_model_eval(const skc_model *m, const skc_tensor *const *inputs,
             rc = SKC_E_UNSUPPORTED;
             goto done;
         }
-        for (j = 0; j < s->n_inputs; j++)
+        skc_tensor *conv[16] = { 0 };
+        for (j = 0; j < s->n_inputs; j++) {
             in[j] = env.vals[eval_defined(env.names, env.n, s->inputs[j])];
-        rc = op->eval(s, in, out, err, errlen);
+            /* Classic ops compute on float64 [N, C]: convert other numerics. */
+            if (!op->any_dtype && skc_tensor_dtype(in[j]) != SKC_DT_STRING &&
+                (skc_tensor_dtype(in[j]) != SKC_DT_F64 || skc_tensor_ndim(in[j]) != 2) &&
+                !(skc_tensor_dtype(in[j]) == SKC_DT_I64 && skc_tensor_ndim(in[j]) == 1)) {
+                rc = eval_as_f64(in[j], SKC_DT_F64, &conv[j]);
+                if (rc)
+                    break;
+                in[j] = conv[j];
+            }
+        }
+        if (rc == SKC_OK)
+            rc = op->eval(s, in, out, err, errlen);
+        for (j = 0; j < s->n_inputs; j++)
+            skc_tensor_free(conv[j]);
         if (rc)
             goto done;
         for (j = 0; j < s->n_outputs; j++) {

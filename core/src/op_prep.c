@@ -54,7 +54,7 @@ static int prep_is_missing(double x, double missing)
 
 /* ---- normalize: each row divided by its l1, l2 or max norm --------------- */
 
-enum { PREP_L1, PREP_L2, PREP_MAX };
+enum { PREP_L1, PREP_L2, PREP_MAX, PREP_MAX_SIGNED };
 
 static int prep_norm_kind(const skc_step *s)
 {
@@ -63,13 +63,14 @@ static int prep_norm_kind(const skc_step *s)
     if (skc_step_get_string(s, "norm", &n))
         return -1;
     return strcmp(n, "l1") == 0 ? PREP_L1 : strcmp(n, "l2") == 0 ? PREP_L2
-         : strcmp(n, "max") == 0 ? PREP_MAX : -1;
+         : strcmp(n, "max") == 0 ? PREP_MAX
+         : strcmp(n, "max_signed") == 0 ? PREP_MAX_SIGNED : -1;
 }
 
 static int prep_normalize_check(const skc_step *s, char *err, size_t errlen)
 {
     if (prep_norm_kind(s) < 0) {
-        skci_errf(err, errlen, "step 'normalize' needs norm l1, l2 or max");
+        skci_errf(err, errlen, "step 'normalize' needs norm l1, l2, max or max_signed");
         return SKC_E_FORMAT;
     }
     return SKC_OK;
@@ -97,7 +98,8 @@ static int prep_normalize_eval(const skc_step *s, const skc_tensor *const *in,
         const double *xr = x + r * f;
         norm = 0.0;
         for (c = 0; c < f; c++) {
-            double a = fabs(xr[c]);
+            /* sklearn < 0.23 took the row's plain maximum for 'max'. */
+            double a = kind == PREP_MAX_SIGNED ? xr[c] : fabs(xr[c]);
             if (kind == PREP_L1)
                 norm += a;
             else if (kind == PREP_L2)

@@ -40,6 +40,9 @@ static const skci_op *const ops_tables[] = {
     skci_ops_tree,
     skci_ops_mlp,
     skci_ops_cluster,
+    skci_ops_prep,
+    skci_ops_encode,
+    skci_ops_svm,
 };
 
 const skci_op *skci_op_find(const char *name)

@@ -28,6 +28,9 @@ typedef struct skci_op {
                  char *err, size_t errlen);
     /* Optional: candidate input values when the step reads a model input. */
     void (*hints)(const skc_step *s, skci_hints *h);
+    /* 1: eval takes tensors of any dtype and shape as they are (the ONNX
+     * mirror ops); 0: numeric inputs arrive as float64 [N, C]. */
+    int any_dtype;
 } skci_op;
 
 SKCI_HIDDEN const skci_op *skci_op_find(const char *name);
@@ -37,6 +40,9 @@ SKCI_HIDDEN extern const skci_op skci_ops_basic[];
 SKCI_HIDDEN extern const skci_op skci_ops_tree[];
 SKCI_HIDDEN extern const skci_op skci_ops_mlp[];
 SKCI_HIDDEN extern const skci_op skci_ops_cluster[];
+SKCI_HIDDEN extern const skci_op skci_ops_prep[];
+SKCI_HIDDEN extern const skci_op skci_ops_encode[];
+SKCI_HIDDEN extern const skci_op skci_ops_svm[];
 
 /* Helpers shared by op files. */
 SKCI_HIDDEN int skci_need_f64(const skc_step *s, const char *key, int ndim,

@@ -18,6 +18,10 @@ static const struct {
     { "modified_huber", onnx_emit_modified_huber },
     { "constant", onnx_emit_constant },
     { "kmeans",   onnx_emit_kmeans   },
+    { "svm",      onnx_emit_svm      },
+    { "svm_vote", onnx_emit_svm_vote },
+    { "svm_decision", onnx_emit_svm_decision },
+    { "svm_proba", onnx_emit_svm_proba },
 };
 
 onnx_emit_fn onnx_op_emitter(const char *op)

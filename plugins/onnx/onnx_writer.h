@@ -185,6 +185,10 @@ int onnx_emit_activation(onnx_builder *b, const skc_step *st);
 int onnx_emit_modified_huber(onnx_builder *b, const skc_step *st);
 int onnx_emit_constant(onnx_builder *b, const skc_step *st);
 int onnx_emit_kmeans(onnx_builder *b, const skc_step *st);
+int onnx_emit_svm(onnx_builder *b, const skc_step *st);
+int onnx_emit_svm_vote(onnx_builder *b, const skc_step *st);
+int onnx_emit_svm_decision(onnx_builder *b, const skc_step *st);
+int onnx_emit_svm_proba(onnx_builder *b, const skc_step *st);
 
 /* The emitter for IR op @p op, or NULL if the writer cannot write it. */
 onnx_emit_fn onnx_op_emitter(const char *op);

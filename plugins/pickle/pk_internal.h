@@ -276,4 +276,7 @@ void pk_limits_fill(const skc_limits *in, skc_limits *out);
 int pk_load_bytes(const uint8_t *data, size_t size, const pk_vm_opts *opts,
                   pk_graph **out, char *err, size_t errlen);
 
+/* SKC_VERDICT_* from what a permissive parse logged (pk_report.c). */
+int pk_scan_verdict(const pk_seen_log *log, int parse_rc, int *nmal, int *nunk);
+
 #endif

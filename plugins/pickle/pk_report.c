@@ -58,6 +58,21 @@ static int pk_rep_run(skc_session *s, skc_stream *in, pk_seen_log *log,
     return pk_load_bytes(data, size, &opts, g, err, errlen);
 }
 
+int pk_scan_verdict(const pk_seen_log *log, int parse_rc, int *nmal, int *nunk)
+{
+    *nmal = *nunk = 0;
+    for (size_t i = 0; i < log->n; i++) {
+        if (log->items[i].category == PK_CAT_MALICIOUS)
+            (*nmal)++;
+        else if (log->items[i].category != PK_CAT_SAFE)
+            (*nunk)++;
+    }
+    /* A stream that stops parsing may hide anything after that point. */
+    return *nmal ? SKC_VERDICT_MALICIOUS
+         : (*nunk || parse_rc < 0 || log->truncated) ? SKC_VERDICT_UNTRUSTED
+         : SKC_VERDICT_SAFE;
+}
+
 int pk_scan(skc_session *s, skc_stream *in, int *verdict)
 {
     pk_seen_log log;
@@ -69,7 +84,8 @@ int pk_scan(skc_session *s, skc_stream *in, int *verdict)
         pk_seen_log_clear(&log);
         return skc_set_error(s, rc, "%s", err);
     }
-    int nmal = 0, nunk = 0;
+    int nmal, nunk;
+    int v = pk_scan_verdict(&log, rc, &nmal, &nunk);
     json_object *root = json_object_new_object();
     json_object *finds = json_object_new_array();
     json_object *known = json_object_new_array();
@@ -81,10 +97,6 @@ int pk_scan(skc_session *s, skc_stream *in, int *verdict)
             json_object_array_add(known, json_object_new_string(full));
             continue;
         }
-        if (e->category == PK_CAT_MALICIOUS)
-            nmal++;
-        else
-            nunk++;
         if (json_object_array_length(finds) >= PK_REP_MAX_FIND)
             continue;
         json_object *f = json_object_new_object();
@@ -96,8 +108,6 @@ int pk_scan(skc_session *s, skc_stream *in, int *verdict)
             json_object_object_add(f, "nested_pickle", json_object_new_boolean(1));
         json_object_array_add(finds, f);
     }
-    int v = nmal ? SKC_VERDICT_MALICIOUS
-          : (nunk || rc < 0) ? SKC_VERDICT_UNTRUSTED : SKC_VERDICT_SAFE;
     pk_rep_add_str(root, "format", "pickle");
     pk_rep_add_str(root, "verdict", v == SKC_VERDICT_SAFE ? "safe"
                    : v == SKC_VERDICT_MALICIOUS ? "malicious" : "untrusted");

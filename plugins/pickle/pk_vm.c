@@ -216,8 +216,11 @@ static int pk_vm_memo_put(pk_vm *vm, uint64_t idx)
         vm->memo[idx] = top;
         return 0;
     }
-    /* §1.3: writers number entries densely from 0 (Python 3) or 1 (cPickle). */
-    if (idx > vm->memo_count + 1)
+    /* §1.3: writers number entries densely from 0 (Python 3) or 1 (cPickle).
+     * A scan keeps reading hand-made streams with gaps, within a table no
+     * larger than twice the entries (or 64 Ki slots). */
+    if (idx > vm->memo_count + 1 &&
+        !(vm->opts->permissive && (idx < 65536 || idx / 2 <= vm->memo_count)))
         return pk_vm_fail(vm, SKC_E_FORMAT, vm->op_off,
                           "sparse memo index %llu (entries: %llu)",
                           (unsigned long long)idx,

@@ -9,8 +9,10 @@
 
 static const sk_family *const sk_tables[] = {
     sk_linear_families,
+    sk_trees_families,
     sk_preprocessing_families,
     sk_compose_families,
+    sk_svm_families,
 };
 
 const char *sk_canonical(const pk_obj *est, const char **mod, const char **name)
@@ -137,7 +139,7 @@ int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out)
     }
     shape[0] = -1;
     shape[1] = c.x_width;
-    if ((rc = skc_model_add_input(c.m, "X", SKC_DT_F64, 2, shape)))
+    if ((rc = skc_model_add_input(c.m, "X", c.x_dtype ? c.x_dtype : SKC_DT_F64, 2, shape)))
         goto fail;
     ver = sk_attr_str(root, "_sklearn_version");
     skc_model_set_meta(c.m, "producer.sklearn_version", ver ? ver : "unknown (before 0.18)");
@@ -169,6 +171,22 @@ int sk_attr_f64_opt(sk_ctx *c, const pk_obj *est, const char *key, skc_tensor **
     *out = NULL;
     if (!o || pk_kind_of(o) == PK_NONE)
         return SKC_OK;
+    if (pk_kind_of(o) == PK_TUPLE || pk_kind_of(o) == PK_LIST) {
+        /* A tuple or list of numbers, e.g. feature_range = (0, 1). */
+        int64_t len = (int64_t)pk_len(o);
+        rc = skc_tensor_new(SKC_DT_F64, 1, &len, out);
+        if (rc)
+            return rc;
+        d = skc_tensor_data_mut(*out);
+        for (i = 0; i < (size_t)len; i++) {
+            if (pk_float(pk_item(o, i), &d[i]) != SKC_OK) {
+                skc_tensor_free(*out);
+                *out = NULL;
+                return sk_fail(c, SKC_E_FORMAT, "attribute %s[%zu] is not a number", key, i);
+            }
+        }
+        return SKC_OK;
+    }
     if (pk_kind_of(o) != PK_ARRAY) {
         if (pk_float(o, &v) != SKC_OK)
             return sk_fail(c, SKC_E_FORMAT, "attribute %s is a %s, not a number or array",

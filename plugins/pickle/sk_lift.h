@@ -12,6 +12,7 @@ typedef struct sk_ctx {
     int counter;             /* for unique tensor names            */
     char path[512];          /* object path for messages           */
     int64_t x_width;         /* columns of the model input X, -1 unknown */
+    int x_dtype;             /* element type of X: 0 is float64; SKC_DT_STRING when an encoder reads string columns from X */
     int final;               /* the estimator being lifted makes the model outputs */
     int wrapped_role;        /* a SK_WRAPPER lifter sets the role it played */
     char last_label[64];     /* a classifier's label tensor                        */
@@ -35,8 +36,10 @@ typedef struct sk_family {
 
 /* Family tables, one per file (sk_linear.c, sk_preprocessing.c, sk_compose.c). */
 extern const sk_family sk_linear_families[];
+extern const sk_family sk_trees_families[];
 extern const sk_family sk_preprocessing_families[];
 extern const sk_family sk_compose_families[];
+extern const sk_family sk_svm_families[];
 
 /* Lift the root object of a file into a complete model. */
 int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out);

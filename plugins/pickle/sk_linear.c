@@ -102,10 +102,14 @@ static int lin_add_linear(sk_ctx *c, const char *in, const char *out,
     return SKC_OK;
 }
 
-static int lin_regressor(sk_ctx *c, const pk_obj *est, const char *in,
-                         int64_t in_width, char *out, int64_t *out_width)
+/* The linear predictor, then the inverse link when it is not the identity
+ * (@p link_fn: an `activation` function, or NULL). */
+static int lin_regress(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_width,
+                       const char *link_fn, char *out, int64_t *out_width)
 {
     skc_tensor *w = NULL, *b = NULL;
+    char eta[64];
+    skc_step *st;
     int64_t t;
     int rc;
 
@@ -115,7 +119,12 @@ static int lin_regressor(sk_ctx *c, const pk_obj *est, const char *in,
     if ((rc = sk_check_width(c, in, in_width, skc_tensor_shape(w)[1])))
         goto done;
     sk_out_name(c, "variable", out);
-    if ((rc = lin_add_linear(c, in, out, w, b)))
+    if (link_fn)
+        sk_new_name(c, "eta", eta);
+    if ((rc = lin_add_linear(c, in, link_fn ? eta : out, w, b)))
+        goto done;
+    if (link_fn && ((rc = sk_step(c, "activation", eta, out, &st)) ||
+                    (rc = skc_step_set_string(st, "function", link_fn))))
         goto done;
     if (c->final && (rc = sk_output_regressor(c, out, t)))
         goto done;
@@ -125,6 +134,71 @@ done:
     skc_tensor_free(b);
     return rc;
 }
+
+static int lin_regressor(sk_ctx *c, const pk_obj *est, const char *in,
+                         int64_t in_width, char *out, int64_t *out_width)
+{
+    return lin_regress(c, est, in, in_width, NULL, out, out_width);
+}
+
+/* The inverse link of a Poisson/Gamma/Tweedie regressor, read from the
+ * link object predict() calls (see the table above). */
+static int lin_glm_link(sk_ctx *c, const pk_obj *est, const char **fn)
+{
+    static const struct {
+        const char *canonical, *fn;
+    } links[] = {
+        { "sklearn._loss.HalfPoissonLoss", "exp" },
+        { "sklearn._loss.HalfGammaLoss", "exp" },
+        { "sklearn._loss.HalfTweedieLoss", "exp" },
+        { "sklearn._loss.HalfTweedieLossIdentity", "identity" },
+        { "sklearn._loss.HalfSquaredError", "identity" },
+        { "sklearn.linear_model.glm.LogLink", "exp" },
+        { "sklearn.linear_model.glm.IdentityLink", "identity" },
+    };
+    const pk_obj *o = pk_attr(est, "_base_loss");
+    const char *what = "_base_loss", *canon, *mod, *name;
+    size_t i;
+
+    if (!o || pk_kind_of(o) == PK_NONE) {
+        o = pk_attr(est, "_link_instance");
+        what = "_link_instance";
+    }
+    if (!o || pk_kind_of(o) == PK_NONE)
+        return sk_fail(c, SKC_E_UNSUPPORTED, "neither _base_loss (sklearn 1.1 +) nor "
+                       "_link_instance (0.23 – 1.0) is present: a GLM layout this "
+                       "version does not know");
+    canon = sk_canonical(o, &mod, &name);
+    for (i = 0; canon && i < sizeof(links) / sizeof(links[0]); i++) {
+        if (strcmp(canon, links[i].canonical) == 0) {
+            *fn = links[i].fn;
+            return SKC_OK;
+        }
+    }
+    return sk_fail(c, SKC_E_UNSUPPORTED, "%s is a %s.%s, whose inverse link is not known",
+                   what, mod, name);
+}
+
+static int lin_glm(sk_ctx *c, const pk_obj *est, const char *in,
+                   int64_t in_width, char *out, int64_t *out_width)
+{
+    const char *fn = NULL;
+    int rc;
+
+    if ((rc = lin_glm_link(c, est, &fn)))
+        return rc;
+    return lin_regress(c, est, in, in_width, strcmp(fn, "identity") ? fn : NULL,
+                       out, out_width);
+}
+
+/* How a classifier turns its decision function into predict_proba. */
+enum lin_proba {
+    LIN_P_NONE,        /* no predict_proba: the label output alone               */
+    LIN_P_LOGREG,      /* LogisticRegression(CV): ovr or multinomial, see above  */
+    LIN_P_OVR,         /* _predict_proba_lr: logistic, one-vs-rest normalised    */
+    LIN_P_HUBER,       /* SGDClassifier(loss='modified_huber')                   */
+    LIN_P_LDA          /* binary logistic; multiclass softmax (0.21 +) or ovr    */
+};
 
 /* Which probability rule this LogisticRegression used (see the table above). */
 static int lin_logreg_is_ovr(const pk_obj *est, int64_t k)
@@ -139,16 +213,49 @@ static int lin_logreg_is_ovr(const pk_obj *est, int64_t k)
     return k <= 2 || (solver && strcmp(solver, "liblinear") == 0);
 }
 
-static int lin_logreg(sk_ctx *c, const pk_obj *est, const char *in,
-                      int64_t in_width, char *out, int64_t *out_width)
+/* _sklearn_version as major * 100 + minor; 0 when absent (before 0.18). */
+static int lin_version(const pk_obj *est)
+{
+    const char *v = sk_attr_str(est, "_sklearn_version");
+    int major = 0, minor = 0;
+
+    if (!v || sscanf(v, "%d.%d", &major, &minor) != 2)
+        return 0;
+    return major * 100 + minor;
+}
+
+/* classes_, or the _label_binarizer's for RidgeClassifier(CV), whose
+ * classes_ is a property. Multi-label fits predict indicator rows. */
+static int lin_classes(sk_ctx *c, const pk_obj *est, skc_tensor **classes)
+{
+    const pk_obj *lb = pk_attr(est, "_label_binarizer");
+    const char *yt;
+
+    if (lb && pk_kind_of(lb) == PK_INSTANCE) {
+        yt = sk_attr_str(lb, "y_type_");
+        if (yt && strncmp(yt, "multilabel", 10) == 0)
+            return sk_fail(c, SKC_E_UNSUPPORTED, "a multi-label fit (y_type_ '%s') "
+                           "predicts indicator rows, which the label output cannot hold", yt);
+        if (!pk_attr(est, "classes_"))
+            return sk_classes(c, lb, classes);
+    }
+    return sk_classes(c, est, classes);
+}
+
+/* Decision scores S = X coef^T + intercept, label from S, and the
+ * probabilities @p pk asks for. Classifiers with probabilities lift to
+ * their probability tensor, the others to their decision scores. */
+static int lin_classify(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_width,
+                        int pk, char *out, int64_t *out_width)
 {
     skc_tensor *w = NULL, *b = NULL, *classes = NULL, *w2 = NULL, *b2 = NULL;
     char scores[64], label[64], proba[64];
+    const char *mode = NULL;
     skc_step *st;
     int64_t k, t, f;
-    int rc, ovr;
+    int rc, ovr = 1, softmax2 = 0;
 
-    if ((rc = lin_weights(c, est, &w, &b)) || (rc = sk_classes(c, est, &classes)))
+    if ((rc = lin_weights(c, est, &w, &b)) || (rc = lin_classes(c, est, &classes)))
         goto done;
     t = skc_tensor_shape(w)[0];
     f = skc_tensor_shape(w)[1];
@@ -164,11 +271,29 @@ static int lin_logreg(sk_ctx *c, const pk_obj *est, const char *in,
         rc = sk_fail(c, SKC_E_UNSUPPORTED, "a classifier fitted on one class");
         goto done;
     }
-    ovr = lin_logreg_is_ovr(est, k);
+    switch (pk) {
+    case LIN_P_LOGREG:
+        ovr = lin_logreg_is_ovr(est, k);
+        softmax2 = k == 2 && !ovr;
+        mode = k == 2 && ovr ? "logistic_binary" : ovr ? "logistic_ovr" : "softmax";
+        break;
+    case LIN_P_OVR:
+        mode = t == 1 ? "logistic_binary" : "logistic_ovr";
+        break;
+    case LIN_P_HUBER:
+        mode = t == 1 ? "binary" : "multiclass";
+        break;
+    case LIN_P_LDA:
+        mode = t == 1 ? "logistic_binary" : lin_version(est) >= 21 ? "softmax" : "logistic_ovr";
+        break;
+    default:
+        break;
+    }
     sk_new_name(c, "scores", scores);
     sk_out_name(c, "label", label);
-    sk_out_name(c, "probabilities", proba);
-    if (k == 2 && !ovr) {
+    if (mode)
+        sk_out_name(c, "probabilities", proba);
+    if (softmax2) {
         /* Binary multinomial: softmax over [-z, z]. */
         int64_t shape[2] = { 2, f }, two = 2, j;
         const double *wd = skc_tensor_data(w), *bd = skc_tensor_data(b);
@@ -189,20 +314,22 @@ static int lin_logreg(sk_ctx *c, const pk_obj *est, const char *in,
     } else if ((rc = lin_add_linear(c, in, scores, w, b))) {
         goto done;
     }
+    /* LinearClassifierMixin.predict: classes_[S > 0] for one score
+     * column, else the first argmax; predict_proba never decides it. */
     if ((rc = sk_step(c, "label", scores, label, &st)) ||
         (rc = skc_step_set_tensor(st, "classes", classes)) ||
-        (rc = skc_step_set_string(st, "mode", t == 1 && k == 2 && ovr ? "threshold" : "argmax")) ||
+        (rc = skc_step_set_string(st, "mode", t == 1 && !softmax2 ? "threshold" : "argmax")) ||
         (rc = skc_step_set_float(st, "threshold", 0.0)))
         goto done;
-    if ((rc = sk_step(c, "proba", scores, proba, &st)) ||
-        (rc = skc_step_set_string(st, "mode", k == 2 && ovr ? "logistic_binary"
-                                               : ovr ? "logistic_ovr" : "softmax")))
+    if (mode && ((rc = sk_step(c, pk == LIN_P_HUBER ? "modified_huber" : "proba", scores,
+                               proba, &st)) ||
+                 (rc = skc_step_set_string(st, "mode", mode))))
         goto done;
-    if (c->final && (rc = sk_output_classifier(c, label, proba, classes, k)))
+    if (c->final && (rc = sk_output_classifier(c, label, mode ? proba : NULL, classes, k)))
         goto done;
     snprintf(c->last_label, sizeof(c->last_label), "%s", label);
-    snprintf(out, 64, "%s", proba);
-    *out_width = k;
+    snprintf(out, 64, "%s", mode ? proba : scores);
+    *out_width = mode ? k : softmax2 ? 2 : t;
 done:
     skc_tensor_free(w);
     skc_tensor_free(b);
@@ -212,11 +339,159 @@ done:
     return rc;
 }
 
+static int lin_logreg(sk_ctx *c, const pk_obj *est, const char *in,
+                      int64_t in_width, char *out, int64_t *out_width)
+{
+    return lin_classify(c, est, in, in_width, LIN_P_LOGREG, out, out_width);
+}
+
+static int lin_label_only(sk_ctx *c, const pk_obj *est, const char *in,
+                          int64_t in_width, char *out, int64_t *out_width)
+{
+    return lin_classify(c, est, in, in_width, LIN_P_NONE, out, out_width);
+}
+
+static int lin_sgd_classifier(sk_ctx *c, const pk_obj *est, const char *in,
+                              int64_t in_width, char *out, int64_t *out_width)
+{
+    const char *loss = sk_attr_str(est, "loss");
+    int pk = LIN_P_NONE;
+
+    if (loss && (strcmp(loss, "log") == 0 || strcmp(loss, "log_loss") == 0))
+        pk = LIN_P_OVR;
+    else if (loss && strcmp(loss, "modified_huber") == 0)
+        pk = LIN_P_HUBER;
+    return lin_classify(c, est, in, in_width, pk, out, out_width);
+}
+
+/* LinearDiscriminantAnalysis.transform: (X - xbar_) scalings_ (svd),
+ * X scalings_ (eigen), first _max_components columns. */
+static int lin_lda_transform(sk_ctx *c, const pk_obj *est, const char *in,
+                             int64_t in_width, char *out, int64_t *out_width)
+{
+    skc_tensor *sc = NULL, *xbar = NULL, *w = NULL, *b = NULL, *one = NULL;
+    const char *solver = sk_attr_str(est, "solver");
+    const char *x = in;
+    char centred[64];
+    int64_t f, m, ncomp, i, j;
+    int rc, svd;
+
+    svd = !solver || strcmp(solver, "svd") == 0;
+    if (solver && !svd && strcmp(solver, "eigen") != 0)
+        return sk_fail(c, SKC_E_UNSUPPORTED, "LinearDiscriminantAnalysis(solver='%s') "
+                       "has no transform", solver);
+    if ((rc = sk_attr_f64(c, est, "scalings_", &sc)))
+        return rc;
+    if (skc_tensor_ndim(sc) != 2) {
+        rc = sk_fail(c, SKC_E_FORMAT, "scalings_ is not a matrix");
+        goto done;
+    }
+    f = skc_tensor_shape(sc)[0];
+    m = skc_tensor_shape(sc)[1];
+    if (sk_attr_int(est, "_max_components", &ncomp) != SKC_OK &&
+        sk_attr_int(est, "n_components", &ncomp) != SKC_OK)
+        ncomp = m;
+    if (ncomp < m)
+        m = ncomp < 0 ? 0 : ncomp;
+    if ((rc = sk_check_width(c, in, in_width, f)))
+        goto done;
+    if (svd) {
+        skc_step *st;
+        if ((rc = sk_attr_f64(c, est, "xbar_", &xbar)))
+            goto done;
+        if (skc_tensor_numel(xbar) != f) {
+            rc = sk_fail(c, SKC_E_FORMAT, "xbar_ has %lld entries for %lld features",
+                         (long long)skc_tensor_numel(xbar), (long long)f);
+            goto done;
+        }
+        if ((rc = skc_tensor_new(SKC_DT_F64, 1, &f, &one)))
+            goto done;
+        for (i = 0; i < f; i++)
+            ((double *)skc_tensor_data_mut(one))[i] = 1.0;
+        /* Centre first, as sklearn does, rather than folding xbar_ into
+         * an intercept that would round differently. */
+        sk_new_name(c, "centred", centred);
+        if ((rc = sk_step(c, "scaler", in, centred, &st)) ||
+            (rc = skc_step_set_tensor(st, "offset", xbar)) ||
+            (rc = skc_step_set_tensor(st, "scale", one)))
+            goto done;
+        x = centred;
+    }
+    {
+        int64_t shape[2] = { m, f };
+        double *wd;
+        if ((rc = skc_tensor_new(SKC_DT_F64, 2, shape, &w)) ||
+            (rc = skc_tensor_new(SKC_DT_F64, 1, &m, &b)))
+            goto done;
+        wd = skc_tensor_data_mut(w);
+        for (j = 0; j < m; j++)
+            for (i = 0; i < f; i++)
+                wd[j * f + i] = skc_tensor_get_f64(sc, i * skc_tensor_shape(sc)[1] + j);
+    }
+    sk_new_name(c, "lda", out);
+    if ((rc = lin_add_linear(c, x, out, w, b)))
+        goto done;
+    *out_width = m;
+done:
+    skc_tensor_free(sc);
+    skc_tensor_free(xbar);
+    skc_tensor_free(w);
+    skc_tensor_free(b);
+    skc_tensor_free(one);
+    return rc;
+}
+
+/* A classifier when it makes the model's outputs; inside a Pipeline
+ * before the last step, the transformer it is there. */
+static int lin_lda(sk_ctx *c, const pk_obj *est, const char *in,
+                   int64_t in_width, char *out, int64_t *out_width)
+{
+    if (!c->final) {
+        c->wrapped_role = SK_TRANSFORMER;
+        return lin_lda_transform(c, est, in, in_width, out, out_width);
+    }
+    c->wrapped_role = SK_CLASSIFIER;
+    return lin_classify(c, est, in, in_width, LIN_P_LDA, out, out_width);
+}
+
 const sk_family sk_linear_families[] = {
     { "sklearn.linear_model.LinearRegression", SK_REGRESSOR, lin_regressor },
     { "sklearn.linear_model.Ridge", SK_REGRESSOR, lin_regressor },
     { "sklearn.linear_model.Lasso", SK_REGRESSOR, lin_regressor },
     { "sklearn.linear_model.ElasticNet", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.RidgeCV", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.LassoCV", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.ElasticNetCV", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.MultiTaskLasso", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.MultiTaskLassoCV", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.MultiTaskElasticNet", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.MultiTaskElasticNetCV", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.Lars", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.LarsCV", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.LassoLars", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.LassoLarsCV", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.LassoLarsIC", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.OrthogonalMatchingPursuit", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.OrthogonalMatchingPursuitCV", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.BayesianRidge", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.ARDRegression", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.HuberRegressor", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.TheilSenRegressor", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.QuantileRegressor", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.SGDRegressor", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.PassiveAggressiveRegressor", SK_REGRESSOR, lin_regressor },
+    { "sklearn.svm.LinearSVR", SK_REGRESSOR, lin_regressor },
+    { "sklearn.linear_model.PoissonRegressor", SK_REGRESSOR, lin_glm },
+    { "sklearn.linear_model.GammaRegressor", SK_REGRESSOR, lin_glm },
+    { "sklearn.linear_model.TweedieRegressor", SK_REGRESSOR, lin_glm },
     { "sklearn.linear_model.LogisticRegression", SK_CLASSIFIER, lin_logreg },
+    { "sklearn.linear_model.LogisticRegressionCV", SK_CLASSIFIER, lin_logreg },
+    { "sklearn.linear_model.RidgeClassifier", SK_CLASSIFIER, lin_label_only },
+    { "sklearn.linear_model.RidgeClassifierCV", SK_CLASSIFIER, lin_label_only },
+    { "sklearn.linear_model.Perceptron", SK_CLASSIFIER, lin_label_only },
+    { "sklearn.linear_model.PassiveAggressiveClassifier", SK_CLASSIFIER, lin_label_only },
+    { "sklearn.svm.LinearSVC", SK_CLASSIFIER, lin_label_only },
+    { "sklearn.linear_model.SGDClassifier", SK_CLASSIFIER, lin_sgd_classifier },
+    { "sklearn.discriminant_analysis.LinearDiscriminantAnalysis", SK_WRAPPER, lin_lda },
     { NULL, 0, NULL }
 };

@@ -42,6 +42,15 @@ static int pre_emit_scaler(sk_ctx *c, const char *in, char *out, skc_tensor *off
     return SKC_OK;
 }
 
+/* A boolean hyperparameter; @p fallback when absent. */
+static int pre_flag(const pk_obj *est, const char *key, int fallback)
+{
+    const pk_obj *o = pk_attr(est, key);
+    int v;
+
+    return o && pk_bool(o, &v) == SKC_OK ? v : fallback;
+}
+
 static int pre_standard(sk_ctx *c, const pk_obj *est, const char *in,
                         int64_t in_width, char *out, int64_t *out_width)
 {
@@ -50,12 +59,16 @@ static int pre_standard(sk_ctx *c, const pk_obj *est, const char *in,
     double *m;
     int rc;
 
-    if ((rc = sk_attr_f64_opt(c, est, "mean_", &mean)))
+    /* with_mean=False and with_std=False still leave mean_/var_ fitted
+     * (sklearn ≥ 0.24 computes them anyway): the flags decide. */
+    if (pre_flag(est, "with_mean", 1) && (rc = sk_attr_f64_opt(c, est, "mean_", &mean)))
         goto done;
-    if ((rc = sk_attr_f64_opt(c, est, "scale_", &sd)))
-        goto done;
-    if (!sd && !pk_attr(est, "scale_") && (rc = sk_attr_f64_opt(c, est, "std_", &sd)))
-        goto done;
+    if (pre_flag(est, "with_std", 1)) {
+        if ((rc = sk_attr_f64_opt(c, est, "scale_", &sd)))
+            goto done;
+        if (!sd && !pk_attr(est, "scale_") && (rc = sk_attr_f64_opt(c, est, "std_", &sd)))
+            goto done;
+    }
     if (mean)
         f = skc_tensor_numel(mean);
     else if (sd)

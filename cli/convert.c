@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT */
+/* convert.c: one conversion: probe, read, write to a temporary file, verify, rename. No format knowledge. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <skconv/verify.h>
+#include <skconv/data.h>
+#include "convert.h"
+
+const char *cv_outcome_name(int outcome)
+{
+    static const char *const names[] = {
+        "converted", "not-a-model", "unsupported", "untrusted", "malicious",
+        "corrupt", "verify-failed", "write-failed", "usage"
+    };
+
+    return outcome >= 0 && outcome <= CV_USAGE ? names[outcome] : "unknown";
+}
+
+static int cv_fail(cv_result *r, int status, int outcome, const char *fmt, ...)
+    SKC_PRINTF(4, 5);
+
+static int cv_fail(cv_result *r, int status, int outcome, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(r->message, sizeof(r->message), fmt, ap);
+    va_end(ap);
+    r->status = status;
+    r->outcome = outcome;
+    return status;
+}
+
+/* How a reader's failure is classified in reports. */
+static int cv_outcome_of_read(int rc)
+{
+    switch (rc) {
+    case SKC_E_UNKNOWN_FORMAT: return CV_NOT_MODEL;
+    case SKC_E_UNSUPPORTED:    return CV_UNSUPPORTED;
+    case SKC_E_UNSAFE:         return CV_UNTRUSTED;
+    case SKC_E_MALICIOUS:      return CV_MALICIOUS;
+    case SKC_E_INVAL:          return CV_USAGE;
+    default:                   return CV_CORRUPT;
+    }
+}
+
+static int cv_options(skc_session *s, int for_write, const char *const *opts, int n,
+                      cv_result *r)
+{
+    char key[128];
+    const char *eq;
+    int i, rc;
+
+    for (i = 0; i < n; i++) {
+        eq = strchr(opts[i], '=');
+        if (!eq || eq == opts[i] || (size_t)(eq - opts[i]) >= sizeof(key))
+            return cv_fail(r, SKC_E_INVAL, CV_USAGE, "option '%s' is not KEY=VALUE", opts[i]);
+        memcpy(key, opts[i], (size_t)(eq - opts[i]));
+        key[eq - opts[i]] = '\0';
+        rc = skc_session_set_option(s, for_write, key, eq + 1);
+        if (rc)
+            return cv_fail(r, rc, CV_USAGE, "%s", skc_session_error(s));
+    }
+    return SKC_OK;
+}
+
+static int cv_write(skc_context *ctx, const cv_job *j, const skc_model *m,
+                    skc_output **out, cv_result *r)
+{
+    skc_session *ws = NULL;
+    char err[1024];
+    int rc;
+
+    if ((rc = skc_session_new(ctx, j->writer, j->output, &ws))) {
+        cv_fail(r, rc, CV_WRITE_FAILED, "%s: %s", j->output, skc_strerror(rc));
+        goto done;
+    }
+    if ((rc = cv_options(ws, 1, j->wopts, j->n_wopts, r)))
+        goto done;
+    rc = skc_output_begin(j->output, j->force, out, err, sizeof(err));
+    if (rc) {
+        cv_fail(r, rc, rc == SKC_E_EXISTS ? CV_USAGE : CV_WRITE_FAILED, "%s", err);
+        goto done;
+    }
+    rc = skc_session_write(ws, m, skc_output_stream(*out));
+    if (rc) {
+        cv_fail(r, rc, rc == SKC_E_IO ? CV_WRITE_FAILED : CV_UNSUPPORTED, "%s",
+                skc_session_error(ws));
+        skc_output_abort(*out);
+        *out = NULL;
+    }
+done:
+    skc_session_free(ws);
+    return rc;
+}
+
+static int cv_rows(const skc_model *m, const char *path, skc_tensor **rows, cv_result *r)
+{
+    skc_tensor *x = NULL, *cols = NULL, *sel = NULL;
+    const skc_tensor *mcols = skc_model_input_columns(m, 0);
+    char err[1024];
+    int rc;
+
+    rc = skc_data_read(path, &x, &cols, err, sizeof(err));
+    if (rc)
+        return cv_fail(r, rc, CV_USAGE, "%s", err);
+    if (cols && mcols) {
+        rc = skc_data_select_columns(x, cols, mcols, &sel, err, sizeof(err));
+        if (rc) {
+            skc_tensor_free(x);
+            skc_tensor_free(cols);
+            return cv_fail(r, rc, CV_USAGE, "%s: %s", path, err);
+        }
+        skc_tensor_free(x);
+        x = sel;
+    }
+    skc_tensor_free(cols);
+    *rows = x;
+    return SKC_OK;
+}
+
+/* ARCHITECTURE.md "Verification": read the written file back with its own
+ * format's reader, evaluate both models on the same rows, compare. The
+ * summary is recorded in the model's provenance, so a passing output is
+ * written again with it. */
+static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output **out,
+                     cv_result *r)
+{
+    skc_stream *back = NULL;
+    skc_session *rs = NULL;
+    skc_model *m2 = NULL;
+    skc_tensor *rows = NULL;
+    skc_verify_report *rep = NULL;
+    char err[1024] = "";
+    int rc;
+
+    if (!(j->writer->caps & SKC_CAP_READ)) {
+        snprintf(r->verification, sizeof(r->verification),
+                 "not verified: format '%s' cannot be read back", j->writer->name);
+        r->warnings++;
+        return SKC_OK;
+    }
+    if (j->verify_data && (rc = cv_rows(m, j->verify_data, &rows, r)))
+        return rc;
+    rc = skc_stream_open_read(skc_output_temp_path(*out), &back, err, sizeof(err));
+    if (rc == SKC_OK)
+        rc = skc_session_new(ctx, j->writer, j->output, &rs);
+    if (rc == SKC_OK) {
+        rc = skc_session_read(rs, back, &m2);
+        if (rc)
+            snprintf(err, sizeof(err), "%s", skc_session_error(rs));
+    }
+    if (rc) {
+        rc = cv_fail(r, SKC_E_MISMATCH, CV_VERIFY_FAILED,
+                     "%s: verification could not read the output back: %s", j->output, err);
+        goto done;
+    }
+    rc = skc_verify_models(m, m2, rows, NULL, &rep, err, sizeof(err));
+    if (rc) {
+        rc = cv_fail(r, SKC_E_MISMATCH, CV_VERIFY_FAILED, "%s: verification failed: %s",
+                     j->output, err);
+        goto done;
+    }
+    snprintf(r->verification, sizeof(r->verification), "%s", skc_verify_summary(rep));
+    r->verified = 1;
+    if (!skc_verify_passed(rep)) {
+        rc = cv_fail(r, SKC_E_MISMATCH, CV_VERIFY_FAILED, "%s: verification failed: %s%s",
+                     j->output, skc_verify_summary(rep),
+                     j->keep_failed ? " (kept: --keep-failed)" : "");
+        goto done;
+    }
+    skc_model_set_meta(m, "skconv.verification", skc_verify_summary(rep));
+    skc_model_free(m2);
+    m2 = NULL;
+    skc_session_free(rs);
+    rs = NULL;
+    skc_stream_free(back);
+    back = NULL;
+    skc_output_abort(*out);
+    *out = NULL;
+    rc = cv_write(ctx, j, m, out, r);
+done:
+    skc_verify_report_free(rep);
+    skc_model_free(m2);
+    skc_session_free(rs);
+    skc_stream_free(back);
+    skc_tensor_free(rows);
+    return rc;
+}
+
+static void cv_meta(const skc_model *m, const char *key, char *dst, size_t n)
+{
+    const char *v = skc_model_get_meta(m, key);
+
+    snprintf(dst, n, "%s", v ? v : "");
+}
+
+int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
+{
+    skc_stream *in = NULL;
+    skc_session *rs = NULL;
+    skc_model *m = NULL;
+    skc_output *out = NULL;
+    const skc_format *rf;
+    struct stat st;
+    char err[1024];
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    if (!j->dry_run && !j->force && stat(j->output, &st) == 0)
+        return cv_fail(r, SKC_E_EXISTS, CV_USAGE, "%s: exists; use --force to overwrite it",
+                       j->output);
+    rc = skc_stream_open_read(j->input, &in, err, sizeof(err));
+    if (rc) {
+        cv_fail(r, rc, CV_USAGE, "%s", err);
+        goto done;
+    }
+    if (j->from) {
+        rf = skc_context_find_format(ctx, j->from);
+        if (!rf || !(rf->caps & SKC_CAP_READ)) {
+            rc = cv_fail(r, SKC_E_INVAL, CV_USAGE,
+                         "no readable format '%s' (see 'skconv formats')", j->from);
+            goto done;
+        }
+    } else if ((rc = skc_context_probe(ctx, in, &rf, NULL))) {
+        cv_fail(r, rc, rc == SKC_E_FORMAT ? CV_CORRUPT : CV_NOT_MODEL, "%s",
+                skc_context_error(ctx));
+        goto done;
+    }
+    snprintf(r->reader, sizeof(r->reader), "%s", rf->name);
+    if ((rc = skc_session_new(ctx, rf, j->input, &rs)) ||
+        (rc = cv_options(rs, 0, j->ropts, j->n_ropts, r)))
+        goto done;
+    rc = skc_session_read(rs, in, &m);
+    if (rc) {
+        cv_fail(r, rc, cv_outcome_of_read(rc), "%s", skc_session_error(rs));
+        goto done;
+    }
+    r->warnings += skc_session_warning_count(rs);
+    cv_meta(m, "producer.sklearn_version", r->sklearn_version, sizeof(r->sklearn_version));
+    cv_meta(m, "source.class", r->source_class, sizeof(r->source_class));
+    cv_meta(m, "source.sha256", r->source_sha256, sizeof(r->source_sha256));
+    if (j->dry_run)
+        goto done;
+    if ((rc = cv_write(ctx, j, m, &out, r)))
+        goto done;
+    if (j->verify && (rc = cv_verify(ctx, j, m, &out, r))) {
+        if (!(r->outcome == CV_VERIFY_FAILED && j->keep_failed && out))
+            goto done;
+    }
+    {
+        int vrc = rc;
+        rc = skc_output_commit(out, err, sizeof(err));
+        out = NULL;
+        if (rc) {
+            cv_fail(r, rc, rc == SKC_E_EXISTS ? CV_USAGE : CV_WRITE_FAILED, "%s", err);
+            goto done;
+        }
+        rc = vrc;
+    }
+done:
+    skc_output_abort(out);
+    skc_session_free(rs);
+    skc_model_free(m);
+    skc_stream_free(in);
+    if (rc == SKC_OK) {
+        r->status = SKC_OK;
+        r->outcome = CV_CONVERTED;
+    }
+    return r->status;
+}
+
+int cv_exit_code(const cv_result *r)
+{
+    switch (r->outcome) {
+    case CV_CONVERTED:      return CLI_EXIT_OK;
+    case CV_MALICIOUS:      return CLI_EXIT_MALICIOUS;
+    case CV_NOT_MODEL:
+    case CV_CORRUPT:
+    case CV_USAGE:          return CLI_EXIT_USAGE;
+    default:                return CLI_EXIT_FAILED;
+    }
+}

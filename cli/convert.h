@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* convert.h: one conversion, start to end (read, write, verify, commit), shared by convert and migrate. */
+#ifndef SKCONV_CLI_CONVERT_H
+#define SKCONV_CLI_CONVERT_H
+
+#include "cli.h"
+
+typedef struct cv_job {
+    const char *input;
+    const char *output;
+    const char *from;            /* reader name or NULL: probe          */
+    const skc_format *writer;
+    const char *const *wopts;    /* KEY=VALUE                           */
+    int n_wopts;
+    const char *const *ropts;
+    int n_ropts;
+    int force;
+    int verify;
+    int keep_failed;
+    const char *verify_data;
+    int dry_run;                 /* read and check only; write nothing  */
+} cv_job;
+
+/* What happened; one line of text in message (the first line the user sees). */
+typedef enum cv_outcome {
+    CV_CONVERTED = 0,
+    CV_NOT_MODEL,       /* no reader recognised the file      */
+    CV_UNSUPPORTED,     /* a class or op skconv cannot convert */
+    CV_UNTRUSTED,       /* unknown globals                      */
+    CV_MALICIOUS,       /* globals that run code                */
+    CV_CORRUPT,         /* malformed, truncated, limits         */
+    CV_VERIFY_FAILED,
+    CV_WRITE_FAILED,
+    CV_USAGE            /* bad options, output exists, ...      */
+} cv_outcome;
+
+typedef struct cv_result {
+    int status;                  /* SKC_OK or the failing SKC_E_*        */
+    int outcome;                 /* cv_outcome                           */
+    char message[1024];
+    char reader[32];
+    char sklearn_version[64];
+    char source_class[256];      /* top-level class                      */
+    char source_sha256[65];
+    char verification[768];      /* summary, "" if not verified          */
+    int verified;
+    int warnings;
+} cv_result;
+
+const char *cv_outcome_name(int outcome);
+/* Run @p job; never prints. Returns job->status for convenience. */
+int cv_convert(skc_context *ctx, const cv_job *job, cv_result *res);
+/* Exit code of a single conversion. */
+int cv_exit_code(const cv_result *res);
+
+#endif
