@@ -150,7 +150,7 @@ int cmd_convert(cli_globals *g, int argc, char **argv)
                 r.source_class, r.sklearn_version[0] ? r.sklearn_version : "?");
     if (r.verification[0] && !g->quiet && (g->verbose || !r.verified))
         fprintf(stderr, "%s: %s%s: %s\n", cli_prog, r.verified ? "" : "warning: ", a.output,
-                r.verified ? r.verification : r.verification);
+                r.verification);
     if (code == CLI_EXIT_OK && g->verbose && !g->quiet)
         fprintf(stderr, "%s: wrote %s (%s)\n", cli_prog, a.output, j.writer->name);
 done:

@@ -362,9 +362,10 @@ static int mig_extract(mig_run *run, const char *archive_path)
     archive_read_support_filter_all(ar);
     archive_read_support_format_tar(ar);
     archive_read_support_format_zip(ar);
+    /* Entry names are checked below and then prefixed with our private
+     * directory, so the absolute-path guard would refuse our own prefix. */
     archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                   ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                   ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+                                   ARCHIVE_EXTRACT_SECURE_SYMLINKS);
     if (archive_read_open_filename(ar, archive_path, 1 << 16) != ARCHIVE_OK) {
         cli_error("%s: not a readable tar or zip archive: %s", archive_path,
                   archive_error_string(ar));
@@ -633,6 +634,33 @@ static int mig_write_sidecar(const mig_run *run, const mig_file *f)
     return rc;
 }
 
+/* Remove temporary files a killed run left beside @p path ("path.tmp-PID-N"
+ * whose process is gone), so a resumed run leaves a clean tree. */
+static void mig_clean_stale(const char *path)
+{
+    char dir[PATH_MAX], full[PATH_MAX];
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    size_t blen = strlen(base);
+    DIR *d;
+    struct dirent *e;
+
+    mig_fmt(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    d = opendir(dir);
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        long pid;
+        if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".tmp-", 5) != 0)
+            continue;
+        pid = strtol(e->d_name + blen + 5, NULL, 10);
+        if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            mig_fmt(full, sizeof(full), "%s/%s", dir, e->d_name);
+            unlink(full);
+        }
+    }
+    closedir(d);
+}
+
 /* ---- one file, in a child process -------------------------------------------- */
 
 static int mig_status_of(const cv_result *r)
@@ -688,6 +716,12 @@ static void mig_child(mig_run *run, mig_file *f, int fd)
     slash = strrchr(dir, '/');
     if (slash)
         *slash = '\0';
+    if (!run->a->dry_run) {
+        char side[PATH_MAX];
+        mig_fmt(side, sizeof(side), "%s.json", out);
+        mig_clean_stale(out);
+        mig_clean_stale(side);
+    }
     if (!run->a->dry_run && mig_mkdirs(dir) != 0) {
         memset(&r, 0, sizeof(r));
         r.outcome = CV_WRITE_FAILED;
@@ -751,6 +785,15 @@ static void mig_take_result(mig_run *run, mig_file *f, const char *text, int wst
         f->field = mig_dup(json_object_get_string(v));                           \
     }
     MIG_TAKE("reason", reason)
+    /* Reasons name files relative to SRC, as the report does. */
+    if (f->reason) {
+        char prefix[PATH_MAX + 2], *p;
+        size_t pl;
+        mig_fmt(prefix, sizeof(prefix), "%s/", run->src_root);
+        pl = strlen(prefix);
+        while ((p = strstr(f->reason, prefix)) != NULL)
+            memmove(p, p + pl, strlen(p + pl) + 1);
+    }
     MIG_TAKE("class", klass)
     MIG_TAKE("sklearn_version", sklearn_version)
     MIG_TAKE("verdict", verdict)
@@ -909,7 +952,8 @@ static json_object *mig_file_json(const mig_file *f)
     mig_set_str(o, "output", f->out_rel && (f->status == MS_CONVERTED ||
                 f->status == MS_CONVERTED_WARN || f->status == MS_SKIPPED) ? f->out_rel : NULL);
     json_object_object_add(o, "output_size", json_object_new_int64(f->out_size));
-    json_object_object_add(o, "seconds", json_object_new_double(f->seconds));
+    json_object_object_add(o, "seconds",
+                           json_object_new_double((double)(int64_t)(f->seconds * 1e4) / 1e4));
     mig_set_str(o, "verification", f->verification);
     return o;
 }
@@ -1152,6 +1196,61 @@ static int mig_check_dst(mig_run *run)
     return SKC_OK;
 }
 
+/* 1 if some reader recognises the file's content as a model. */
+static int mig_probe(mig_run *run, const char *rel)
+{
+    char path[PATH_MAX];
+    skc_stream *in;
+    const skc_format *f;
+    int rc;
+
+    mig_fmt(path, sizeof(path), "%s/%s", run->src_root, rel);
+    if (skc_stream_open_read(path, &in, NULL, 0) != SKC_OK)
+        return 1;            /* unreadable: the conversion will say why */
+    rc = skc_context_probe(run->ctx, in, &f, NULL);
+    skc_stream_free(in);
+    return rc != SKC_E_UNKNOWN_FORMAT;
+}
+
+static const mig_run *mig_sort_run;
+
+static int mig_cmp_out(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(mig_sort_run->files[i].out_rel, mig_sort_run->files[j].out_rel);
+
+    return c ? c : (i < j ? -1 : i > j);
+}
+
+/* Mark every model file whose output name an earlier model file claims. */
+static void mig_collisions(mig_run *run)
+{
+    size_t *idx = malloc((run->n_files ? run->n_files : 1) * sizeof(*idx)), n = 0, k;
+    const mig_file *owner = NULL;
+
+    if (!idx)
+        return;
+    for (k = 0; k < run->n_files; k++)
+        if (run->files[k].pending)
+            idx[n++] = k;
+    mig_sort_run = run;
+    qsort(idx, n, sizeof(*idx), mig_cmp_out);
+    for (k = 0; k < n; k++) {
+        mig_file *f = &run->files[idx[k]];
+        if (owner && strcmp(owner->out_rel, f->out_rel) == 0) {
+            char msg[2 * PATH_MAX];
+            mig_fmt(msg, sizeof(msg), "output %s is already claimed by %s", f->out_rel,
+                    owner->rel);
+            f->pending = 0;
+            f->status = MS_COLLISION;
+            f->reason = mig_dup(msg);
+        } else {
+            owner = f;
+        }
+    }
+    free(idx);
+}
+
 int cmd_migrate(cli_globals *g, int argc, char **argv)
 {
     mig_args a;
@@ -1159,7 +1258,7 @@ int cmd_migrate(cli_globals *g, int argc, char **argv)
     struct stat st;
     json_object *files = NULL;
     char report_path[PATH_MAX], csv_path[PATH_MAX];
-    size_t i, j;
+    size_t i;
     int code, rc;
 
     memset(&a, 0, sizeof(a));
@@ -1226,7 +1325,24 @@ int cmd_migrate(cli_globals *g, int argc, char **argv)
         code = CLI_EXIT_USAGE;
         goto done;
     }
-    /* Shard, name outputs, hash sources, detect collisions and done work. */
+    /* Name outputs and find the model files of the whole tree first, so
+     * every shard decides collisions the same way: of the model files that
+     * would write one output, the first in path order claims it. */
+    for (i = 0; i < run.n_files; i++) {
+        mig_file *f = &run.files[i];
+        f->out_rel = mig_out_rel(f->rel, run.writer);
+        if (!f->out_rel) {
+            cli_error("out of memory");
+            code = CLI_EXIT_USAGE;
+            goto done;
+        }
+        if (f->pending && !mig_probe(&run, f->rel)) {
+            f->pending = 0;
+            f->status = MS_NOT_MODEL;
+            f->reason = mig_dup("not a model file any loaded reader recognises");
+        }
+    }
+    mig_collisions(&run);
     for (i = 0; i < run.n_files; i++) {
         mig_file *f = &run.files[i];
         char path[PATH_MAX];
@@ -1235,7 +1351,6 @@ int cmd_migrate(cli_globals *g, int argc, char **argv)
             f->status = -2;      /* another shard's file: left out of the report */
             continue;
         }
-        f->out_rel = mig_out_rel(f->rel, run.writer);
         if (!f->pending)
             continue;
         mig_fmt(path, sizeof(path), "%s/%s", run.src_root, f->rel);
@@ -1245,25 +1360,15 @@ int cmd_migrate(cli_globals *g, int argc, char **argv)
             f->reason = mig_dup(strerror(errno));
             continue;
         }
-        for (j = 0; j < i; j++) {
-            if (run.files[j].out_rel && run.files[j].status != -2 &&
-                strcmp(run.files[j].out_rel, f->out_rel) == 0 &&
-                (run.files[j].pending || run.files[j].status == MS_SKIPPED)) {
-                char msg[PATH_MAX + 64];
-                mig_fmt(msg, sizeof(msg), "output %s is already claimed by %s",
-                         f->out_rel, run.files[j].rel);
-                f->pending = 0;
-                f->status = MS_COLLISION;
-                f->reason = mig_dup(msg);
-                break;
-            }
-        }
-        if (f->pending && !a.force && !run.dst_archive && mig_already_done(&run, f)) {
-            char out[PATH_MAX];
+        if (!a.force && !run.dst_archive && mig_already_done(&run, f)) {
+            char out[PATH_MAX], side[PATH_MAX];
             f->pending = 0;
             f->status = MS_SKIPPED;
             f->reason = mig_dup("already converted from this source (same SHA-256)");
             mig_fmt(out, sizeof(out), "%s/%s", run.dst_root, f->out_rel);
+            mig_fmt(side, sizeof(side), "%s.json", out);
+            mig_clean_stale(out);
+            mig_clean_stale(side);
             if (stat(out, &st) == 0)
                 f->out_size = (int64_t)st.st_size;
         }

@@ -73,17 +73,6 @@ static int svm_kernel_kind(const char *k)
     return -1;
 }
 
-/* Number of classes of a classification `svm` step (0: regression or
- * one-class, where n_support is absent). */
-static int64_t svm_n_classes(const skc_step *s)
-{
-    const skc_tensor *ns;
-
-    if (skc_step_get_tensor(s, "n_support", &ns) != SKC_OK)
-        return 0;
-    return skc_tensor_numel(ns);
-}
-
 static int svm_check(const skc_step *s, char *err, size_t errlen)
 {
     const skc_tensor *sv, *dc, *ic, *ns;

@@ -332,7 +332,11 @@ def main(argv):
     for i, s in enumerate(m["steps"]):
         print(f"  step {i}: {s['op']}({', '.join(s['inputs'])}) -> {', '.join(s['outputs'])}")
         for k, v in s["attrs"].items():
-            desc = f"{v.dtype} {list(v.shape)}" if isinstance(v, np.ndarray) else repr(v)
+            if isinstance(v, np.ndarray):
+                dt = "string" if v.dtype == object else v.dtype
+                desc = f"{dt} {list(v.shape)}"
+            else:
+                desc = repr(v)
             print(f"    {k} = {desc}")
     for k, v in m["meta"].items():
         print(f"  meta {k} = {v}")

@@ -172,16 +172,23 @@ static json_object *skm_j_sections(const skm_file *f)
     return a;
 }
 
-static int skm_crcs_ok(const skm_file *f)
+/* The first place whose CRC does not match, as the reader would name it. */
+static int skm_crc_damage(const skm_file *f, char *out, size_t n)
 {
     uint32_t i;
 
-    if (!f->header_crc_ok || !f->table_crc_ok)
-        return 0;
-    for (i = 0; i < f->n_sections; i++)
-        if (f->sec[i].crc_ok == 0)
-            return 0;
-    return 1;
+    if (!f->header_crc_ok || !f->table_crc_ok) {
+        snprintf(out, n, "%s: CRC-32 mismatch", f->header_crc_ok ? "section table" : "header");
+        return 1;
+    }
+    for (i = 0; i < f->n_sections; i++) {
+        if (f->sec[i].crc_ok == 0) {
+            snprintf(out, n, "section %s (table entry %u): CRC-32 mismatch", f->sec[i].kind,
+                     (unsigned)i);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int skm_inspect(skc_session *s, skc_stream *in)
@@ -231,9 +238,10 @@ int skm_inspect(skc_session *s, skc_stream *in)
         err[0] = '\0';
     else if (!err[0])
         snprintf(err, sizeof(err), "%s", skc_session_error(s));
-    valid = rc == SKC_OK && skm_crcs_ok(&f);
-    if (!valid && !err[0])
-        snprintf(err, sizeof(err), "a CRC-32 does not match: the file is damaged");
+    /* Damage explains a failure better than what it made the parse say. */
+    if (skm_crc_damage(&f, err, sizeof(err)))
+        rc = SKC_E_FORMAT;
+    valid = rc == SKC_OK;
     json_object_object_add(r, "valid", json_object_new_boolean(valid));
     if (!valid)
         json_object_object_add(r, "error", json_object_new_string(err));

@@ -52,7 +52,7 @@ static int svm_x_kernel(onnx_builder *b, const char *x, const char *kernel, doub
     int64_t i, j, dims[2] = { f, m };
     int rc;
 
-    tr = onnx_arena_alloc(b->arena, (size_t)(m * f ? m * f : 1), sizeof(*tr));
+    tr = onnx_arena_alloc(b->arena, (size_t)(m * f > 0 ? m * f : 1), sizeof(*tr));
     if (!tr)
         return SKC_E_NOMEM;
     for (i = 0; i < m; i++)
@@ -132,7 +132,7 @@ static int svm_emit(onnx_builder *b, const skc_step *st, int io)
      * indexing below relies on. */
     if (dcd[1] != m || (ns ? (dcd[0] != k - 1 || p != k * (k - 1) / 2) : (dcd[0] != 1 || p != 1)))
         return onnx_error(b, SKC_E_FORMAT, "support vectors, dual_coef and intercept disagree");
-    cmat = onnx_arena_alloc(b->arena, (size_t)(m * p ? m * p : 1), sizeof(*cmat));
+    cmat = onnx_arena_alloc(b->arena, (size_t)(m * p > 0 ? m * p : 1), sizeof(*cmat));
     if (!cmat)
         return SKC_E_NOMEM;
     if (!ns) {

@@ -9,10 +9,18 @@
 
 static const sk_family *const sk_tables[] = {
     sk_linear_families,
+    sk_mlp_families,
+    sk_cluster_families,
+    sk_dummy_families,
     sk_trees_families,
     sk_preprocessing_families,
     sk_compose_families,
     sk_svm_families,
+    sk_prep_scale_families,
+    sk_prep_encode_families,
+    sk_prep_impute_families,
+    sk_prep_decomp_families,
+    sk_prep_select_families,
 };
 
 const char *sk_canonical(const pk_obj *est, const char **mod, const char **name)
@@ -144,11 +152,12 @@ int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out)
     ver = sk_attr_str(root, "_sklearn_version");
     skc_model_set_meta(c.m, "producer.sklearn_version", ver ? ver : "unknown (before 0.18)");
     {
-        const char *mod, *name;
+        const char *mod, *name, *canon;
         char cls[256];
-        sk_canonical(root, &mod, &name);
+        /* The canonical id merges module renames across versions. */
+        canon = sk_canonical(root, &mod, &name);
         snprintf(cls, sizeof(cls), "%s.%s", mod, name);
-        skc_model_set_meta(c.m, "source.class", cls);
+        skc_model_set_meta(c.m, "source.class", canon ? canon : cls);
     }
     *out = c.m;
     return SKC_OK;

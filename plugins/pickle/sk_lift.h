@@ -36,10 +36,18 @@ typedef struct sk_family {
 
 /* Family tables, one per file (sk_linear.c, sk_preprocessing.c, sk_compose.c). */
 extern const sk_family sk_linear_families[];
+extern const sk_family sk_mlp_families[];
+extern const sk_family sk_cluster_families[];
+extern const sk_family sk_dummy_families[];
 extern const sk_family sk_trees_families[];
 extern const sk_family sk_preprocessing_families[];
 extern const sk_family sk_compose_families[];
 extern const sk_family sk_svm_families[];
+extern const sk_family sk_prep_scale_families[];
+extern const sk_family sk_prep_encode_families[];
+extern const sk_family sk_prep_impute_families[];
+extern const sk_family sk_prep_decomp_families[];
+extern const sk_family sk_prep_select_families[];
 
 /* Lift the root object of a file into a complete model. */
 int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out);

@@ -5,12 +5,7 @@
 
 #include "sk_lift.h"
 
-/* Family tables of the sk_prep_*.c files. */
-extern const sk_family sk_prep_scale_families[];
-extern const sk_family sk_prep_encode_families[];
-extern const sk_family sk_prep_impute_families[];
-extern const sk_family sk_prep_decomp_families[];
-extern const sk_family sk_prep_select_families[];
+/* The family tables of the sk_prep_*.c files are declared in sk_lift.h. */
 
 /* A Python bool (or int) attribute; @p dflt when absent or None. */
 int skp_bool(const pk_obj *est, const char *key, int dflt);

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pk_load.h"
 #include "sk_prep.h"
 
 /* ---- MaxAbsScaler and RobustScaler -------------------------------------- */
@@ -400,7 +401,7 @@ static int scale_poly(sk_ctx *c, const pk_obj *est, const char *in,
     shape[1] = f;
     if ((rc = skc_tensor_new(SKC_DT_I64, 2, shape, &pt)))
         goto done;
-    if (k * f)
+    if (k > 0 && f > 0)
         memcpy(skc_tensor_data_mut(pt), pw, (size_t)(k * f) * sizeof(*pw));
     sk_new_name(c, "poly", out);
     if ((rc = sk_step(c, "poly", in, out, &st)) ||
