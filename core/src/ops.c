@@ -43,6 +43,10 @@ static const skci_op *const ops_tables[] = {
     skci_ops_prep,
     skci_ops_encode,
     skci_ops_svm,
+    skci_ops_neighbors,
+    skci_ops_bayes,
+    skci_ops_onnx,
+    skci_ops_onnxml,
 };
 
 const skci_op *skci_op_find(const char *name)

@@ -43,6 +43,10 @@ SKCI_HIDDEN extern const skci_op skci_ops_cluster[];
 SKCI_HIDDEN extern const skci_op skci_ops_prep[];
 SKCI_HIDDEN extern const skci_op skci_ops_encode[];
 SKCI_HIDDEN extern const skci_op skci_ops_svm[];
+SKCI_HIDDEN extern const skci_op skci_ops_neighbors[];
+SKCI_HIDDEN extern const skci_op skci_ops_bayes[];
+SKCI_HIDDEN extern const skci_op skci_ops_onnx[];    /* op_onnx.c: ONNX mirror ops   */
+SKCI_HIDDEN extern const skci_op skci_ops_onnxml[];  /* op_onnxml.c               */
 
 /* Helpers shared by op files. */
 SKCI_HIDDEN int skci_need_f64(const skc_step *s, const char *key, int ndim,

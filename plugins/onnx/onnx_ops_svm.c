@@ -90,7 +90,16 @@ static int svm_x_kernel(onnx_builder *b, const char *x, const char *kernel, doub
             return rc;
         return onnx_x1(b, "Exp", arg, "kernel", out);
     }
-    if ((rc = onnx_x_scalar(b, "gamma", gamma, &g)) < 0 ||
+    /* gamma as a [1, M] row, not a scalar: ONNX Runtime fuses MatMul
+     * followed by a scalar Mul into FusedMatMul, whose alpha is a float
+     * attribute, and double models would lose gamma's low bits. */
+    double *gv = onnx_arena_alloc(b->arena, (size_t)(m ? m : 1), sizeof(*gv));
+    int64_t gdims[2] = { 1, m };
+    if (!gv)
+        return SKC_E_NOMEM;
+    for (i = 0; i < m; i++)
+        gv[i] = gamma;
+    if ((rc = onnx_const_real(b, "gamma", gv, 2, gdims, &g)) < 0 ||
         (rc = onnx_x_scalar(b, "coef0", coef0, &c0)) < 0 ||
         (rc = onnx_x2(b, "Mul", dot, g, "gdot", &lin)) < 0 ||
         (rc = onnx_x2(b, "Add", lin, c0, "kbase", &lin)) < 0)

@@ -177,6 +177,31 @@ static int te_attr_raw(onnx_builder *b, Onnx__NodeProto *n, const char *key,
     return 0;
 }
 
+/* A string attribute (AttributeProto.s). */
+static int te_attr_string(onnx_builder *b, Onnx__NodeProto *n, const char *key,
+                          const char *v)
+{
+    Onnx__AttributeProto *at = onnx_arena_alloc(b->arena, 1, sizeof(*at));
+    Onnx__AttributeProto **av = onnx_arena_alloc(b->arena, n->n_attribute + 1, sizeof(*av));
+    char *d = onnx_arena_strdup(b->arena, v);
+
+    if (!at || !av || !d)
+        return SKC_E_NOMEM;
+    onnx__attribute_proto__init(at);
+    if (!(at->name = onnx_arena_strdup(b->arena, key)))
+        return SKC_E_NOMEM;
+    at->has_type = 1;
+    at->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+    at->has_s = 1;
+    at->s.data = (uint8_t *)d;
+    at->s.len = strlen(d);
+    if (n->n_attribute)
+        memcpy(av, n->attribute, n->n_attribute * sizeof(*av));
+    av[n->n_attribute++] = at;
+    n->attribute = av;
+    return 0;
+}
+
 /* AttributeProto.ints (field 8), packed. */
 static int te_attr_ints(onnx_builder *b, Onnx__NodeProto *n, const char *key,
                         const int64_t *v, size_t count)
@@ -239,6 +264,776 @@ static int te_attr_modes(onnx_builder *b, Onnx__NodeProto *n, const te_step *s)
         memcpy(p, m, len);
         p += len;
     }
-    return te_attr_raw(b, n, key_modes_placeholder(), ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS,
-                       9, d, (size_t)(p - d) - 0);
+    return te_attr_raw(b, n, "nodes_modes", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS,
+                       9, d, (size_t)(p - d));
+}
+
+/* An attribute holding a tensor (ml v3 *_as_tensor, v5 splits and weights). */
+static int te_attr_tensor(onnx_builder *b, Onnx__NodeProto *n, const char *key,
+                          int elem, const void *data, size_t count, Onnx__TensorProto **out)
+{
+    Onnx__AttributeProto *at = onnx_arena_alloc(b->arena, 1, sizeof(*at));
+    Onnx__AttributeProto **v = onnx_arena_alloc(b->arena, n->n_attribute + 1, sizeof(*v));
+    Onnx__TensorProto *tp = onnx_arena_alloc(b->arena, 1, sizeof(*tp));
+    int64_t *dims = onnx_arena_alloc(b->arena, 1, sizeof(*dims));
+
+    if (!at || !v || !tp || !dims)
+        return SKC_E_NOMEM;
+    onnx__attribute_proto__init(at);
+    onnx__tensor_proto__init(tp);
+    if (!(at->name = onnx_arena_strdup(b->arena, key)))
+        return SKC_E_NOMEM;
+    dims[0] = (int64_t)count;
+    tp->n_dims = 1;
+    tp->dims = dims;
+    tp->has_data_type = 1;
+    tp->data_type = elem;
+    if (elem == ONNX_ELEM_DOUBLE) {
+        tp->n_double_data = count;
+        tp->double_data = (double *)(uintptr_t)data;
+    } else if (elem == ONNX_ELEM_FLOAT) {
+        tp->n_float_data = count;
+        tp->float_data = (float *)(uintptr_t)data;
+    } else {
+        /* uint8: raw bytes, the same on any host. */
+        tp->has_raw_data = 1;
+        tp->raw_data.len = count;
+        tp->raw_data.data = (uint8_t *)(uintptr_t)data;
+    }
+    at->has_type = 1;
+    at->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
+    at->t = tp;
+    if (n->n_attribute)
+        memcpy(v, n->attribute, n->n_attribute * sizeof(*v));
+    v[n->n_attribute++] = at;
+    n->attribute = v;
+    if (out)
+        *out = tp;
+    return 0;
+}
+
+/* ---- thresholds ---------------------------------------------------------- */
+
+/* The largest float32 not above @p t: for every float32 x,
+ * x <= result exactly when (double)x <= t. */
+static float te_floor_f32(double t)
+{
+    float f = (float)t;
+
+    if (isnan(t))
+        return f;
+    if ((double)f > t)
+        f = nextafterf(f, -INFINITY);
+    return f;
+}
+
+/* ---- the plan ------------------------------------------------------------ */
+
+static int te_plan(onnx_builder *b, te_step *s)
+{
+    int64_t t, i, n_z = 0;
+
+    if (b->real_elem == ONNX_ELEM_FLOAT)
+        s->te = ONNX_ELEM_FLOAT;
+    else if (b->ml_opset < 5 && s->x_float32)
+        s->te = ONNX_ELEM_FLOAT;      /* sklearn's float32 cast, done first */
+    else
+        s->te = ONNX_ELEM_DOUBLE;
+    if (s->te == ONNX_ELEM_DOUBLE && b->ml_opset < 3)
+        return onnx_error(b, SKC_E_UNSUPPORTED, "double thresholds (HistGradientBoosting "
+                          "with dtype=float64) need ml_opset=3 or later");
+    s->v5 = b->ml_opset >= 5;
+    s->gather = s->v5 ? (s->width > 1 && s->agg != 2) : b->real_elem == ONNX_ELEM_DOUBLE;
+    for (t = 0; t < s->n_trees; t++) {
+        int64_t size = s->offsets[t + 1] - s->offsets[t];
+        if (size > s->max_tree)
+            s->max_tree = size;
+    }
+    for (i = 0; i < s->n_nodes; i++)
+        if (s->left[i] < 0)
+            s->n_leaves++;
+    if (s->gather) {
+        /* Ordinals travel as float (ml ≤ 4 outputs are float). */
+        if (s->max_tree > (1 << 24))
+            return onnx_error(b, SKC_E_LIMIT, "a tree of %lld nodes is too large for "
+                              "leaf ordinals in float", (long long)s->max_tree);
+    }
+    if (s->cat_index) {
+        if (!(s->zcol = calloc((size_t)s->n_nodes, sizeof(*s->zcol))))
+            return SKC_E_NOMEM;
+        for (i = 0; i < s->n_nodes; i++)
+            s->zcol[i] = -1;
+        /* Columns grouped by feature, in order of first use. */
+        for (i = 0; i < s->n_nodes; i++) {
+            int64_t j;
+            if (s->left[i] < 0 || s->cat_index[i] < 0 || s->zcol[i] >= 0)
+                continue;
+            for (j = i; j < s->n_nodes; j++)
+                if (s->left[j] >= 0 && s->cat_index[j] >= 0 && s->zcol[j] < 0 &&
+                    s->feature[j] == s->feature[i])
+                    s->zcol[j] = n_z++;
+        }
+    }
+    s->n_cols = n_z;
+    return 0;
+}
+
+/* Column of node @p i in the ensemble's input: categorical columns come
+ * first (their count is known here, X's width is not), then X. */
+static int64_t te_col(const te_step *s, int64_t i)
+{
+    if (s->zcol && s->zcol[i] >= 0)
+        return s->zcol[i];
+    return s->feature[i] + s->n_cols;
+}
+
+static int te_is_cat(const te_step *s, int64_t i)
+{
+    return s->zcol && s->zcol[i] >= 0;
+}
+
+/* The categorical columns: per categorical feature, idx = floor(x) + 1 for
+ * 0 <= x < 256, else 0 (NaN, negative, too large), then a row of a
+ * [258, n] table of 0 (go left) / 1 (go right) per categorical split. */
+static int te_categorical(onnx_builder *b, const te_step *s, const char *x, const char **z)
+{
+    const char **parts = NULL, *zero, *top, *m1, *one;
+    int64_t i, n_parts = 0, done = 0;
+    int rc;
+
+    if (!(parts = calloc((size_t)s->n_cols, sizeof(*parts))))
+        return SKC_E_NOMEM;
+    if ((rc = onnx_const_scalar(b, "zero", 0.0, &zero)) < 0 ||
+        (rc = onnx_const_scalar(b, "c256", 256.0, &top)) < 0 ||
+        (rc = onnx_const_scalar(b, "minus_one", -1.0, &m1)) < 0 ||
+        (rc = onnx_const_scalar(b, "one", 1.0, &one)) < 0)
+        goto done;
+    while (done < s->n_cols) {
+        int64_t f = -1, first = -1, cnt = 0, dims[2];
+        double *tab;
+        const char *fi, *xf, *ge, *lt, *ok, *xs, *fl, *fl1, *idx, *tb;
+        Onnx__NodeProto *n;
+        for (i = 0; i < s->n_nodes; i++)
+            if (te_is_cat(s, i) && s->zcol[i] == done) {
+                f = s->feature[i];
+                first = s->zcol[i];
+                break;
+            }
+        for (i = 0; i < s->n_nodes; i++)
+            if (te_is_cat(s, i) && s->feature[i] == f)
+                cnt++;
+        if (f < 0 || cnt < 1) {
+            rc = onnx_error(b, SKC_E_INTERNAL, "categorical columns out of order");
+            goto done;
+        }
+        dims[0] = 258;
+        dims[1] = cnt;
+        if (!(tab = onnx_arena_alloc(b->arena, (size_t)(258 * cnt), sizeof(*tab)))) {
+            rc = SKC_E_NOMEM;
+            goto done;
+        }
+        for (i = 0; i < s->n_nodes; i++) {
+            const uint32_t *bs;
+            int64_t col, c;
+            if (!te_is_cat(s, i) || s->feature[i] != f)
+                continue;
+            col = s->zcol[i] - first;
+            bs = s->cat_bitset + (int64_t)s->cat_index[i] * 8;
+            tab[col] = s->mleft[i] ? 0.0 : 1.0;
+            for (c = 0; c < 256; c++)
+                tab[(c + 1) * cnt + col] = (bs[c / 32] >> (c % 32)) & 1u ? 0.0 : 1.0;
+        }
+        if ((rc = onnx_const_i64(b, "cat_feature", &f, 0, NULL, &fi)) < 0 ||
+            (rc = onnx_const_real(b, "cat_table", tab, 2, dims, &tb)) < 0 ||
+            (rc = onnx_name_fresh(b, "cat_x", &xf)) < 0)
+            goto done;
+        {
+            const char *g_in[2] = { x, fi };
+            if ((rc = onnx_node(b, "Gather", NULL, g_in, 2, &xf, 1, &n)) < 0 ||
+                (rc = onnx_attr_int(b, n, "axis", 1)) < 0)
+                goto done;
+        }
+        if ((rc = onnx_x2(b, "GreaterOrEqual", xf, zero, "cat_ge", &ge)) < 0 ||
+            (rc = onnx_x2(b, "Less", xf, top, "cat_lt", &lt)) < 0 ||
+            (rc = onnx_x2(b, "And", ge, lt, "cat_ok", &ok)) < 0 ||
+            (rc = onnx_x3(b, "Where", ok, xf, m1, "cat_xs", &xs)) < 0 ||
+            (rc = onnx_x1(b, "Floor", xs, "cat_floor", &fl)) < 0 ||
+            (rc = onnx_x2(b, "Add", fl, one, "cat_row", &fl1)) < 0 ||
+            (rc = onnx_x_cast(b, fl1, ONNX_ELEM_INT64, "cat_idx", &idx)) < 0 ||
+            (rc = onnx_name_fresh(b, "cat_z", &parts[n_parts])) < 0)
+            goto done;
+        {
+            const char *g_in[2] = { tb, idx };
+            if ((rc = onnx_node(b, "Gather", NULL, g_in, 2, &parts[n_parts], 1, &n)) < 0 ||
+                (rc = onnx_attr_int(b, n, "axis", 0)) < 0)
+                goto done;
+        }
+        n_parts++;
+        done += cnt;
+    }
+    if (n_parts == 1) {
+        *z = parts[0];
+    } else {
+        Onnx__NodeProto *n;
+        if ((rc = onnx_name_fresh(b, "cat_columns", z)) < 0 ||
+            (rc = onnx_node(b, "Concat", NULL, parts, (size_t)n_parts, z, 1, &n)) < 0 ||
+            (rc = onnx_attr_int(b, n, "axis", 1)) < 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    free(parts);
+    return rc;
+}
+
+/* The ensemble's input: X in the comparison type (through float32 when
+ * sklearn casts and the comparison runs in double), after the
+ * categorical columns. */
+static int te_input(onnx_builder *b, const skc_step *st, const te_step *s, const char **xin)
+{
+    const char *x, *xt, *z;
+    int rc;
+
+    if ((rc = onnx_step_real_input(b, st, 0, &x)) < 0)
+        return rc;
+    xt = x;
+    if (s->x_float32 && b->real_elem == ONNX_ELEM_DOUBLE) {
+        const char *xf;
+        if ((rc = onnx_x_cast(b, x, ONNX_ELEM_FLOAT, "x_float32", &xf)) < 0)
+            return rc;
+        xt = xf;
+        if (s->te == ONNX_ELEM_DOUBLE &&
+            (rc = onnx_x_cast(b, xf, ONNX_ELEM_DOUBLE, "x_rounded", &xt)) < 0)
+            return rc;
+    } else if ((rc = onnx_cast_to(b, x, b->real_elem, s->te, &xt)) < 0) {
+        return rc;
+    }
+    if (!s->n_cols) {
+        *xin = xt;
+        return 0;
+    }
+    if ((rc = te_categorical(b, s, x, &z)) < 0 ||
+        (rc = onnx_cast_to(b, z, b->real_elem, s->te, &z)) < 0 ||
+        (rc = onnx_name_fresh(b, "tree_input", xin)) < 0)
+        return rc;
+    {
+        const char *c_in[2] = { z, xt };
+        Onnx__NodeProto *n;
+        if ((rc = onnx_node(b, "Concat", NULL, c_in, 2, xin, 1, &n)) < 0)
+            return rc;
+        return onnx_attr_int(b, n, "axis", 1);
+    }
+}
+
+/* Threshold of split node @p i as the comparison type sees it. */
+static double te_split(const te_step *s, int64_t i)
+{
+    if (te_is_cat(s, i))
+        return 0.5;
+    return s->te == ONNX_ELEM_FLOAT ? (double)te_floor_f32(s->threshold[i]) : s->threshold[i];
+}
+
+/* Column a leaf value lands in (direct mode). */
+static int64_t te_target_col(const te_step *s, int64_t t, int64_t k)
+{
+    if (s->agg == 2)
+        return t;
+    if (s->target)
+        return s->target[t];
+    return k;
+}
+
+/* ---- ai.onnx.ml TreeEnsembleRegressor (ml opset 1-4) --------------------- */
+
+enum { TE_TREE, TE_NODE, TE_FEAT, TE_TRUE, TE_FALSE, TE_MISS };
+
+static void te_v3_fill(const te_step *s, int which, int64_t *out)
+{
+    int64_t t, i;
+
+    for (t = 0; t < s->n_trees; t++)
+        for (i = s->offsets[t]; i < s->offsets[t + 1]; i++) {
+            int leaf = s->left[i] < 0;
+            int64_t j = i - s->offsets[t];
+            switch (which) {
+            case TE_TREE:  out[i] = t; break;
+            case TE_NODE:  out[i] = j; break;
+            case TE_FEAT:  out[i] = leaf ? 0 : te_col(s, i); break;
+            case TE_TRUE:  out[i] = leaf ? 0 : s->left[i]; break;
+            case TE_FALSE: out[i] = leaf ? 0 : s->right[i]; break;
+            default:       out[i] = leaf || te_is_cat(s, i) ? 0 : s->mleft[i]; break;
+            }
+        }
+}
+
+/* Leaf votes: (tree, node, target, weight). Direct mode skips zero
+ * weights (adding 0 changes nothing); gather mode votes the leaf's
+ * ordinal in its tree into the tree's own column. */
+static int64_t te_v3_votes(const te_step *s, int64_t *tree, int64_t *node, int64_t *col,
+                           float *w)
+{
+    int64_t t, i, k, n = 0;
+
+    for (t = 0; t < s->n_trees; t++) {
+        int64_t ord = 0;
+        for (i = s->offsets[t]; i < s->offsets[t + 1]; i++) {
+            if (s->left[i] >= 0)
+                continue;
+            if (s->gather) {
+                if (tree) {
+                    tree[n] = t;
+                    node[n] = i - s->offsets[t];
+                    col[n] = t;
+                    w[n] = (float)ord;
+                }
+                n++;
+                ord++;
+                continue;
+            }
+            for (k = 0; k < s->width; k++) {
+                double v = s->scale * s->value[i * s->width + k];
+                if (v == 0.0 && !(n == 0 && t == s->n_trees - 1 && i == s->offsets[t + 1] - 1))
+                    continue;
+                if (tree) {
+                    tree[n] = t;
+                    node[n] = i - s->offsets[t];
+                    col[n] = te_target_col(s, t, k);
+                    w[n] = (float)v;
+                }
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
+static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const char *y,
+                      int64_t n_out)
+{
+    static const char *const names[] = {
+        "nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_truenodeids",
+        "nodes_falsenodeids", "nodes_missing_value_tracks_true"
+    };
+    Onnx__NodeProto *n;
+    int64_t *tmp = NULL, *tree = NULL, *node = NULL, *col = NULL, nv, i;
+    float *fv = NULL;
+    int rc, w;
+
+    if ((rc = onnx_node(b, "TreeEnsembleRegressor", ONNX_DOMAIN_ML, &xin, 1, &y, 1, &n)) < 0 ||
+        (rc = onnx_attr_int(b, n, "n_targets", n_out)) < 0 ||
+        (rc = te_attr_string(b, n, "aggregate_function", "SUM")) < 0 ||
+        (rc = te_attr_string(b, n, "post_transform", "NONE")) < 0)
+        return rc;
+    if (!(tmp = malloc((size_t)s->n_nodes * sizeof(*tmp))))
+        return SKC_E_NOMEM;
+    for (w = 0; w < 6; w++) {
+        te_v3_fill(s, w, tmp);
+        if ((rc = te_attr_ints(b, n, names[w], tmp, (size_t)s->n_nodes)) < 0)
+            goto done;
+        if (w == 2 && (rc = te_attr_modes(b, n, s)) < 0)
+            goto done;
+    }
+    if (s->te == ONNX_ELEM_FLOAT) {
+        if (!(fv = malloc((size_t)s->n_nodes * sizeof(*fv)))) {
+            rc = SKC_E_NOMEM;
+            goto done;
+        }
+        for (i = 0; i < s->n_nodes; i++)
+            fv[i] = s->left[i] < 0 ? 0.0f : (float)te_split(s, i);
+        rc = te_attr_floats(b, n, "nodes_values", fv, (size_t)s->n_nodes);
+        free(fv);
+        fv = NULL;
+        if (rc < 0)
+            goto done;
+    } else {
+        double *dv = onnx_arena_alloc(b->arena, (size_t)s->n_nodes, sizeof(*dv));
+        if (!dv) {
+            rc = SKC_E_NOMEM;
+            goto done;
+        }
+        for (i = 0; i < s->n_nodes; i++)
+            dv[i] = s->left[i] < 0 ? 0.0 : te_split(s, i);
+        if ((rc = te_attr_tensor(b, n, "nodes_values_as_tensor", ONNX_ELEM_DOUBLE, dv,
+                                 (size_t)s->n_nodes, NULL)) < 0)
+            goto done;
+    }
+    nv = te_v3_votes(s, NULL, NULL, NULL, NULL);
+    free(tmp);
+    tmp = NULL;
+    if (!(tree = malloc((size_t)nv * sizeof(*tree))) ||
+        !(node = malloc((size_t)nv * sizeof(*node))) ||
+        !(col = malloc((size_t)nv * sizeof(*col))) ||
+        !(fv = malloc((size_t)nv * sizeof(*fv)))) {
+        rc = SKC_E_NOMEM;
+        goto done;
+    }
+    te_v3_votes(s, tree, node, col, fv);
+    if ((rc = te_attr_ints(b, n, "target_treeids", tree, (size_t)nv)) < 0 ||
+        (rc = te_attr_ints(b, n, "target_nodeids", node, (size_t)nv)) < 0 ||
+        (rc = te_attr_ints(b, n, "target_ids", col, (size_t)nv)) < 0 ||
+        (rc = te_attr_floats(b, n, "target_weights", fv, (size_t)nv)) < 0)
+        goto done;
+    rc = 0;
+done:
+    free(tmp);
+    free(tree);
+    free(node);
+    free(col);
+    free(fv);
+    return rc;
+}
+
+/* ---- ai.onnx.ml TreeEnsemble (ml opset 5) --------------------------------- */
+
+/* Ids of tree @p t's nodes in the interior and leaf lists (map[j] >= 0
+ * interior, else -(leaf id) - 1), from *next_int and *next_leaf. A tree
+ * that is a single leaf gets one interior node whose branches both lead
+ * to it (the TreeEnsemble spec's encoding). */
+static void te_v5_map(const te_step *s, int64_t t, int64_t *map, int64_t *next_int,
+                      int64_t *next_leaf)
+{
+    int64_t i, lo = s->offsets[t], hi = s->offsets[t + 1];
+
+    if (hi - lo == 1) {
+        map[0] = -(*next_leaf)++ - 1;
+        (*next_int)++;
+        return;
+    }
+    for (i = lo; i < hi; i++)
+        map[i - lo] = s->left[i] >= 0 ? (*next_int)++ : -(*next_leaf)++ - 1;
+}
+
+enum { V5_FEAT, V5_TRUE, V5_TRUELEAF, V5_FALSE, V5_FALSELEAF, V5_MISS, V5_TARGET };
+
+/* One interior-node list (or leaf_targetids) into @p out; returns its length. */
+static int64_t te_v5_fill(const te_step *s, int which, int64_t *map, int64_t *out)
+{
+    int64_t t, i, ni = 0, nl = 0, n = 0;
+
+    for (t = 0; t < s->n_trees; t++) {
+        int64_t lo = s->offsets[t], hi = s->offsets[t + 1], ord = 0;
+        te_v5_map(s, t, map, &ni, &nl);
+        if (which == V5_TARGET) {
+            for (i = lo; i < hi; i++)
+                if (s->left[i] < 0)
+                    out[n++] = s->gather ? t : te_target_col(s, t, 0);
+            (void)ord;
+            continue;
+        }
+        if (hi - lo == 1) {
+            int64_t leaf = -map[0] - 1;
+            switch (which) {
+            case V5_TRUE: case V5_FALSE: out[n++] = leaf; break;
+            case V5_TRUELEAF: case V5_FALSELEAF: out[n++] = 1; break;
+            default: out[n++] = 0; break;
+            }
+            continue;
+        }
+        for (i = lo; i < hi; i++) {
+            int64_t l, r;
+            if (s->left[i] < 0)
+                continue;
+            l = map[s->left[i]];
+            r = map[s->right[i]];
+            switch (which) {
+            case V5_FEAT: out[n++] = te_col(s, i); break;
+            case V5_TRUE: out[n++] = l >= 0 ? l : -l - 1; break;
+            case V5_TRUELEAF: out[n++] = l < 0; break;
+            case V5_FALSE: out[n++] = r >= 0 ? r : -r - 1; break;
+            case V5_FALSELEAF: out[n++] = r < 0; break;
+            default: out[n++] = te_is_cat(s, i) ? 0 : s->mleft[i]; break;
+            }
+        }
+    }
+    return n;
+}
+
+static int te_emit_v5(onnx_builder *b, const te_step *s, const char *xin, const char *y,
+                      int64_t n_out)
+{
+    static const char *const names[] = {
+        "nodes_featureids", "nodes_truenodeids", "nodes_trueleafs", "nodes_falsenodeids",
+        "nodes_falseleafs", "nodes_missing_value_tracks_true", "leaf_targetids"
+    };
+    Onnx__NodeProto *n;
+    int64_t *map = NULL, *tmp = NULL, *roots = NULL, n_int = 0, t, i, w, len, ni = 0, nl = 0;
+    size_t esz = s->te == ONNX_ELEM_DOUBLE ? sizeof(double) : sizeof(float);
+    uint8_t *modes;
+    void *splits, *weights;
+    int rc;
+
+    for (t = 0; t < s->n_trees; t++)
+        n_int += s->offsets[t + 1] - s->offsets[t] == 1 ? 1 : 0;
+    n_int += s->n_nodes - s->n_leaves;
+    if ((rc = onnx_node(b, "TreeEnsemble", ONNX_DOMAIN_ML, &xin, 1, &y, 1, &n)) < 0 ||
+        (rc = onnx_attr_int(b, n, "n_targets", n_out)) < 0 ||
+        (rc = onnx_attr_int(b, n, "aggregate_function", 1)) < 0 ||
+        (rc = onnx_attr_int(b, n, "post_transform", 0)) < 0)
+        return rc;
+    if (!(map = malloc((size_t)s->max_tree * sizeof(*map))) ||
+        !(tmp = malloc((size_t)(n_int > s->n_leaves ? n_int : s->n_leaves) * sizeof(*tmp))) ||
+        !(roots = malloc((size_t)s->n_trees * sizeof(*roots)))) {
+        rc = SKC_E_NOMEM;
+        goto done;
+    }
+    for (w = 0; w < 7; w++) {
+        len = te_v5_fill(s, (int)w, map, tmp);
+        if ((rc = te_attr_ints(b, n, names[w], tmp, (size_t)len)) < 0)
+            goto done;
+    }
+    modes = onnx_arena_alloc(b->arena, (size_t)n_int, 1);
+    splits = onnx_arena_alloc(b->arena, (size_t)n_int, esz);
+    weights = onnx_arena_alloc(b->arena, (size_t)s->n_leaves, esz);
+    if (!modes || !splits || !weights) {
+        rc = SKC_E_NOMEM;
+        goto done;
+    }
+    /* modes stay 0 (BRANCH_LEQ); splits, leaf weights and roots. */
+    for (t = 0; t < s->n_trees; t++) {
+        int64_t lo = s->offsets[t], hi = s->offsets[t + 1], ord = 0, root_int = ni;
+        te_v5_map(s, t, map, &ni, &nl);
+        roots[t] = root_int;
+        for (i = lo; i < hi; i++) {
+            int64_t id = map[i - lo];
+            double v;
+            if (id >= 0) {
+                v = te_split(s, i);
+                if (esz == sizeof(double))
+                    ((double *)splits)[id] = v;
+                else
+                    ((float *)splits)[id] = (float)v;
+                continue;
+            }
+            v = s->gather ? (double)ord++ : s->scale * s->value[i * s->width];
+            if (esz == sizeof(double))
+                ((double *)weights)[-id - 1] = v;
+            else
+                ((float *)weights)[-id - 1] = (float)v;
+        }
+    }
+    if ((rc = te_attr_ints(b, n, "tree_roots", roots, (size_t)s->n_trees)) < 0 ||
+        (rc = te_attr_tensor(b, n, "nodes_modes", ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, modes,
+                             (size_t)n_int, NULL)) < 0 ||
+        (rc = te_attr_tensor(b, n, "nodes_splits", s->te, splits, (size_t)n_int, NULL)) < 0 ||
+        (rc = te_attr_tensor(b, n, "leaf_weights", s->te, weights, (size_t)s->n_leaves,
+                             NULL)) < 0)
+        goto done;
+    rc = 0;
+done:
+    free(map);
+    free(tmp);
+    free(roots);
+    return rc;
+}
+
+/* Gather mode: leaf ordinals [N, trees] to the sum (or the columns) of
+ * their double values. */
+static int te_gather(onnx_builder *b, const te_step *s, const char *ords, const char **out)
+{
+    double *tab;
+    int64_t *offs, t, i, k, dims[2], n_leaf_seen = 0, tw = s->agg == 2 ? 1 : s->n_targets;
+    const char *ids, *offc, *ids2, *tb, *vals;
+    Onnx__NodeProto *n;
+    int rc;
+
+    if (!(tab = onnx_arena_alloc(b->arena, (size_t)(s->n_leaves * tw), sizeof(*tab))) ||
+        !(offs = onnx_arena_alloc(b->arena, (size_t)s->n_trees, sizeof(*offs))))
+        return SKC_E_NOMEM;
+    for (t = 0; t < s->n_trees; t++) {
+        offs[t] = n_leaf_seen;
+        for (i = s->offsets[t]; i < s->offsets[t + 1]; i++) {
+            double *row;
+            if (s->left[i] >= 0)
+                continue;
+            row = tab + n_leaf_seen++ * tw;
+            if (s->agg == 2) {
+                row[0] = s->value[i * s->width];
+                continue;
+            }
+            for (k = 0; k < s->width; k++)
+                row[te_target_col(s, t, k)] = s->scale * s->value[i * s->width + k];
+        }
+    }
+    dims[0] = s->n_leaves;
+    dims[1] = tw;
+    if ((rc = onnx_x_cast(b, ords, ONNX_ELEM_INT64, "leaf_ordinal", &ids)) < 0 ||
+        (rc = onnx_x_ints(b, "leaf_offsets", offs, s->n_trees, &offc)) < 0 ||
+        (rc = onnx_x2(b, "Add", ids, offc, "leaf_index", &ids2)) < 0 ||
+        (rc = onnx_const_real(b, "leaf_values", tab, s->agg == 2 ? 1 : 2, dims, &tb)) < 0 ||
+        (rc = onnx_name_fresh(b, "leaf_value", &vals)) < 0)
+        return rc;
+    {
+        const char *g_in[2] = { tb, ids2 };
+        if ((rc = onnx_node(b, "Gather", NULL, g_in, 2, &vals, 1, &n)) < 0 ||
+            (rc = onnx_attr_int(b, n, "axis", 0)) < 0)
+            return rc;
+    }
+    if (s->agg == 2) {
+        *out = vals;
+        return 0;
+    }
+    return onnx_x_reduce(b, "ReduceSum", vals, 1, 0, "tree_sum", out);
+}
+
+int onnx_emit_tree_ensemble(onnx_builder *b, const skc_step *st)
+{
+    te_step s;
+    const char *xin, *y, *cur, *out;
+    int64_t n_out;
+    int rc;
+
+    if ((rc = onnx_step_arity(b, st, 1, 1)) < 0 || (rc = te_read(b, st, &s)) < 0)
+        return rc;
+    if ((rc = te_plan(b, &s)) < 0)
+        goto done;
+    if ((rc = te_input(b, st, &s, &xin)) < 0 ||
+        (rc = onnx_name_fresh(b, s.gather ? "leaf_ordinals" : "tree_sum", &y)) < 0)
+        goto done;
+    n_out = s.gather || s.agg == 2 ? s.n_trees : s.n_targets;
+    rc = s.v5 ? te_emit_v5(b, &s, xin, y, n_out) : te_emit_v3(b, &s, xin, y, n_out);
+    if (rc < 0)
+        goto done;
+    cur = y;
+    if (s.gather && (rc = te_gather(b, &s, y, &cur)) < 0)
+        goto done;
+    /* TreeEnsembleRegressor gives float whatever the input (ml ≤ 4). */
+    if (!s.gather && !s.v5 && (rc = onnx_cast_to(b, cur, ONNX_ELEM_FLOAT, b->real_elem, &cur)) < 0)
+        goto done;
+    if (s.base) {
+        const char *bc;
+        if ((rc = onnx_const_real(b, "base_values", s.base, 1, &s.n_targets, &bc)) < 0 ||
+            (rc = onnx_x2(b, "Add", cur, bc, "with_base", &cur)) < 0)
+            goto done;
+    }
+    if (s.agg == 1) {
+        const char *nc;
+        if ((rc = onnx_const_scalar(b, "n_trees", (double)s.n_trees, &nc)) < 0 ||
+            (rc = onnx_x2(b, "Div", cur, nc, "tree_mean", &cur)) < 0)
+            goto done;
+    }
+    if ((rc = onnx_step_output(b, st, 0, b->real_elem, &out)) < 0 ||
+        (rc = onnx_node(b, "Identity", NULL, &cur, 1, &out, 1, NULL)) < 0)
+        goto done;
+    rc = 0;
+done:
+    free(s.zcol);
+    return rc;
+}
+
+/* ---- iforest_score: -(2 ** -(S / denominator)) --------------------------- */
+
+int onnx_emit_iforest_score(onnx_builder *b, const skc_step *st)
+{
+    const char *x, *out, *q, *nq, *two, *p, *dc;
+    double d;
+    int rc;
+
+    if ((rc = onnx_step_arity(b, st, 1, 1)) < 0)
+        return rc;
+    if (skc_step_get_float(st, "denominator", &d) != SKC_OK || !isfinite(d))
+        return onnx_error(b, SKC_E_FORMAT, "attribute 'denominator' is missing");
+    if ((rc = onnx_step_real_input(b, st, 0, &x)) < 0 ||
+        (rc = onnx_step_output(b, st, 0, b->real_elem, &out)) < 0 ||
+        (rc = onnx_const_scalar(b, "two", 2.0, &two)) < 0)
+        return rc;
+    if (d != 0.0) {
+        if ((rc = onnx_const_scalar(b, "denominator", d, &dc)) < 0 ||
+            (rc = onnx_x2(b, "Div", x, dc, "mean_path", &q)) < 0)
+            return rc;
+    } else {
+        /* sklearn uses 1 where the denominator is 0: 0 * S + 1. */
+        const char *zero, *one, *z;
+        if ((rc = onnx_const_scalar(b, "zero", 0.0, &zero)) < 0 ||
+            (rc = onnx_const_scalar(b, "one", 1.0, &one)) < 0 ||
+            (rc = onnx_x2(b, "Mul", x, zero, "zeros", &z)) < 0 ||
+            (rc = onnx_x2(b, "Add", z, one, "mean_path", &q)) < 0)
+            return rc;
+    }
+    if ((rc = onnx_x1(b, "Neg", q, "neg_mean_path", &nq)) < 0 ||
+        (rc = onnx_x2(b, "Pow", two, nq, "anomaly", &p)) < 0)
+        return rc;
+    return onnx_node(b, "Neg", NULL, &p, 1, &out, 1, NULL);
+}
+
+/* ---- weighted_median ----------------------------------------------------- */
+
+/* TopK sorts each row; the weights follow their estimators; the first
+ * position whose cumulative weight reaches half the row's total is the
+ * median. The cumulative sums run in double, as sklearn's stable_cumsum,
+ * so the chosen estimator never depends on float rounding. */
+static int te_median_body(onnx_builder *b, const skc_step *st, int io_elem)
+{
+    const skc_tensor *wt;
+    const char *x, *kc, *sv, *si, *wc, *ws, *ax, *cdf, *tot, *half, *hv, *ge, *gi, *idx, *med;
+    const char *topk_out[2];
+    Onnx__NodeProto *n;
+    int64_t m, one = 1;
+    double *w;
+    int rc;
+
+    if (skc_step_get_tensor(st, "weights", &wt) != SKC_OK || skc_tensor_ndim(wt) != 1)
+        return onnx_error(b, SKC_E_FORMAT, "attribute 'weights' is missing");
+    m = skc_tensor_numel(wt);
+    if (!(w = onnx_arena_alloc(b->arena, (size_t)m, sizeof(*w))))
+        return SKC_E_NOMEM;
+    for (int64_t i = 0; i < m; i++)
+        w[i] = skc_tensor_get_f64(wt, i);
+    if ((rc = onnx_step_real_input(b, st, 0, &x)) < 0 ||
+        (rc = onnx_x_ints(b, "k", &m, 1, &kc)) < 0 ||
+        (rc = onnx_name_fresh(b, "sorted", &sv)) < 0 ||
+        (rc = onnx_name_fresh(b, "order", &si)) < 0)
+        return rc;
+    topk_out[0] = sv;
+    topk_out[1] = si;
+    {
+        const char *in2[2] = { x, kc };
+        if ((rc = onnx_node(b, "TopK", NULL, in2, 2, topk_out, 2, &n)) < 0 ||
+            (rc = onnx_attr_int(b, n, "axis", 1)) < 0 ||
+            (rc = onnx_attr_int(b, n, "largest", 0)) < 0 ||
+            (rc = onnx_attr_int(b, n, "sorted", 1)) < 0)
+            return rc;
+    }
+    if ((rc = onnx_const_real(b, "estimator_weights", w, 1, &m, &wc)) < 0 ||
+        (rc = onnx_name_fresh(b, "sorted_weights", &ws)) < 0)
+        return rc;
+    {
+        const char *in2[2] = { wc, si };
+        if ((rc = onnx_node(b, "Gather", NULL, in2, 2, &ws, 1, &n)) < 0 ||
+            (rc = onnx_attr_int(b, n, "axis", 0)) < 0)
+            return rc;
+    }
+    if ((rc = onnx_const_i64(b, "axis", &one, 0, NULL, &ax)) < 0 ||
+        (rc = onnx_x2(b, "CumSum", ws, ax, "weight_cdf", &cdf)) < 0 ||
+        (rc = onnx_x_slice(b, cdf, 1, m - 1, m, "weight_total", &tot)) < 0 ||
+        (rc = onnx_x_scalar(b, "half", 0.5, &half)) < 0 ||
+        (rc = onnx_x2(b, "Mul", tot, half, "half_total", &hv)) < 0 ||
+        (rc = onnx_x2(b, "GreaterOrEqual", cdf, hv, "median_or_above", &ge)) < 0 ||
+        (rc = onnx_x_cast(b, ge, ONNX__TENSOR_PROTO__DATA_TYPE__INT32, "median_or_above_i",
+                          &gi)) < 0 ||
+        (rc = onnx_name_fresh(b, "median_pos", &idx)) < 0)
+        return rc;
+    if ((rc = onnx_node(b, "ArgMax", NULL, &gi, 1, &idx, 1, &n)) < 0 ||
+        (rc = onnx_attr_int(b, n, "axis", 1)) < 0 ||
+        (rc = onnx_attr_int(b, n, "keepdims", 1)) < 0 ||
+        (rc = onnx_name_fresh(b, "median", &med)) < 0)
+        return rc;
+    {
+        const char *in2[2] = { sv, idx };
+        if ((rc = onnx_node(b, "GatherElements", NULL, in2, 2, &med, 1, &n)) < 0 ||
+            (rc = onnx_attr_int(b, n, "axis", 1)) < 0)
+            return rc;
+    }
+    return onnx_exact_output(b, st, 0, med, ONNX_ELEM_DOUBLE, io_elem);
+}
+
+int onnx_emit_weighted_median(onnx_builder *b, const skc_step *st)
+{
+    int saved, rc;
+
+    if ((rc = onnx_step_arity(b, st, 1, 1)) < 0)
+        return rc;
+    saved = onnx_exact_begin(b);
+    rc = te_median_body(b, st, saved);
+    onnx_exact_end(b, saved);
+    return rc;
 }

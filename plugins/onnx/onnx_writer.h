@@ -181,6 +181,9 @@ int onnx_emit_linear(onnx_builder *b, const skc_step *st);
 int onnx_emit_proba(onnx_builder *b, const skc_step *st);
 int onnx_emit_label(onnx_builder *b, const skc_step *st);
 int onnx_emit_identity(onnx_builder *b, const skc_step *st);
+int onnx_emit_tree_ensemble(onnx_builder *b, const skc_step *st);
+int onnx_emit_iforest_score(onnx_builder *b, const skc_step *st);
+int onnx_emit_weighted_median(onnx_builder *b, const skc_step *st);
 int onnx_emit_activation(onnx_builder *b, const skc_step *st);
 int onnx_emit_modified_huber(onnx_builder *b, const skc_step *st);
 int onnx_emit_constant(onnx_builder *b, const skc_step *st);
@@ -189,6 +192,23 @@ int onnx_emit_svm(onnx_builder *b, const skc_step *st);
 int onnx_emit_svm_vote(onnx_builder *b, const skc_step *st);
 int onnx_emit_svm_decision(onnx_builder *b, const skc_step *st);
 int onnx_emit_svm_proba(onnx_builder *b, const skc_step *st);
+int onnx_emit_knn_classify(onnx_builder *b, const skc_step *st);
+int onnx_emit_knn_regress(onnx_builder *b, const skc_step *st);
+int onnx_emit_naive_bayes(onnx_builder *b, const skc_step *st);
+/* onnx_ops_prep.c */
+int onnx_emit_normalize(onnx_builder *b, const skc_step *st);
+int onnx_emit_binarize(onnx_builder *b, const skc_step *st);
+int onnx_emit_impute(onnx_builder *b, const skc_step *st);
+int onnx_emit_missing_mask(onnx_builder *b, const skc_step *st);
+int onnx_emit_select_columns(onnx_builder *b, const skc_step *st);
+int onnx_emit_concat(onnx_builder *b, const skc_step *st);
+int onnx_emit_bucketize(onnx_builder *b, const skc_step *st);
+int onnx_emit_poly(onnx_builder *b, const skc_step *st);
+int onnx_emit_power_transform(onnx_builder *b, const skc_step *st);
+int onnx_emit_quantile(onnx_builder *b, const skc_step *st);
+int onnx_emit_ufunc(onnx_builder *b, const skc_step *st);
+int onnx_emit_category_map(onnx_builder *b, const skc_step *st);
+int onnx_emit_onehot(onnx_builder *b, const skc_step *st);
 
 /* The emitter for IR op @p op, or NULL if the writer cannot write it. */
 onnx_emit_fn onnx_op_emitter(const char *op);

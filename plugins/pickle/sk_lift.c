@@ -16,6 +16,8 @@ static const sk_family *const sk_tables[] = {
     sk_preprocessing_families,
     sk_compose_families,
     sk_svm_families,
+    sk_neighbors_families,
+    sk_bayes_families,
     sk_prep_scale_families,
     sk_prep_encode_families,
     sk_prep_impute_families,

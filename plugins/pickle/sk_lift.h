@@ -43,6 +43,8 @@ extern const sk_family sk_trees_families[];
 extern const sk_family sk_preprocessing_families[];
 extern const sk_family sk_compose_families[];
 extern const sk_family sk_svm_families[];
+extern const sk_family sk_neighbors_families[];
+extern const sk_family sk_bayes_families[];
 extern const sk_family sk_prep_scale_families[];
 extern const sk_family sk_prep_encode_families[];
 extern const sk_family sk_prep_impute_families[];

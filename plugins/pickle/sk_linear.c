@@ -10,6 +10,9 @@
  * | intercept_     | float or [T] / [K]     | same                    | same                       |
  * | multi_class    | 'ovr' (0.20: 'warn')   | 'auto'                  | 'deprecated' (= 'auto')    |
  * | classes_       | int / str / object arr | same                    | same                       |
+ * |                | (0.14 – 0.15 liblinear: |                        |                            |
+ * |                | _enc.classes_)          |                        |                            |
+ * | solver         | absent before 0.16     | present                 | present                    |
  *
  * LogisticRegression(CV).predict_proba: one-vs-rest when multi_class is 'ovr'
  * or 'warn', or 'auto'/'deprecated'/absent with two classes or the
@@ -210,7 +213,8 @@ static int lin_logreg_is_ovr(const pk_obj *est, int64_t k)
         return 1;
     if (mc && strcmp(mc, "multinomial") == 0)
         return 0;
-    return k <= 2 || (solver && strcmp(solver, "liblinear") == 0);
+    /* No solver attribute: 0.14 – 0.15, where liblinear was the only one. */
+    return k <= 2 || !solver || strcmp(solver, "liblinear") == 0;
 }
 
 /* _sklearn_version as major * 100 + minor; 0 when absent (before 0.18). */
@@ -224,11 +228,13 @@ static int lin_version(const pk_obj *est)
     return major * 100 + minor;
 }
 
-/* classes_, or the _label_binarizer's for RidgeClassifier(CV), whose
- * classes_ is a property. Multi-label fits predict indicator rows. */
+/* classes_, or where it is a property: the _label_binarizer's
+ * (RidgeClassifier(CV), every version) or the _enc LabelEncoder's
+ * (liblinear models of 0.14 – 0.15). Multi-label fits predict indicator
+ * rows. */
 static int lin_classes(sk_ctx *c, const pk_obj *est, skc_tensor **classes)
 {
-    const pk_obj *lb = pk_attr(est, "_label_binarizer");
+    const pk_obj *lb = pk_attr(est, "_label_binarizer"), *enc = pk_attr(est, "_enc");
     const char *yt;
 
     if (lb && pk_kind_of(lb) == PK_INSTANCE) {
@@ -239,6 +245,8 @@ static int lin_classes(sk_ctx *c, const pk_obj *est, skc_tensor **classes)
         if (!pk_attr(est, "classes_"))
             return sk_classes(c, lb, classes);
     }
+    if (!pk_attr(est, "classes_") && enc && pk_kind_of(enc) == PK_INSTANCE)
+        return sk_classes(c, enc, classes);
     return sk_classes(c, est, classes);
 }
 

@@ -601,7 +601,11 @@ static int sel_from_model(sk_ctx *c, const pk_obj *est, const char *in, int64_t 
     if ((rc = sel_importances(c, model, est, &imp, &n)) ||
         (rc = sel_threshold(c, model, est, imp, n, &thr)))
         goto done;
-    mask = malloc((size_t)(n ? n : 1));
+    if (n <= 0) {
+        rc = sk_fail(c, SKC_E_FORMAT, "the estimator has no feature importances");
+        goto done;
+    }
+    mask = malloc((size_t)n);
     if (!mask) {
         rc = SKC_E_NOMEM;
         goto done;

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* op_onnxml_tree.c: work in progress. */
+#include "op_onnx.h"

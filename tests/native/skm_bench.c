@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/* skm_bench.c: on-demand benchmark: write a large forest as .skm, then time opening it up to the first prediction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include "skm_models.h"
+
+#define BENCH_FEATURES 32
+
+static double bench_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int bench_tensor(skc_step *st, const char *key, int dtype, int ndim,
+                        const int64_t *shape, skc_tensor **out)
+{
+    int rc = skc_tensor_new(dtype, ndim, shape, out);
+
+    if (rc == SKC_OK)
+        rc = skc_step_set_tensor(st, key, *out);
+    if (rc == SKC_OK)
+        skc_tensor_free(*out);
+    return rc;
+}
+
+/* A random forest regressor: @p trees complete trees of @p depth levels
+ * (children of node j at 2j+1 and 2j+2, as op_tree.c requires). */
+static int bench_forest(int64_t trees, int depth, skc_model **out)
+{
+    static const int64_t xs[2] = { -1, BENCH_FEATURES };
+    int64_t per = (INT64_C(1) << (depth + 1)) - 1, n = trees * per, t, j, i;
+    int64_t shp[2] = { n, 1 }, ofs = trees + 1;
+    skc_tensor *off, *feat, *thr, *lt, *rt, *ml, *val;
+    skc_model *m = NULL;
+    skc_step *st;
+    int rc;
+
+    if ((rc = skc_model_new(&m)) ||
+        (rc = skc_model_add_input(m, "X", SKC_DT_F64, 2, xs)) ||
+        (rc = skc_model_add_step(m, "tree_ensemble", &st)) ||
+        (rc = skc_step_add_input(st, "X")) ||
+        (rc = skc_step_add_output(st, "variable")) ||
+        (rc = bench_tensor(st, "tree_offsets", SKC_DT_I64, 1, &ofs, &off)) ||
+        (rc = bench_tensor(st, "feature", SKC_DT_I32, 1, &n, &feat)) ||
+        (rc = bench_tensor(st, "threshold", SKC_DT_F64, 1, &n, &thr)) ||
+        (rc = bench_tensor(st, "left", SKC_DT_I32, 1, &n, &lt)) ||
+        (rc = bench_tensor(st, "right", SKC_DT_I32, 1, &n, &rt)) ||
+        (rc = bench_tensor(st, "missing_left", SKC_DT_U8, 1, &n, &ml)) ||
+        (rc = bench_tensor(st, "value", SKC_DT_F64, 2, shp, &val)) ||
+        (rc = skc_step_set_int(st, "n_targets", 1)) ||
+        (rc = skc_step_set_string(st, "aggregate", "average")) ||
+        (rc = skc_step_set_int(st, "x_float32", 1)) ||
+        (rc = skc_model_add_output(m, "variable", SKC_DT_F64, 2, xs)))
+        goto fail;
+    srand(42);
+    for (t = 0; t <= trees; t++)
+        ((int64_t *)skc_tensor_data_mut(off))[t] = t * per;
+    for (t = 0; t < trees; t++) {
+        for (j = 0; j < per; j++) {
+            i = t * per + j;
+            int leaf = 2 * j + 1 >= per;
+            ((int32_t *)skc_tensor_data_mut(feat))[i] = leaf ? 0 : (int32_t)(rand() % BENCH_FEATURES);
+            ((double *)skc_tensor_data_mut(thr))[i] = (double)rand() / RAND_MAX;
+            ((int32_t *)skc_tensor_data_mut(lt))[i] = leaf ? -1 : (int32_t)(2 * j + 1);
+            ((int32_t *)skc_tensor_data_mut(rt))[i] = leaf ? -1 : (int32_t)(2 * j + 2);
+            ((double *)skc_tensor_data_mut(val))[i] = (double)rand() / RAND_MAX;
+        }
+    }
+    *out = m;
+    return SKC_OK;
+fail:
+    skc_model_free(m);
+    return rc;
+}
+
+static int bench_write(const char *path, int64_t trees, int depth)
+{
+    skc_context *ctx;
+    const skc_format *fmt;
+    skc_session *s = NULL;
+    skc_stream *out = NULL;
+    skc_model *m = NULL;
+    double t0;
+    int rc;
+
+    if ((rc = skmt_open(&ctx, &fmt)) || (rc = bench_forest(trees, depth, &m)))
+        return rc;
+    t0 = bench_now();
+    if ((rc = skc_stream_open_write(path, &out, NULL, 0)) ||
+        (rc = skc_session_new(ctx, fmt, path, &s)) ||
+        (rc = skc_session_write(s, m, out)))
+        fprintf(stderr, "write: %s\n", s ? skc_session_error(s) : skc_strerror(rc));
+    else
+        printf("wrote %s in %.3f s\n", path, bench_now() - t0);
+    skc_session_free(s);
+    skc_stream_free(out);
+    skc_model_free(m);
+    skc_context_free(ctx);
+    return rc;
+}
+
+/* Open, read (all checks, validation), predict one row; then throughput. */
+static int bench_open(const char *path, const char *verify_data, const char *use_mmap)
+{
+    skc_context *ctx;
+    const skc_format *fmt;
+    skc_session *s = NULL;
+    skc_stream *in = NULL;
+    skc_model *m = NULL;
+    skc_tensor *x = NULL, *y = NULL;
+    int64_t shape[2] = { 1, BENCH_FEATURES }, rows = 10000, r;
+    struct rusage ru;
+    char err[512];
+    double t0, t1, t2;
+    int rc;
+
+    if ((rc = skmt_open(&ctx, &fmt)))
+        return rc;
+    t0 = bench_now();
+    if ((rc = skc_stream_open_read(path, &in, NULL, 0)) ||
+        (rc = skc_session_new(ctx, fmt, path, &s)) ||
+        (rc = skc_session_set_option(s, 0, "verify_data", verify_data)) ||
+        (rc = skc_session_set_option(s, 0, "mmap", use_mmap)) ||
+        (rc = skc_session_read(s, in, &m))) {
+        fprintf(stderr, "read: %s\n", s ? skc_session_error(s) : skc_strerror(rc));
+        goto done;
+    }
+    skc_stream_free(in);
+    in = NULL;
+    t1 = bench_now();
+    if ((rc = skc_tensor_new(SKC_DT_F64, 2, shape, &x)) ||
+        (rc = skc_model_eval(m, (const skc_tensor *const *)&x, &y, err, sizeof(err)))) {
+        fprintf(stderr, "eval: %s\n", err);
+        goto done;
+    }
+    t2 = bench_now();
+    getrusage(RUSAGE_SELF, &ru);
+    printf("verify_data=%s mmap=%s: read %.3f s, first prediction at %.3f s, max RSS %ld MiB\n",
+           verify_data, use_mmap, t1 - t0, t2 - t0, ru.ru_maxrss / 1024);
+    skc_tensor_free(x);
+    skc_tensor_free(y);
+    x = y = NULL;
+    shape[0] = rows;
+    if ((rc = skc_tensor_new(SKC_DT_F64, 2, shape, &x)))
+        goto done;
+    for (r = 0; r < rows * BENCH_FEATURES; r++)
+        ((double *)skc_tensor_data_mut(x))[r] = (double)rand() / RAND_MAX;
+    t0 = bench_now();
+    if ((rc = skc_model_eval(m, (const skc_tensor *const *)&x, &y, err, sizeof(err))))
+        goto done;
+    printf("evaluator: %.0f rows/s (one thread, %lld rows)\n", (double)rows / (bench_now() - t0),
+           (long long)rows);
+done:
+    skc_tensor_free(x);
+    skc_tensor_free(y);
+    skc_model_free(m);
+    skc_session_free(s);
+    skc_stream_free(in);
+    skc_context_free(ctx);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 3 && strcmp(argv[1], "write") == 0)
+        return bench_write(argv[2], argc > 3 ? atoll(argv[3]) : 320,
+                           argc > 4 ? atoi(argv[4]) : 14) ? 1 : 0;
+    if (argc >= 3 && strcmp(argv[1], "open") == 0)
+        return bench_open(argv[2], argc > 3 ? argv[3] : "true",
+                          argc > 4 ? argv[4] : "true") ? 1 : 0;
+    fprintf(stderr, "usage: skm_bench write FILE [TREES DEPTH] | open FILE [VERIFY_DATA MMAP]\n");
+    return 2;
+}
