@@ -186,8 +186,9 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-        printf("skconv %s (library %s, plugin ABI %u)\n", SKC_VERSION_STRING,
-               skc_version_string(), skc_abi_version());
+        printf("skconv %s (library %s, plugin ABI %u)\nplugin directory: %s\n",
+               SKC_VERSION_STRING, skc_version_string(), skc_abi_version(),
+               skc_plugin_dir());
         return CLI_EXIT_OK;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -107,6 +107,20 @@ SKCI_HIDDEN int64_t skco_numel(int ndim, const int64_t *shape);
 SKCI_HIDDEN float skco_logistic_f(float v);
 SKCI_HIDDEN float skco_probit_f(float v);
 
+/* Post-transforms of the ai.onnx.ml classifiers and regressors. */
+enum { SKCO_PT_NONE, SKCO_PT_LOGISTIC, SKCO_PT_SOFTMAX, SKCO_PT_SOFTMAX_ZERO, SKCO_PT_PROBIT };
+/* The "post_transform" attribute (a string; the v5 TreeEnsemble's int is
+ * mapped by its own op); -1 and a message if it names no transform. */
+SKCI_HIDDEN int skco_ml_post(const skc_step *s, int *pt, char *err, size_t errlen);
+/* ORT's write_scores: @p n raw scores of one row become the row of Z
+ * (@p zcols values, the ones not written stay 0). @p add2 is ORT's
+ * add_second_class for one score: -1 none, 0/1 [1-s, s], 2/3 [-s, s] or
+ * [logistic(-s), logistic(s)]. */
+SKCI_HIDDEN void skco_ml_scores(float *sc, int64_t n, int pt, int add2, float *z, int64_t zcols);
+/* Rows and columns of an ML op's input X ([F] is one row). */
+SKCI_HIDDEN int skco_ml_rows(const skc_step *s, const skc_tensor *x, int64_t *rows,
+                             int64_t *cols, char *err, size_t errlen);
+
 /* Evaluate a subgraph encoded in step attributes under @p prefix (the
  * reader's encoding, op_onnx_graph.c): @p n_bind names bound to values
  * (formal inputs and captured outer values), @p n_out results. */

@@ -372,38 +372,31 @@ static int lin_sgd_classifier(sk_ctx *c, const pk_obj *est, const char *in,
     return lin_classify(c, est, in, in_width, pk, out, out_width);
 }
 
-/* LinearDiscriminantAnalysis.transform: (X - xbar_) scalings_ (svd),
- * X scalings_ (eigen), first _max_components columns. */
-static int lin_lda_transform(sk_ctx *c, const pk_obj *est, const char *in,
-                             int64_t in_width, char *out, int64_t *out_width)
+/* (X - xbar_) M (or X M when !centre) for the first @p m columns of the
+ * [F, *] matrix attribute @p key, as `scaler` then `linear` steps. */
+static int lin_project(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_width,
+                       int centre, const char *key, int64_t m, char *out, int64_t *out_width)
 {
     skc_tensor *sc = NULL, *xbar = NULL, *w = NULL, *b = NULL, *one = NULL;
-    const char *solver = sk_attr_str(est, "solver");
     const char *x = in;
     char centred[64];
-    int64_t f, m, ncomp, i, j;
-    int rc, svd;
+    int64_t f, cols, i, j, shape[2];
+    double *wd;
+    int rc;
 
-    svd = !solver || strcmp(solver, "svd") == 0;
-    if (solver && !svd && strcmp(solver, "eigen") != 0)
-        return sk_fail(c, SKC_E_UNSUPPORTED, "LinearDiscriminantAnalysis(solver='%s') "
-                       "has no transform", solver);
-    if ((rc = sk_attr_f64(c, est, "scalings_", &sc)))
+    if ((rc = sk_attr_f64(c, est, key, &sc)))
         return rc;
     if (skc_tensor_ndim(sc) != 2) {
-        rc = sk_fail(c, SKC_E_FORMAT, "scalings_ is not a matrix");
+        rc = sk_fail(c, SKC_E_FORMAT, "%s is not a matrix", key);
         goto done;
     }
     f = skc_tensor_shape(sc)[0];
-    m = skc_tensor_shape(sc)[1];
-    if (sk_attr_int(est, "_max_components", &ncomp) != SKC_OK &&
-        sk_attr_int(est, "n_components", &ncomp) != SKC_OK)
-        ncomp = m;
-    if (ncomp < m)
-        m = ncomp < 0 ? 0 : ncomp;
+    cols = skc_tensor_shape(sc)[1];
+    if (m < 0 || m > cols)
+        m = cols;
     if ((rc = sk_check_width(c, in, in_width, f)))
         goto done;
-    if (svd) {
+    if (centre) {
         skc_step *st;
         if ((rc = sk_attr_f64(c, est, "xbar_", &xbar)))
             goto done;
@@ -425,18 +418,16 @@ static int lin_lda_transform(sk_ctx *c, const pk_obj *est, const char *in,
             goto done;
         x = centred;
     }
-    {
-        int64_t shape[2] = { m, f };
-        double *wd;
-        if ((rc = skc_tensor_new(SKC_DT_F64, 2, shape, &w)) ||
-            (rc = skc_tensor_new(SKC_DT_F64, 1, &m, &b)))
-            goto done;
-        wd = skc_tensor_data_mut(w);
-        for (j = 0; j < m; j++)
-            for (i = 0; i < f; i++)
-                wd[j * f + i] = skc_tensor_get_f64(sc, i * skc_tensor_shape(sc)[1] + j);
-    }
-    sk_new_name(c, "lda", out);
+    shape[0] = m;
+    shape[1] = f;
+    if ((rc = skc_tensor_new(SKC_DT_F64, 2, shape, &w)) ||
+        (rc = skc_tensor_new(SKC_DT_F64, 1, &m, &b)))
+        goto done;
+    wd = skc_tensor_data_mut(w);
+    for (j = 0; j < m; j++)
+        for (i = 0; i < f; i++)
+            wd[j * f + i] = skc_tensor_get_f64(sc, i * cols + j);
+    sk_new_name(c, "projected", out);
     if ((rc = lin_add_linear(c, x, out, w, b)))
         goto done;
     *out_width = m;
@@ -449,11 +440,107 @@ done:
     return rc;
 }
 
+/* LinearDiscriminantAnalysis.transform: (X - xbar_) scalings_ (svd),
+ * X scalings_ (eigen), first _max_components (0.21 +) or n_components
+ * (None: all) columns; lsqr has no transform. */
+static int lin_lda_transform(sk_ctx *c, const pk_obj *est, const char *in,
+                             int64_t in_width, char *out, int64_t *out_width)
+{
+    const char *solver = sk_attr_str(est, "solver");
+    int64_t m = -1;
+
+    if (solver && strcmp(solver, "svd") && strcmp(solver, "eigen"))
+        return sk_fail(c, SKC_E_UNSUPPORTED, "LinearDiscriminantAnalysis(solver='%s') "
+                       "has no transform", solver);
+    if (sk_attr_int(est, "_max_components", &m) != SKC_OK &&
+        sk_attr_int(est, "n_components", &m) != SKC_OK)
+        m = -1;
+    return lin_project(c, est, in, in_width, !solver || strcmp(solver, "svd") == 0,
+                       "scalings_", m, out, out_width);
+}
+
+/* sklearn.lda.LDA before the solvers (0.14 – 0.15, no solver attribute):
+ * S = ((X - xbar_) scalings_) coef_^T + intercept_ with one column per
+ * class even for two; predict is its first argmax, predict_proba its
+ * softmax, transform ((X - xbar_) scalings_) coef_[:n_components]^T. */
+static int lin_lda_legacy(sk_ctx *c, const pk_obj *est, const char *in,
+                          int64_t in_width, char *out, int64_t *out_width)
+{
+    skc_tensor *w = NULL, *b = NULL, *classes = NULL;
+    char proj[64], scores[64], label[64], proba[64];
+    int64_t r, k, ncomp = -1;
+    skc_step *st;
+    int rc;
+
+    if ((rc = lin_project(c, est, in, in_width, 1, "scalings_", -1, proj, &r)) ||
+        (rc = lin_weights(c, est, &w, &b)))
+        goto done;
+    k = skc_tensor_shape(w)[0];
+    if (skc_tensor_shape(w)[1] != r) {
+        rc = sk_fail(c, SKC_E_FORMAT, "coef_ has %lld columns for %lld scalings",
+                     (long long)skc_tensor_shape(w)[1], (long long)r);
+        goto done;
+    }
+    if (!c->final) {
+        c->wrapped_role = SK_TRANSFORMER;
+        if (sk_attr_int(est, "n_components", &ncomp) == SKC_OK && ncomp >= 0 && ncomp < k) {
+            int64_t shape[2] = { ncomp, r };
+            skc_tensor *w2 = NULL;
+            if ((rc = skc_tensor_new(SKC_DT_F64, 2, shape, &w2)))
+                goto done;
+            memcpy(skc_tensor_data_mut(w2), skc_tensor_data(w),
+                   (size_t)(ncomp * r) * sizeof(double));
+            skc_tensor_free(w);
+            w = w2;
+            k = ncomp;
+        }
+        skc_tensor_free(b);
+        b = NULL;
+        if ((rc = skc_tensor_new(SKC_DT_F64, 1, &k, &b)))
+            goto done;
+        sk_new_name(c, "lda", out);
+        if ((rc = lin_add_linear(c, proj, out, w, b)))
+            goto done;
+        *out_width = k;
+        goto done;
+    }
+    c->wrapped_role = SK_CLASSIFIER;
+    if ((rc = lin_classes(c, est, &classes)))
+        goto done;
+    if (skc_tensor_numel(classes) != k) {
+        rc = sk_fail(c, SKC_E_FORMAT, "coef_ has %lld rows for %lld classes", (long long)k,
+                     (long long)skc_tensor_numel(classes));
+        goto done;
+    }
+    sk_new_name(c, "scores", scores);
+    sk_out_name(c, "label", label);
+    sk_out_name(c, "probabilities", proba);
+    if ((rc = lin_add_linear(c, proj, scores, w, b)) ||
+        (rc = sk_step(c, "label", scores, label, &st)) ||
+        (rc = skc_step_set_tensor(st, "classes", classes)) ||
+        (rc = skc_step_set_string(st, "mode", "argmax")) ||
+        (rc = sk_step(c, "proba", scores, proba, &st)) ||
+        (rc = skc_step_set_string(st, "mode", "softmax")))
+        goto done;
+    if (c->final && (rc = sk_output_classifier(c, label, proba, classes, k)))
+        goto done;
+    snprintf(c->last_label, sizeof(c->last_label), "%s", label);
+    snprintf(out, 64, "%s", proba);
+    *out_width = k;
+done:
+    skc_tensor_free(w);
+    skc_tensor_free(b);
+    skc_tensor_free(classes);
+    return rc;
+}
+
 /* A classifier when it makes the model's outputs; inside a Pipeline
  * before the last step, the transformer it is there. */
 static int lin_lda(sk_ctx *c, const pk_obj *est, const char *in,
                    int64_t in_width, char *out, int64_t *out_width)
 {
+    if (!pk_attr(est, "solver"))
+        return lin_lda_legacy(c, est, in, in_width, out, out_width);
     if (!c->final) {
         c->wrapped_role = SK_TRANSFORMER;
         return lin_lda_transform(c, est, in, in_width, out, out_width);
@@ -501,5 +588,6 @@ const sk_family sk_linear_families[] = {
     { "sklearn.svm.LinearSVC", SK_CLASSIFIER, lin_label_only },
     { "sklearn.linear_model.SGDClassifier", SK_CLASSIFIER, lin_sgd_classifier },
     { "sklearn.discriminant_analysis.LinearDiscriminantAnalysis", SK_WRAPPER, lin_lda },
+    { "sklearn.lda.LDA", SK_WRAPPER, lin_lda },
     { NULL, 0, NULL }
 };

@@ -627,6 +627,23 @@ int skmt_open(skc_context **ctx, const skc_format **fmt)
     return *fmt ? SKC_OK : SKC_E_NOT_FOUND;
 }
 
+skc_context *skmt_ctx;
+const skc_format *skmt_fmt;
+
+int skmt_setup(void **state)
+{
+    (void)state;
+    return skmt_open(&skmt_ctx, &skmt_fmt);
+}
+
+int skmt_teardown(void **state)
+{
+    (void)state;
+    skc_context_free(skmt_ctx);
+    skmt_ctx = NULL;
+    return 0;
+}
+
 int skmt_write(skc_context *ctx, const skc_format *fmt, const skc_model *m,
                uint8_t **buf, size_t *size)
 {

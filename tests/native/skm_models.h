@@ -26,6 +26,11 @@ int skmt_dump_json(const skc_model *m, FILE *f);
 
 /* A context with only the native plugin, and its format. */
 int skmt_open(skc_context **ctx, const skc_format **fmt);
+/* cmocka group setup and teardown: skmt_open() into these two. */
+extern skc_context *skmt_ctx;
+extern const skc_format *skmt_fmt;
+int skmt_setup(void **state);
+int skmt_teardown(void **state);
 /* Write @p m to a malloc'd buffer. */
 int skmt_write(skc_context *ctx, const skc_format *fmt, const skc_model *m,
                uint8_t **buf, size_t *size);

@@ -10,22 +10,6 @@
 #include <cmocka.h>
 #include "skm_models.h"
 
-static skc_context *ctx;
-static const skc_format *fmt;
-
-static int setup(void **state)
-{
-    (void)state;
-    return skmt_open(&ctx, &fmt);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    skc_context_free(ctx);
-    return 0;
-}
-
 /* What a message must name for a byte at @p at: "header", "section
  * table", "section KIND", or NULL for padding (any of them will do). */
 static const char *region_of(const uint8_t *buf, size_t size, size_t at, char *out, size_t n)
@@ -53,7 +37,7 @@ static void expect_refused(const uint8_t *buf, size_t size, const char *where,
 {
     skc_model *m = NULL;
     char err[1024];
-    int rc = skmt_read(ctx, fmt, buf, size, &m, err, sizeof(err));
+    int rc = skmt_read(skmt_ctx, skmt_fmt, buf, size, &m, err, sizeof(err));
 
     if (rc != SKC_E_FORMAT)
         fail_msg("%s at %zu: rc %d (%s), not SKC_E_FORMAT", what, at, rc, err);
@@ -72,7 +56,7 @@ static void test_truncate_everywhere(void **state)
 
     (void)state;
     for (i = 0; skmt_model(i, NULL, &m) == SKC_OK; i++) {
-        assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+        assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, m, &buf, &size), SKC_OK);
         for (len = 0; len < size; len++, cases++)
             expect_refused(buf, len, len < 64 ? "header" : NULL, "truncated", len);
         free(buf);
@@ -92,7 +76,7 @@ static void test_truncate_resealed(void **state)
 
     (void)state;
     for (i = 0; skmt_model(i, NULL, &m) == SKC_OK; i++) {
-        assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+        assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, m, &buf, &size), SKC_OK);
         for (len = 64; len < size; len++, cases++) {
             cut = malloc(len);
             assert_non_null(cut);
@@ -120,7 +104,7 @@ static void test_flip_every_byte(void **state)
 
     (void)state;
     for (i = 0; skmt_model(i, NULL, &m) == SKC_OK; i++) {
-        assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+        assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, m, &buf, &size), SKC_OK);
         for (at = 0; at < size; at++) {
             const char *want = region_of(buf, size, at, where, sizeof(where));
             for (k = 0; k < 3; k++, cases++) {
@@ -150,13 +134,13 @@ static void test_flip_resealed(void **state)
 
     (void)state;
     for (i = 0; skmt_model(i, NULL, &m) == SKC_OK; i++) {
-        assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+        assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, m, &buf, &size), SKC_OK);
         for (at = 0; at < size; at++) {
             for (k = 0; k < 4; k++) {
                 buf[at] ^= masks[k];
                 skmt_reseal(buf, size);
                 r = NULL;
-                rc = skmt_read(ctx, fmt, buf, size, &r, err, sizeof(err));
+                rc = skmt_read(skmt_ctx, skmt_fmt, buf, size, &r, err, sizeof(err));
                 if (rc == SKC_OK) {
                     ok++;
                     assert_non_null(r);
@@ -192,7 +176,7 @@ static void test_flip_in_files(void **state)
 
     (void)state;
     assert_int_equal(skmt_model(1, NULL, &m), SKC_OK);
-    assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+    assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, m, &buf, &size), SKC_OK);
     for (at = 0; at < size; at += 13, cases++) {
         want = region_of(buf, size, at, where, sizeof(where));
         buf[at] ^= 0x20;
@@ -201,7 +185,7 @@ static void test_flip_in_files(void **state)
         assert_int_equal(write(fd, buf, size), (ssize_t)size);
         close(fd);
         assert_int_equal(skc_stream_open_read(path, &in, NULL, 0), SKC_OK);
-        assert_int_equal(skc_session_new(ctx, fmt, path, &s), SKC_OK);
+        assert_int_equal(skc_session_new(skmt_ctx, skmt_fmt, path, &s), SKC_OK);
         r = NULL;
         rc = skc_session_read(s, in, &r);
         if (rc != SKC_E_FORMAT || (want && !strstr(skc_session_error(s), want)))
@@ -227,5 +211,5 @@ int main(void)
         cmocka_unit_test(test_flip_in_files),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, skmt_setup, skmt_teardown);
 }

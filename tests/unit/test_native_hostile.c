@@ -9,22 +9,6 @@
 #include <cmocka.h>
 #include "skm_models.h"
 
-static skc_context *ctx;
-static const skc_format *fmt;
-
-static int setup(void **state)
-{
-    (void)state;
-    return skmt_open(&ctx, &fmt);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    skc_context_free(ctx);
-    return 0;
-}
-
 /* A written model and its bytes; the bytes are the test's to damage. */
 typedef struct fixture {
     skc_model *m;
@@ -35,7 +19,7 @@ typedef struct fixture {
 static void fx_open(fixture *f, int model)
 {
     assert_int_equal(skmt_model(model, NULL, &f->m), SKC_OK);
-    assert_int_equal(skmt_write(ctx, fmt, f->m, &f->buf, &f->size), SKC_OK);
+    assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, f->m, &f->buf, &f->size), SKC_OK);
 }
 
 static void fx_close(fixture *f)
@@ -72,7 +56,7 @@ static void expect(const uint8_t *buf, size_t size, int want, const char *n1, co
     assert_non_null(copy);
     memcpy(copy, buf, size);
     skmt_reseal(copy, size);
-    rc = skmt_read(ctx, fmt, copy, size, &m, err, sizeof(err));
+    rc = skmt_read(skmt_ctx, skmt_fmt, copy, size, &m, err, sizeof(err));
     free(copy);
     if (rc != want)
         fail_msg("rc %d, want %d: %s", rc, want, err);
@@ -243,7 +227,7 @@ static void test_newer_minor_is_read(void **state)
     l.reverse = 1;
     l.extra_kind = "XTRA";
     b = relayout(&f, &l, &n);
-    if (skmt_read(ctx, fmt, b, n, &r, err, sizeof(err)) != SKC_OK)
+    if (skmt_read(skmt_ctx, skmt_fmt, b, n, &r, err, sizeof(err)) != SKC_OK)
         fail_msg("%s", err);
     if (skmt_diff(f.m, r, why, sizeof(why)) || skmt_eval_diff(f.m, r, why, sizeof(why)))
         fail_msg("%s", why);
@@ -455,7 +439,7 @@ static void test_string_bomb(void **state)
     assert_int_equal(skc_step_set_tensor(st, "x_labels", t), SKC_OK);
     skc_tensor_free(t);
     assert_int_equal(skc_model_add_output(f.m, "Y", SKC_DT_F64, 2, xs), SKC_OK);
-    assert_int_equal(skmt_write(ctx, fmt, f.m, &f.buf, &f.size), SKC_OK);
+    assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, f.m, &f.buf, &f.size), SKC_OK);
 
     /* The same STRS with "zzzzzzzz" grown to 1 MiB. */
     {
@@ -511,5 +495,5 @@ int main(void)
         cmocka_unit_test(test_string_bomb),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, skmt_setup, skmt_teardown);
 }

@@ -12,22 +12,11 @@
 #include <json-c/json.h>
 #include "skm_models.h"
 
-static skc_context *ctx;
-static const skc_format *fmt;
-
 static int setup(void **state)
 {
-    (void)state;
     /* A fixed clock makes written files byte-for-byte reproducible. */
     setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-    return skmt_open(&ctx, &fmt);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    skc_context_free(ctx);
-    return 0;
+    return skmt_setup(state);
 }
 
 /* Every model: write, read back from memory (tensors copied), compare. */
@@ -42,9 +31,9 @@ static void test_roundtrip_memory(void **state)
 
     (void)state;
     for (i = 0; skmt_model(i, &name, &m) == SKC_OK; i++) {
-        assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+        assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, m, &buf, &size), SKC_OK);
         r = NULL;
-        if (skmt_read(ctx, fmt, buf, size, &r, err, sizeof(err)) != SKC_OK)
+        if (skmt_read(skmt_ctx, skmt_fmt, buf, size, &r, err, sizeof(err)) != SKC_OK)
             fail_msg("%s: %s", name, err);
         if (skmt_diff(m, r, why, sizeof(why)))
             fail_msg("%s: %s", name, why);
@@ -68,9 +57,9 @@ static void test_rewrite_is_identical(void **state)
 
     (void)state;
     for (i = 0; skmt_model(i, NULL, &m) == SKC_OK; i++) {
-        assert_int_equal(skmt_write(ctx, fmt, m, &a, &na), SKC_OK);
-        assert_int_equal(skmt_read(ctx, fmt, a, na, &r, NULL, 0), SKC_OK);
-        assert_int_equal(skmt_write(ctx, fmt, r, &b, &nb), SKC_OK);
+        assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, m, &a, &na), SKC_OK);
+        assert_int_equal(skmt_read(skmt_ctx, skmt_fmt, a, na, &r, NULL, 0), SKC_OK);
+        assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, r, &b, &nb), SKC_OK);
         assert_int_equal(na, nb);
         assert_memory_equal(a, b, na);
         free(a);
@@ -89,8 +78,8 @@ static void test_meta_written(void **state)
 
     (void)state;
     assert_int_equal(skmt_model(0, NULL, &m), SKC_OK);
-    assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
-    assert_int_equal(skmt_read(ctx, fmt, buf, size, &r, NULL, 0), SKC_OK);
+    assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, m, &buf, &size), SKC_OK);
+    assert_int_equal(skmt_read(skmt_ctx, skmt_fmt, buf, size, &r, NULL, 0), SKC_OK);
     assert_string_equal(skc_model_get_meta(r, "skconv.version"), skc_version_string());
     assert_string_equal(skc_model_get_meta(r, "skconv.converted_at"), "2023-11-14T22:13:20Z");
     assert_string_equal(skc_model_get_meta(r, "producer.sklearn_version"), "1.2.2");
@@ -110,8 +99,8 @@ static void test_shared_tensor(void **state)
 
     (void)state;
     assert_int_equal(skmt_model(2, NULL, &m), SKC_OK);
-    assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
-    assert_int_equal(skmt_read(ctx, fmt, buf, size, &r, NULL, 0), SKC_OK);
+    assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, m, &buf, &size), SKC_OK);
+    assert_int_equal(skmt_read(skmt_ctx, skmt_fmt, buf, size, &r, NULL, 0), SKC_OK);
     assert_int_equal(skc_step_get_tensor(skc_model_step(r, 1), "offset", &off), SKC_OK);
     assert_int_equal(skc_step_get_tensor(skc_model_step(r, 1), "bias", &bias), SKC_OK);
     assert_ptr_equal(off, bias);
@@ -148,7 +137,7 @@ static skc_model *read_file(const char *path, const char *mmap_opt)
     skc_model *m = NULL;
 
     assert_int_equal(skc_stream_open_read(path, &in, NULL, 0), SKC_OK);
-    assert_int_equal(skc_session_new(ctx, fmt, path, &s), SKC_OK);
+    assert_int_equal(skc_session_new(skmt_ctx, skmt_fmt, path, &s), SKC_OK);
     if (mmap_opt)
         assert_int_equal(skc_session_set_option(s, 0, "mmap", mmap_opt), SKC_OK);
     if (skc_session_read(s, in, &m) != SKC_OK)
@@ -173,7 +162,7 @@ static void test_file_zero_copy(void **state)
 
     (void)state;
     assert_int_equal(skmt_model(0, NULL, &m), SKC_OK);
-    assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+    assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, m, &buf, &size), SKC_OK);
     fd = mkstemp(path);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, buf, size), (ssize_t)size);
@@ -217,20 +206,20 @@ static void test_probe(void **state)
 
     (void)state;
     assert_int_equal(skmt_model(1, NULL, &m), SKC_OK);
-    assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+    assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, m, &buf, &size), SKC_OK);
     assert_int_equal(skc_stream_open_memory(buf, size, &in), SKC_OK);
-    assert_int_equal(skc_context_probe(ctx, in, &got, &score), SKC_OK);
-    assert_ptr_equal(got, fmt);
+    assert_int_equal(skc_context_probe(skmt_ctx, in, &got, &score), SKC_OK);
+    assert_ptr_equal(got, skmt_fmt);
     assert_int_equal(score, 100);
     skc_stream_free(in);
     buf[9] ^= 0x40;   /* major version: header CRC no longer matches */
     assert_int_equal(skc_stream_open_memory(buf, size, &in), SKC_OK);
-    assert_int_equal(skc_context_probe(ctx, in, &got, &score), SKC_OK);
+    assert_int_equal(skc_context_probe(skmt_ctx, in, &got, &score), SKC_OK);
     assert_int_equal(score, 75);
     skc_stream_free(in);
     buf[0] = 'P';
     assert_int_equal(skc_stream_open_memory(buf, size, &in), SKC_OK);
-    assert_int_equal(skc_context_probe(ctx, in, &got, &score), SKC_E_UNKNOWN_FORMAT);
+    assert_int_equal(skc_context_probe(skmt_ctx, in, &got, &score), SKC_E_UNKNOWN_FORMAT);
     skc_stream_free(in);
     free(buf);
     skc_model_free(m);
@@ -243,7 +232,7 @@ static json_object *inspect(const uint8_t *buf, size_t size)
     json_object *r;
 
     assert_int_equal(skc_stream_open_memory(buf, size, &in), SKC_OK);
-    assert_int_equal(skc_session_new(ctx, fmt, "test.skm", &s), SKC_OK);
+    assert_int_equal(skc_session_new(skmt_ctx, skmt_fmt, "test.skm", &s), SKC_OK);
     if (skc_session_inspect(s, in) != SKC_OK)
         fail_msg("%s", skc_session_error(s));
     r = json_tokener_parse(skc_session_report(s));
@@ -273,7 +262,7 @@ static void test_inspect(void **state)
 
     (void)state;
     assert_int_equal(skmt_model(0, NULL, &m), SKC_OK);
-    assert_int_equal(skmt_write(ctx, fmt, m, &buf, &size), SKC_OK);
+    assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, m, &buf, &size), SKC_OK);
     r = inspect(buf, size);
     assert_string_equal(jstr(r, "format"), "skm");
     assert_string_equal(jstr(r, "version"), "1.0");
@@ -325,7 +314,7 @@ static void test_write_limit(void **state)
     }
     assert_int_equal(skc_model_add_output(m, b, SKC_DT_F64, 2, xs), SKC_OK);
     assert_int_equal(skc_stream_open_buffer(&out), SKC_OK);
-    assert_int_equal(skc_session_new(ctx, fmt, "big.skm", &s), SKC_OK);
+    assert_int_equal(skc_session_new(skmt_ctx, skmt_fmt, "big.skm", &s), SKC_OK);
     assert_int_equal(skc_session_write(s, m, out), SKC_E_LIMIT);
     assert_non_null(strstr(skc_session_error(s), "steps"));
     skc_session_free(s);
@@ -346,5 +335,5 @@ int main(void)
         cmocka_unit_test(test_write_limit),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, skmt_teardown);
 }
