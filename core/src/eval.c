@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* eval.c: model validation and the reference evaluator's driver (ops.c holds each op). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ops.h"
@@ -47,8 +48,9 @@ int skc_model_validate(const skc_model *m, char *err, size_t errlen)
             rc = SKC_E_UNSUPPORTED;
             goto done;
         }
+        /* -1: one or more (the ONNX mirror ops with variadic arity). */
         if ((op->n_inputs >= 0 ? s->n_inputs != op->n_inputs : s->n_inputs < 1) ||
-            s->n_outputs != op->n_outputs) {
+            (op->n_outputs >= 0 ? s->n_outputs != op->n_outputs : s->n_outputs < 1)) {
             skci_errf(err, errlen, "step %d ('%s'): %d inputs and %d outputs, expected %d and %d",
                       i, s->op, s->n_inputs, s->n_outputs, op->n_inputs, op->n_outputs);
             rc = SKC_E_FORMAT;
@@ -139,6 +141,31 @@ static int eval_input(const skc_tensor *t, int want, skc_tensor **out)
         *out = skc_tensor_ref((skc_tensor *)(uintptr_t)t);
         return SKC_OK;
     }
+    /* Integer and bool inputs (ONNX graphs declare them) keep their type
+     * and shape; the values are converted to it. */
+    if (want == SKC_DT_I64 || want == SKC_DT_I32 || want == SKC_DT_BOOL || want == SKC_DT_U8) {
+        void *p;
+        if (skc_tensor_dtype(t) == want) {
+            *out = skc_tensor_ref((skc_tensor *)(uintptr_t)t);
+            return SKC_OK;
+        }
+        if ((rc = skc_tensor_new(want, skc_tensor_ndim(t), skc_tensor_shape(t), out)))
+            return rc;
+        p = skc_tensor_data_mut(*out);
+        n = skc_tensor_numel(t);
+        for (i = 0; i < n; i++) {
+            double v = skc_tensor_get_f64(t, i);
+            if (want == SKC_DT_I64)
+                ((int64_t *)p)[i] = v == v && fabs(v) < 9.2e18 ? (int64_t)v : 0;
+            else if (want == SKC_DT_I32)
+                ((int32_t *)p)[i] = v == v && fabs(v) < 2.1e9 ? (int32_t)v : 0;
+            else if (want == SKC_DT_U8)
+                ((uint8_t *)p)[i] = v >= 0 && v < 256 ? (uint8_t)v : 0;
+            else
+                ((uint8_t *)p)[i] = v != 0;
+        }
+        return SKC_OK;
+    }
     if (want != SKC_DT_F32)
         return eval_as_f64(t, SKC_DT_F64, out);
     if (skc_tensor_dtype(t) == SKC_DT_F32) {
@@ -200,13 +227,17 @@ int skc_model_eval(const skc_model *m, const skc_tensor *const *inputs,
     for (i = 0; i < m->n_steps; i++) {
         const skc_step *s = m->steps[i];
         const skci_op *op = skci_op_find(s->op);
-        const skc_tensor *in[16];
-        skc_tensor *out[4] = { 0 };
-        if (s->n_inputs > 16 || s->n_outputs > 4) {
-            rc = SKC_E_UNSUPPORTED;
+        /* Per-step arrays: ONNX Concat and Loop steps can have many. */
+        const skc_tensor **in = calloc((size_t)s->n_inputs + 1, sizeof(*in));
+        skc_tensor **out = calloc((size_t)s->n_outputs + 1, sizeof(*out));
+        skc_tensor **conv = calloc((size_t)s->n_inputs + 1, sizeof(*conv));
+        if (!in || !out || !conv) {
+            free(in);
+            free(out);
+            free(conv);
+            rc = SKC_E_NOMEM;
             goto done;
         }
-        skc_tensor *conv[16] = { 0 };
         for (j = 0; j < s->n_inputs; j++) {
             in[j] = env.vals[eval_defined(env.names, env.n, s->inputs[j])];
             /* Classic ops compute on float64 [N, C]: convert other numerics. */
@@ -223,12 +254,17 @@ int skc_model_eval(const skc_model *m, const skc_tensor *const *inputs,
             rc = op->eval(s, in, out, err, errlen);
         for (j = 0; j < s->n_inputs; j++)
             skc_tensor_free(conv[j]);
-        if (rc)
+        free(conv);
+        free(in);
+        if (rc) {
+            free(out);
             goto done;
+        }
         for (j = 0; j < s->n_outputs; j++) {
             env.names[env.n] = s->outputs[j];
             env.vals[env.n++] = out[j];
         }
+        free(out);
     }
     for (i = 0; i < m->n_outputs; i++)
         outputs[i] = skc_tensor_ref(env.vals[eval_defined(env.names, env.n,

@@ -1,3 +1,798 @@
 /* SPDX-License-Identifier: MIT */
-/* op_onnxml_tree.c: work in progress. */
+/* op_onnxml_tree.c: TreeEnsembleClassifier/Regressor (ml v1, v3) and TreeEnsemble (ml v5), as ONNX Runtime evaluates them. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "op_onnx.h"
+
+/*
+ * The attributes are compiled into one node array per evaluation:
+ * interior nodes point at their children by index, leaves hold a range of
+ * (target, weight) pairs. Semantics follow ORT's tree_ensemble_common.h
+ * and tree_ensemble_aggregator.h, quirks included (they define what the
+ * ONNX file computes in practice): roots are the first node of each run
+ * of equal tree ids, a single target ignores LOGISTIC/SOFTMAX, a target
+ * no leaf reached reads 0 even with a base value, the binary classifier's
+ * label rules. Thresholds and sums are in the input's precision class:
+ * float32 unless X is float64 (ORT's ThresholdType).
+ */
+
+enum { T_LEQ, T_LT, T_GTE, T_GT, T_EQ, T_NEQ, T_MEMBER, T_LEAF };
+enum { AGG_AVERAGE, AGG_SUM, AGG_MIN, AGG_MAX };
+
+typedef struct tree_node {
+    int64_t feature;
+    double value;        /* threshold, as the threshold type holds it */
+    int64_t t, f;        /* children (node indices) */
+    int64_t w0, nw;      /* leaf: weights[w0 .. w0+nw) */
+    int64_t m0, nm;      /* member: members[m0 .. m0+nm) */
+    int mode;
+    int track;           /* NaN goes to the true branch */
+} tree_node;
+
+typedef struct tree_weight {
+    int64_t target;
+    double value;
+} tree_weight;
+
+typedef struct tree_model {
+    tree_node *nodes;
+    int64_t n_nodes;
+    tree_weight *w;
+    int64_t n_w;
+    double *members;
+    int64_t *roots;
+    int64_t n_roots;
+    int64_t n_targets;
+    int64_t max_feature;
+    double *base;
+    int64_t n_base;
+    float *scratch;      /* n_targets floats for the post-transforms */
+    int agg, post, dbl;  /* dbl: thresholds and sums in double */
+    /* classifier */
+    int classifier, binary_case, all_positive;
+    const skc_tensor *labels_i, *labels_s;
+} tree_model;
+
+static void tree_free(tree_model *m)
+{
+    free(m->nodes);
+    free(m->w);
+    free(m->members);
+    free(m->roots);
+    free(m->base);
+    free(m->scratch);
+    memset(m, 0, sizeof(*m));
+}
+
+static double tree_th(const tree_model *m, double v)
+{
+    return m->dbl ? v : (double)(float)v;
+}
+
+/* A list attribute (INTS, FLOATS or a TENSOR) read as int64 or double. */
+static const skc_tensor *tree_attr(const skc_step *s, const char *k, int64_t *n)
+{
+    const skc_tensor *t = skco_attr_t(s, k);
+
+    *n = t ? skc_tensor_numel(t) : 0;
+    if (t && (skc_tensor_dtype(t) == SKC_DT_STRING || skc_tensor_ndim(t) > 1))
+        return NULL;
+    return t;
+}
+
+typedef struct tree_key {
+    int64_t tree, node, idx;
+} tree_key;
+
+static int tree_key_cmp(const void *pa, const void *pb)
+{
+    const tree_key *a = pa, *b = pb;
+
+    if (a->tree != b->tree)
+        return a->tree < b->tree ? -1 : 1;
+    if (a->node != b->node)
+        return a->node < b->node ? -1 : 1;
+    return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+static int64_t tree_find(const tree_key *keys, int64_t n, int64_t tree, int64_t node)
+{
+    int64_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (keys[mid].tree < tree || (keys[mid].tree == tree && keys[mid].node < node))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && keys[lo].tree == tree && keys[lo].node == node ? keys[lo].idx : -1;
+}
+
+static int tree_mode_of(const char *v)
+{
+    static const char *const names[] = {
+        "BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ", "BRANCH_NEQ"
+    };
+    int i;
+
+    if (strcmp(v, "LEAF") == 0)
+        return T_LEAF;
+    for (i = 0; i < 6; i++)
+        if (strcmp(v, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* ---- ml v1 / v3 ---------------------------------------------------------- */
+
+static int tree_build_v3(const skc_step *s, int classifier, int dbl, tree_model *m,
+                         char *err, size_t errlen)
+{
+    const char *p = classifier ? "class_" : "target_";
+    char kids[32], knodes[32], ktrees[32], kw[40], kwt[48];
+    const skc_tensor *tid, *nid, *fid, *modes, *val, *tru, *fal, *miss;
+    const skc_tensor *c_id, *c_node, *c_tree, *c_w, *base;
+    int64_t n, n2, nt, i, k, nmiss;
+    tree_key *keys = NULL, *tk = NULL;
+    int rc = SKC_E_FORMAT;
+
+    snprintf(kids, sizeof(kids), "%sids", p);
+    snprintf(knodes, sizeof(knodes), "%snodeids", p);
+    snprintf(ktrees, sizeof(ktrees), "%streeids", p);
+    snprintf(kw, sizeof(kw), "%sweights", p);
+    snprintf(kwt, sizeof(kwt), "%sweights_as_tensor", p);
+    tid = tree_attr(s, "nodes_treeids", &n);
+    nid = tree_attr(s, "nodes_nodeids", &n2);
+    if (!tid || !nid || n2 != n || n < 1)
+        return skco_fail(err, errlen, s, SKC_E_FORMAT, "nodes_treeids and nodes_nodeids are missing or differ");
+    fid = tree_attr(s, "nodes_featureids", &n2);
+    if (!fid || n2 != n)
+        goto bad;
+    tru = tree_attr(s, "nodes_truenodeids", &n2);
+    if (!tru || n2 != n)
+        goto bad;
+    fal = tree_attr(s, "nodes_falsenodeids", &n2);
+    if (!fal || n2 != n)
+        goto bad;
+    val = tree_attr(s, "nodes_values", &n2);
+    if (!val)
+        val = tree_attr(s, "nodes_values_as_tensor", &n2);
+    if (!val || n2 != n)
+        goto bad;
+    modes = skco_attr_t(s, "nodes_modes");
+    if (!modes || skc_tensor_dtype(modes) != SKC_DT_STRING || skc_tensor_numel(modes) != n)
+        goto bad;
+    miss = tree_attr(s, "nodes_missing_value_tracks_true", &nmiss);
+    c_id = tree_attr(s, kids, &nt);
+    c_node = tree_attr(s, knodes, &n2);
+    if (!c_node || n2 != nt)
+        goto bad;
+    c_tree = tree_attr(s, ktrees, &n2);
+    if (!c_tree || n2 != nt)
+        goto bad;
+    c_w = tree_attr(s, kw, &n2);
+    if (!c_w)
+        c_w = tree_attr(s, kwt, &n2);
+    if (nt < 1 || !c_id || !c_w || n2 != nt)
+        goto bad;
+    m->dbl = dbl;
+    m->classifier = classifier;
+    if (classifier) {
+        const skc_tensor *ls = skco_attr_t(s, "classlabels_strings");
+        const skc_tensor *li = skco_attr_t(s, "classlabels_int64s");
+        m->labels_s = ls && skc_tensor_dtype(ls) == SKC_DT_STRING && skc_tensor_numel(ls) ? ls : NULL;
+        m->labels_i = li && skc_tensor_dtype(li) == SKC_DT_I64 ? li : NULL;
+        m->n_targets = m->labels_s ? skc_tensor_numel(m->labels_s) :
+                       m->labels_i ? skc_tensor_numel(m->labels_i) : 0;
+        if (m->n_targets < 2)
+            return skco_fail(err, errlen, s, SKC_E_UNSUPPORTED, "a classifier needs at least two class labels");
+    } else {
+        m->n_targets = skco_attr_i(s, "n_targets", 0);
+        if (m->n_targets < 1 || m->n_targets > (int64_t)1 << 24)
+            return skco_fail(err, errlen, s, SKC_E_FORMAT, "n_targets must be positive");
+    }
+    {
+        const char *agg = skco_attr_s(s, "aggregate_function", "SUM");
+        m->agg = !strcmp(agg, "AVERAGE") ? AGG_AVERAGE : !strcmp(agg, "SUM") ? AGG_SUM :
+                 !strcmp(agg, "MIN") ? AGG_MIN : !strcmp(agg, "MAX") ? AGG_MAX : -1;
+        if (m->agg < 0)
+            return skco_fail(err, errlen, s, SKC_E_FORMAT, "unknown aggregate_function '%.20s'", agg);
+    }
+    if ((rc = skco_ml_post(s, &m->post, err, errlen)))
+        return rc;
+    base = tree_attr(s, "base_values", &m->n_base);
+    if (!base)
+        base = tree_attr(s, "base_values_as_tensor", &m->n_base);
+    if (classifier && m->n_base > m->n_targets)
+        return skco_fail(err, errlen, s, SKC_E_FORMAT, "more base_values than classes");
+    m->nodes = calloc((size_t)n, sizeof(*m->nodes));
+    m->w = calloc((size_t)nt, sizeof(*m->w));
+    m->roots = calloc((size_t)n, sizeof(*m->roots));
+    m->base = calloc((size_t)(m->n_base ? m->n_base : 1), sizeof(double));
+    keys = malloc((size_t)n * sizeof(*keys));
+    tk = malloc((size_t)nt * sizeof(*tk));
+    if (!m->nodes || !m->w || !m->roots || !m->base || !keys || !tk) {
+        rc = SKC_E_NOMEM;
+        goto fail;
+    }
+    m->n_nodes = n;
+    for (i = 0; i < m->n_base; i++)
+        m->base[i] = tree_th(m, skco_get(base, i));
+    for (i = 0; i < n; i++) {
+        tree_node *nd = &m->nodes[i];
+        nd->mode = tree_mode_of(skc_tensor_string(modes, i, NULL));
+        nd->feature = skco_geti(fid, i);
+        nd->value = tree_th(m, skco_get(val, i));
+        nd->track = miss && i < nmiss && skco_geti(miss, i) == 1;
+        nd->w0 = nd->nw = 0;
+        if (nd->mode < 0) {
+            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node %lld has an unknown mode", (long long)i);
+            goto fail;
+        }
+        if (nd->mode != T_LEAF && nd->feature < 0) {
+            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node %lld has a negative feature id", (long long)i);
+            goto fail;
+        }
+        if (nd->mode != T_LEAF && nd->feature > m->max_feature)
+            m->max_feature = nd->feature;
+        keys[i].tree = skco_geti(tid, i);
+        keys[i].node = skco_geti(nid, i);
+        keys[i].idx = i;
+    }
+    qsort(keys, (size_t)n, sizeof(*keys), tree_key_cmp);
+    for (i = 1; i < n; i++)
+        if (keys[i].tree == keys[i - 1].tree && keys[i].node == keys[i - 1].node) {
+            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node %lld of tree %lld is defined twice",
+                           (long long)keys[i].node, (long long)keys[i].tree);
+            goto fail;
+        }
+    for (i = 0; i < n; i++) {
+        tree_node *nd = &m->nodes[i];
+        int64_t tr = skco_geti(tid, i), t, f;
+        if (nd->mode == T_LEAF)
+            continue;
+        t = tree_find(keys, n, tr, skco_geti(tru, i));
+        f = tree_find(keys, n, tr, skco_geti(fal, i));
+        if (t < 0 || f < 0 || t == i || f == i) {
+            rc = skco_fail(err, errlen, s, SKC_E_FORMAT,
+                           "node %lld of tree %lld points to a missing node or to itself",
+                           (long long)skco_geti(nid, i), (long long)tr);
+            goto fail;
+        }
+        nd->t = t;
+        nd->f = f;
+    }
+    /* Weights, grouped per leaf in (tree, node, position) order; weights
+     * on interior nodes are ignored as ORT ignores them. */
+    for (i = 0; i < nt; i++) {
+        tk[i].tree = skco_geti(c_tree, i);
+        tk[i].node = skco_geti(c_node, i);
+        tk[i].idx = i;
+    }
+    qsort(tk, (size_t)nt, sizeof(*tk), tree_key_cmp);
+    /* ORT's binary test: two classes and a single distinct class id;
+     * weights_are_all_positive looks at every weight. */
+    m->all_positive = 1;
+    m->binary_case = classifier && m->n_targets == 2;
+    for (k = 0; k < nt; k++) {
+        if (skco_get(c_w, k) < 0)
+            m->all_positive = 0;
+        if (skco_geti(c_id, k) != skco_geti(c_id, 0))
+            m->binary_case = 0;
+    }
+    for (k = 0; k < nt; k++) {
+        int64_t j = tk[k].idx, at = tree_find(keys, n, tk[k].tree, tk[k].node);
+        int64_t target = skco_geti(c_id, j);
+        tree_node *leaf;
+        if (at < 0) {
+            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "a weight names node %lld of tree %lld, "
+                           "which does not exist", (long long)tk[k].node, (long long)tk[k].tree);
+            goto fail;
+        }
+        leaf = &m->nodes[at];
+        if (leaf->mode != T_LEAF)
+            continue;
+        if (target < 0 || target >= m->n_targets) {
+            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "target id %lld is outside 0..%lld",
+                           (long long)target, (long long)m->n_targets - 1);
+            goto fail;
+        }
+        if (leaf->nw == 0)
+            leaf->w0 = m->n_w;
+        leaf->nw++;
+        m->w[m->n_w].target = target;
+        m->w[m->n_w].value = tree_th(m, skco_get(c_w, j));
+        m->n_w++;
+    }
+    for (i = 0; i < n; i++) {
+        if (i == 0 || skco_geti(tid, i) != skco_geti(tid, i - 1))
+            m->roots[m->n_roots++] = i;
+        if (m->nodes[i].mode == T_LEAF && m->nodes[i].nw == 0) {
+            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "leaf %lld of tree %lld has no weight",
+                           (long long)skco_geti(nid, i), (long long)skco_geti(tid, i));
+            goto fail;
+        }
+    }
+    free(keys);
+    free(tk);
+    return SKC_OK;
+bad:
+    rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node or weight attributes are missing or differ in length");
+fail:
+    free(keys);
+    free(tk);
+    tree_free(m);
+    return rc;
+}
+
+/* ---- ml v5 TreeEnsemble --------------------------------------------------- */
+
+static int tree_build_v5(const skc_step *s, int dbl, tree_model *m, char *err, size_t errlen)
+{
+    const skc_tensor *fid, *spl, *modes, *tru, *fal, *tl, *fl, *miss, *roots, *lt, *lw, *mem;
+    int64_t n, n2, nl, nr, nmiss, nmem, i, k, mpos = 0;
+    int rc = SKC_E_FORMAT;
+
+    fid = tree_attr(s, "nodes_featureids", &n);
+    spl = tree_attr(s, "nodes_splits", &n2);
+    if (!fid || !spl || n2 != n)
+        goto bad;
+    modes = tree_attr(s, "nodes_modes", &n2);
+    if (!modes || n2 != n)
+        goto bad;
+    tru = tree_attr(s, "nodes_truenodeids", &n2);
+    if (!tru || n2 != n)
+        goto bad;
+    fal = tree_attr(s, "nodes_falsenodeids", &n2);
+    if (!fal || n2 != n)
+        goto bad;
+    tl = tree_attr(s, "nodes_trueleafs", &n2);
+    if (!tl || n2 != n)
+        goto bad;
+    fl = tree_attr(s, "nodes_falseleafs", &n2);
+    if (!fl || n2 != n)
+        goto bad;
+    lt = tree_attr(s, "leaf_targetids", &nl);
+    lw = tree_attr(s, "leaf_weights", &n2);
+    if (!lt || !lw || n2 != nl || nl < 1)
+        goto bad;
+    roots = tree_attr(s, "tree_roots", &nr);
+    if (!roots || nr < 1)
+        goto bad;
+    miss = tree_attr(s, "nodes_missing_value_tracks_true", &nmiss);
+    mem = tree_attr(s, "membership_values", &nmem);
+    m->dbl = dbl;
+    m->n_targets = skco_attr_i(s, "n_targets", 0);
+    if (m->n_targets < 1 || m->n_targets > (int64_t)1 << 24)
+        return skco_fail(err, errlen, s, SKC_E_FORMAT, "n_targets must be positive");
+    {
+        /* v5 enums: aggregate 0 AVERAGE 1 SUM 2 MIN 3 MAX; post 0 NONE
+         * 1 SOFTMAX 2 LOGISTIC 3 SOFTMAX_ZERO 4 PROBIT. */
+        static const int posts[5] = { SKCO_PT_NONE, SKCO_PT_SOFTMAX, SKCO_PT_LOGISTIC,
+                                      SKCO_PT_SOFTMAX_ZERO, SKCO_PT_PROBIT };
+        int64_t a = skco_attr_i(s, "aggregate_function", 1), p = skco_attr_i(s, "post_transform", 0);
+        if (a < 0 || a > 3 || p < 0 || p > 4)
+            return skco_fail(err, errlen, s, SKC_E_FORMAT, "aggregate_function or post_transform is out of range");
+        m->agg = (int)a;
+        m->post = posts[p];
+    }
+    m->nodes = calloc((size_t)(n + nl), sizeof(*m->nodes));
+    m->w = calloc((size_t)nl, sizeof(*m->w));
+    m->roots = calloc((size_t)nr, sizeof(*m->roots));
+    m->members = calloc((size_t)(nmem ? nmem : 1), sizeof(double));
+    m->base = calloc(1, sizeof(double));
+    if (!m->nodes || !m->w || !m->roots || !m->members || !m->base) {
+        rc = SKC_E_NOMEM;
+        goto fail;
+    }
+    m->n_nodes = n + nl;
+    for (i = 0; i < nmem; i++)
+        m->members[i] = tree_th(m, skco_get(mem, i));
+    for (i = 0; i < n; i++) {
+        tree_node *nd = &m->nodes[i];
+        int64_t md = skco_geti(modes, i), t = skco_geti(tru, i), f = skco_geti(fal, i);
+        int tleaf = skco_geti(tl, i) != 0, fleaf = skco_geti(fl, i) != 0;
+        if (md < 0 || md > 6) {
+            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node %lld has mode %lld", (long long)i, (long long)md);
+            goto fail;
+        }
+        nd->mode = (int)md;
+        nd->feature = skco_geti(fid, i);
+        nd->value = tree_th(m, skco_get(spl, i));
+        nd->track = miss && i < nmiss && skco_geti(miss, i) == 1;
+        if (nd->feature < 0 || t < 0 || f < 0 || t >= (tleaf ? nl : n) || f >= (fleaf ? nl : n)) {
+            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node %lld has an out-of-range feature or child",
+                           (long long)i);
+            goto fail;
+        }
+        if (nd->feature > m->max_feature)
+            m->max_feature = nd->feature;
+        nd->t = tleaf ? n + t : t;
+        nd->f = fleaf ? n + f : f;
+        if (nd->mode == T_MEMBER) {
+            /* This node's set runs to the next NaN in membership_values. */
+            nd->m0 = mpos;
+            while (mpos < nmem && !isnan(skco_get(mem, mpos)))
+                mpos++;
+            nd->nm = mpos - nd->m0;
+            mpos++;
+        }
+    }
+    for (i = 0; i < nl; i++) {
+        tree_node *leaf = &m->nodes[n + i];
+        int64_t target = skco_geti(lt, i);
+        if (target < 0 || target >= m->n_targets) {
+            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "leaf %lld targets %lld of %lld",
+                           (long long)i, (long long)target, (long long)m->n_targets);
+            goto fail;
+        }
+        leaf->mode = T_LEAF;
+        leaf->w0 = i;
+        leaf->nw = 1;
+        m->w[i].target = target;
+        m->w[i].value = tree_th(m, skco_get(lw, i));
+    }
+    m->n_w = nl;
+    for (k = 0; k < nr; k++) {
+        int64_t r = skco_geti(roots, k);
+        if (r < 0 || r >= n) {
+            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "tree root %lld is out of range", (long long)r);
+            goto fail;
+        }
+        /* ORT reads a root whose two children are equal as the leaf with
+         * the root's own index. */
+        if (skco_geti(tru, r) == skco_geti(fal, r)) {
+            if (r >= nl) {
+                rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "single-leaf tree %lld has no leaf %lld",
+                               (long long)k, (long long)r);
+                goto fail;
+            }
+            m->roots[k] = n + r;
+        } else {
+            m->roots[k] = r;
+        }
+    }
+    m->n_roots = nr;
+    return SKC_OK;
+bad:
+    rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node or leaf attributes are missing or differ in length");
+fail:
+    tree_free(m);
+    return rc;
+}
+
+static int tree_build(const skc_step *s, int dbl, tree_model *m, char *err, size_t errlen)
+{
+    const char *op = strchr(s->op, '.') ? strchr(s->op, '.') + 1 : s->op;
+
+    memset(m, 0, sizeof(*m));
+    if (strcmp(op, "TreeEnsemble") == 0)
+        return tree_build_v5(s, dbl, m, err, errlen);
+    return tree_build_v3(s, strcmp(op, "TreeEnsembleClassifier") == 0, dbl, m, err, errlen);
+}
+
+int skco_check_tree(const skc_step *s, char *err, size_t errlen)
+{
+    tree_model m;
+    int rc = tree_build(s, 0, &m, err, errlen);
+
+    if (rc == SKC_OK)
+        tree_free(&m);
+    return rc;
+}
+
+/* ---- evaluation ------------------------------------------------------------ */
+
+/* The leaf a row reaches; -1 when a hostile file makes the walk cycle. */
+static int64_t tree_leaf(const tree_model *m, int64_t node, const double *x)
+{
+    int64_t steps = 0;
+
+    while (m->nodes[node].mode != T_LEAF) {
+        const tree_node *nd = &m->nodes[node];
+        double v = x[nd->feature], th = nd->value;
+        int go;
+        switch (nd->mode) {
+        case T_LEQ: go = v <= th; break;
+        case T_LT:  go = v < th; break;
+        case T_GTE: go = v >= th; break;
+        case T_GT:  go = v > th; break;
+        case T_EQ:  go = v == th; break;
+        case T_NEQ: go = v != th; break;
+        default: {
+            int64_t j;
+            go = 0;
+            for (j = 0; j < nd->nm && !go; j++)
+                go = v == m->members[nd->m0 + j];
+            break;
+        }
+        }
+        if (!go && nd->track && isnan(v))
+            go = 1;
+        node = go ? nd->t : nd->f;
+        if (++steps > m->n_nodes)
+            return -1;
+    }
+    return node;
+}
+
+typedef struct tree_score {
+    double score;
+    int has;
+} tree_score;
+
+/* One addition in the threshold type (float sums round at every step). */
+static double tree_add(const tree_model *m, double a, double b)
+{
+    return m->dbl ? a + b : (double)(float)(a + b);
+}
+
+static void tree_accumulate(const tree_model *m, tree_score *p, int64_t leaf)
+{
+    const tree_node *l = &m->nodes[leaf];
+    int64_t j;
+
+    if (m->n_targets == 1 && !m->classifier) {
+        /* One target: ORT keeps only the leaf's first weight. */
+        double w = m->w[l->w0].value;
+        if (m->agg == AGG_SUM || m->agg == AGG_AVERAGE) {
+            p->score = tree_add(m, p->score, w);
+        } else if (!p->has || (m->agg == AGG_MIN ? w < p->score : w > p->score)) {
+            p->score = w;
+            p->has = 1;
+        } else {
+            p->has = 1;
+        }
+        return;
+    }
+    for (j = 0; j < l->nw; j++) {
+        const tree_weight *w = &m->w[l->w0 + j];
+        tree_score *t = &p[w->target];
+        if (m->classifier || m->agg == AGG_SUM || m->agg == AGG_AVERAGE)
+            t->score = tree_add(m, t->score, w->value);
+        else if (!t->has || (m->agg == AGG_MIN ? w->value < t->score : w->value > t->score))
+            t->score = w->value;
+        t->has = 1;
+    }
+}
+
+/* Regressor finalisation (TreeAggregator*::FinalizeScores[1]); z gets
+ * n_targets values in float, or in double through zd. */
+static void tree_finish_reg(const tree_model *m, tree_score *p, float *zf, double *zd)
+{
+    int64_t k, n = m->n_targets;
+    float *sc;
+
+    if (n == 1) {
+        double origin = m->n_base == 1 ? m->base[0] : 0.0, v = p->score;
+        if (m->agg == AGG_AVERAGE)
+            v = tree_add(m, m->dbl ? v / (double)m->n_roots : (double)(float)(v / (double)m->n_roots),
+                         origin);
+        else if (m->agg == AGG_SUM)
+            v = tree_add(m, v, origin);
+        else
+            v = p->has ? tree_add(m, v, origin) : origin;
+        if (m->post == SKCO_PT_PROBIT)
+            v = skco_probit_f((float)v);
+        if (zd)
+            zd[0] = v;
+        else
+            zf[0] = (float)v;
+        return;
+    }
+    for (k = 0; k < n; k++) {
+        double b = m->n_base == n ? m->base[k] : 0.0, v = p[k].score;
+        if (m->agg == AGG_AVERAGE)
+            v = m->dbl ? v / (double)m->n_roots : (double)(float)(v / (double)m->n_roots);
+        v = m->n_base == n ? tree_add(m, v, b) : v;
+        p[k].score = p[k].has ? v : 0.0;
+    }
+    if (m->post == SKCO_PT_NONE) {
+        for (k = 0; k < n; k++) {
+            if (zd)
+                zd[k] = p[k].score;
+            else
+                zf[k] = (float)p[k].score;
+        }
+        return;
+    }
+    /* ORT applies the transforms in float whatever the output type. */
+    sc = m->scratch;
+    for (k = 0; k < n; k++)
+        sc[k] = (float)p[k].score;
+    if (zd) {
+        /* The transforms write Z in place over the scores they read one
+         * pass earlier, so the scratch serves as both. */
+        skco_ml_scores(sc, n, m->post, -1, sc, n);
+        for (k = 0; k < n; k++)
+            zd[k] = sc[k];
+    } else {
+        skco_ml_scores(sc, n, m->post, -1, zf, n);
+    }
+}
+
+/* Classifier finalisation (TreeAggregatorClassifier::FinalizeScores):
+ * returns the label index into classlabels (strings) or the label value
+ * (ints) through *label; 0 or -1 when no class has a score. */
+static int tree_finish_cls(const tree_model *m, tree_score *p, float *z, int64_t *label)
+{
+    int64_t k, n = m->n_targets, size = n;
+    int add = -1;
+    float sc[2];
+
+    if (n > 2) {
+        int64_t best = -1;
+        double bw = 0.0;
+        float *v = m->scratch;
+        for (k = 0; k < m->n_base; k++) {
+            if (!p[k].has) {
+                p[k].has = 1;
+                p[k].score = m->base[k];
+            } else {
+                p[k].score = tree_add(m, p[k].score, m->base[k]);
+            }
+        }
+        for (k = 0; k < n; k++)
+            if (p[k].has && (best < 0 || p[k].score > bw)) {
+                best = k;
+                bw = p[k].score;
+            }
+        if (best < 0)
+            return -1;
+        *label = m->labels_s ? best : skco_geti(m->labels_i, best);
+        for (k = 0; k < n; k++)
+            v[k] = p[k].has ? (float)p[k].score : 0.0f;
+        skco_ml_scores(v, n, m->post, -1, z, n);
+        return 0;
+    }
+    if (m->n_base == 2) {
+        if (p[1].has) {
+            /* As ORT: base_values[1] plus class 0's sum. */
+            p[1].score = tree_add(m, m->base[1], p[0].score);
+            p[0].score = -p[1].score;
+            p[1].has = 1;
+        } else {
+            p[1].score = tree_add(m, p[1].score, m->base[1]);
+            p[0].score = tree_add(m, p[0].score, m->base[0]);
+        }
+    } else if (m->n_base == 1) {
+        p[0].score = tree_add(m, p[0].score, m->base[0]);
+        if (!p[1].has)
+            size = 1;
+    } else {
+        add = 3;
+        if (!p[1].has)
+            size = 1;
+    }
+    {
+        double pos = size == 2 && p[1].has ? p[1].score : (p[0].has ? p[0].score : 0.0);
+        int64_t idx;
+        if (m->binary_case) {
+            if (m->all_positive) {
+                idx = pos > 0.5;
+                add = pos > 0.5 ? 0 : 1;
+            } else {
+                idx = pos > 0;
+                add = pos > 0 ? 2 : 3;
+            }
+            *label = m->labels_s ? idx : skco_geti(m->labels_i, idx);
+        } else {
+            /* Not the binary case: ORT answers the literal labels 1 and 0
+             * (indices 1 and 0 for string labels). */
+            *label = pos > 0;
+        }
+    }
+    sc[0] = p[0].has ? (float)p[0].score : 0.0f;
+    sc[1] = size == 2 && p[1].has ? (float)p[1].score : 0.0f;
+    skco_ml_scores(sc, size, m->post, add, z, 2);
+    return 0;
+}
+
+static int tree_run(const skc_step *s, const skc_tensor *const *in, skc_tensor **out,
+                    char *err, size_t errlen)
+{
+    const skc_tensor *x = in[0];
+    int dt = skc_tensor_dtype(x), rc, v5 = strcmp(s->op, "onnxml.TreeEnsemble") == 0;
+    int64_t rows, cols, r, t, shape[2];
+    tree_model m;
+    tree_score *p = NULL;
+    double *row = NULL;
+    void *z = NULL;
+
+    if ((rc = skco_ml_rows(s, x, &rows, &cols, err, errlen)))
+        return rc;
+    if (v5 && !skco_is_real(dt))
+        return skco_fail(err, errlen, s, SKC_E_INVAL, "X must be float or double");
+    if ((rc = tree_build(s, dt == SKC_DT_F64, &m, err, errlen)))
+        return rc;
+    if (m.max_feature >= cols) {
+        rc = skco_fail(err, errlen, s, SKC_E_INVAL, "a node reads feature %lld of %lld",
+                       (long long)m.max_feature, (long long)cols);
+        goto done;
+    }
+    shape[0] = rows;
+    shape[1] = m.n_targets;
+    if (m.classifier) {
+        if ((rc = skco_new(m.labels_s ? SKC_DT_STRING : SKC_DT_I64, 1, &rows, &out[0], NULL)) ||
+            (rc = skco_new(SKC_DT_F32, 2, shape, &out[1], &z)))
+            goto done;
+    } else if ((rc = skco_new(v5 && dt == SKC_DT_F64 ? SKC_DT_F64 : SKC_DT_F32, 2, shape, &out[0], &z))) {
+        goto done;
+    }
+    p = malloc((size_t)m.n_targets * sizeof(*p));
+    row = malloc((size_t)(cols ? cols : 1) * sizeof(double));
+    m.scratch = malloc((size_t)m.n_targets * sizeof(float));
+    if (!p || !row || !m.scratch) {
+        rc = SKC_E_NOMEM;
+        goto done;
+    }
+    for (r = 0; r < rows && rc == SKC_OK; r++) {
+        int64_t c, label = 0;
+        /* ORT compares in the threshold type: non-double inputs as float. */
+        for (c = 0; c < cols; c++)
+            row[c] = tree_th(&m, skco_get(x, r * cols + c));
+        memset(p, 0, (size_t)m.n_targets * sizeof(*p));
+        for (t = 0; t < m.n_roots; t++) {
+            int64_t leaf = tree_leaf(&m, m.roots[t], row);
+            if (leaf < 0) {
+                rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "tree %lld has a cycle", (long long)t);
+                break;
+            }
+            tree_accumulate(&m, p, leaf);
+        }
+        if (rc)
+            break;
+        if (!m.classifier) {
+            int f64 = skc_tensor_dtype(out[0]) == SKC_DT_F64;
+            tree_finish_reg(&m, p, f64 ? NULL : (float *)z + r * m.n_targets,
+                            f64 ? (double *)z + r * m.n_targets : NULL);
+            continue;
+        }
+        if (tree_finish_cls(&m, p, (float *)z + r * m.n_targets, &label)) {
+            rc = skco_fail(err, errlen, s, SKC_E_INVAL, "row %lld: no tree gave any class a score",
+                           (long long)r);
+            break;
+        }
+        if (m.labels_s) {
+            const char *l = label >= 0 && label < skc_tensor_numel(m.labels_s) ?
+                            skc_tensor_string(m.labels_s, label, NULL) : "";
+            rc = skc_tensor_set_string(out[0], r, l, strlen(l));
+        } else {
+            ((int64_t *)skc_tensor_data_mut(out[0]))[r] = label;
+        }
+    }
+done:
+    if (rc) {
+        skc_tensor_free(out[0]);
+        out[0] = NULL;
+        if (m.classifier) {
+            skc_tensor_free(out[1]);
+            out[1] = NULL;
+        }
+    }
+    free(p);
+    free(row);
+    tree_free(&m);
+    return rc;
+}
+
+int skco_eval_tree_classifier(const skc_step *s, const skc_tensor *const *in, skc_tensor **out,
+                              char *err, size_t errlen)
+{
+    return tree_run(s, in, out, err, errlen);
+}
+
+int skco_eval_tree_regressor(const skc_step *s, const skc_tensor *const *in, skc_tensor **out,
+                             char *err, size_t errlen)
+{
+    return tree_run(s, in, out, err, errlen);
+}
+
+int skco_eval_tree_ensemble(const skc_step *s, const skc_tensor *const *in, skc_tensor **out,
+                            char *err, size_t errlen)
+{
+    return tree_run(s, in, out, err, errlen);
+}

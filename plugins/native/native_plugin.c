@@ -4,8 +4,9 @@
 
 static const skc_option native_read_options[] = {
     { .name = "verify_data", .type = SKC_OPT_BOOL, .default_value = "true",
-      .help = "check the CRC-32 of the tensor data too (false: open time independent "
-              "of the model's size; structure and indices are always checked)" },
+      .help = "check the CRC-32 of the tensor data too (false: one pass less over a "
+              "large model when opening it; structure, indices and the other CRCs are "
+              "always checked)" },
     { .name = "mmap", .type = SKC_OPT_BOOL, .default_value = "true",
       .help = "use tensors in place from a read-only mapping of the file (false: copy them)" },
     { 0 }

@@ -2,6 +2,7 @@
 /* onnx_plugin.c: the skconv-onnx module: its write options, capabilities and format descriptor. */
 #include <skconv/plugin.h>
 
+#include "onnx_read.h"
 #include "onnx_writer.h"
 
 #define ONNX_STR_(x) #x
@@ -38,13 +39,15 @@ static int onnx_write(skc_session *s, const skc_model *m, skc_stream *out)
 
 static const skc_format onnx_format = {
     SKC_FORMAT_INIT,
-    .caps = SKC_CAP_WRITE,
+    .caps = SKC_CAP_WRITE | SKC_CAP_READ | SKC_CAP_UNTRUSTED_SAFE,
     .name = "onnx",
     .long_name = "ONNX model (ai.onnx and ai.onnx.ml operators)",
     .extensions = "onnx",
     .write_options = onnx_write_options,
     .query_op = onnx_query_op,
     .write = onnx_write,
+    .probe = onnx_read_probe,
+    .read = onnx_read_model,
 };
 
 static const skc_format *const onnx_formats[] = { &onnx_format, NULL };

@@ -17,6 +17,22 @@ static double bench_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Resident memory split: anonymous (copies) vs file-backed (mapped,
+ * shared with the page cache and reclaimable). */
+static void bench_rss(long *anon_kib, long *file_kib)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+
+    *anon_kib = *file_kib = -1;
+    while (f && fgets(line, sizeof(line), f)) {
+        sscanf(line, "RssAnon: %ld", anon_kib);
+        sscanf(line, "RssFile: %ld", file_kib);
+    }
+    if (f)
+        fclose(f);
+}
+
 static int bench_tensor(skc_step *st, const char *key, int dtype, int ndim,
                         const int64_t *shape, skc_tensor **out)
 {
@@ -33,7 +49,7 @@ static int bench_tensor(skc_step *st, const char *key, int dtype, int ndim,
  * (children of node j at 2j+1 and 2j+2, as op_tree.c requires). */
 static int bench_forest(int64_t trees, int depth, skc_model **out)
 {
-    static const int64_t xs[2] = { -1, BENCH_FEATURES };
+    static const int64_t xs[2] = { -1, BENCH_FEATURES }, ys[2] = { -1, 1 };
     int64_t per = (INT64_C(1) << (depth + 1)) - 1, n = trees * per, t, j, i;
     int64_t shp[2] = { n, 1 }, ofs = trees + 1;
     skc_tensor *off, *feat, *thr, *lt, *rt, *ml, *val;
@@ -56,15 +72,15 @@ static int bench_forest(int64_t trees, int depth, skc_model **out)
         (rc = skc_step_set_int(st, "n_targets", 1)) ||
         (rc = skc_step_set_string(st, "aggregate", "average")) ||
         (rc = skc_step_set_int(st, "x_float32", 1)) ||
-        (rc = skc_model_add_output(m, "variable", SKC_DT_F64, 2, xs)))
+        (rc = skc_model_add_output(m, "variable", SKC_DT_F64, 2, ys)))
         goto fail;
     srand(42);
     for (t = 0; t <= trees; t++)
         ((int64_t *)skc_tensor_data_mut(off))[t] = t * per;
     for (t = 0; t < trees; t++) {
         for (j = 0; j < per; j++) {
-            i = t * per + j;
             int leaf = 2 * j + 1 >= per;
+            i = t * per + j;
             ((int32_t *)skc_tensor_data_mut(feat))[i] = leaf ? 0 : (int32_t)(rand() % BENCH_FEATURES);
             ((double *)skc_tensor_data_mut(thr))[i] = (double)rand() / RAND_MAX;
             ((int32_t *)skc_tensor_data_mut(lt))[i] = leaf ? -1 : (int32_t)(2 * j + 1);
@@ -116,6 +132,7 @@ static int bench_open(const char *path, const char *verify_data, const char *use
     skc_tensor *x = NULL, *y = NULL;
     int64_t shape[2] = { 1, BENCH_FEATURES }, rows = 10000, r;
     struct rusage ru;
+    long anon, file;
     char err[512];
     double t0, t1, t2;
     int rc;
@@ -141,8 +158,10 @@ static int bench_open(const char *path, const char *verify_data, const char *use
     }
     t2 = bench_now();
     getrusage(RUSAGE_SELF, &ru);
-    printf("verify_data=%s mmap=%s: read %.3f s, first prediction at %.3f s, max RSS %ld MiB\n",
-           verify_data, use_mmap, t1 - t0, t2 - t0, ru.ru_maxrss / 1024);
+    bench_rss(&anon, &file);
+    printf("verify_data=%s mmap=%s: read %.3f s, first prediction at %.3f s, max RSS %ld MiB "
+           "(now %ld MiB anonymous, %ld MiB file-backed)\n", verify_data, use_mmap, t1 - t0,
+           t2 - t0, ru.ru_maxrss / 1024, anon / 1024, file / 1024);
     skc_tensor_free(x);
     skc_tensor_free(y);
     x = y = NULL;
