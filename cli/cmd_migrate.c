@@ -52,6 +52,7 @@ typedef struct mig_file {
     int64_t out_size;
     double seconds;
     int pending;               /* still to convert                */
+    int overwrite_own;         /* DST holds our output of an older source */
 } mig_file;
 
 typedef struct mig_args {
@@ -585,6 +586,10 @@ static int mig_already_done(const mig_run *run, const mig_file *f)
         json_object_object_get_ex(j, "status", &v) &&
         strncmp(json_object_get_string(v), "converted", 9) == 0)
         done = 1;
+    else if (j && json_object_object_get_ex(j, "source", &v) &&
+             strcmp(json_object_get_string(v), f->rel) == 0)
+        /* Our sidecar names this source: the output there is ours to replace. */
+        ((mig_file *)(uintptr_t)f)->overwrite_own = 1;
     json_object_put(j);
     free(side);
     return done;
@@ -634,6 +639,27 @@ static int mig_write_sidecar(const mig_run *run, const mig_file *f)
     return rc;
 }
 
+/* A process that exists and is not a zombie (a killed run's children may
+ * linger as zombies until something reaps them). */
+static int mig_pid_alive(pid_t pid)
+{
+    char path[64], buf[256], *p;
+    FILE *f;
+    size_t n;
+
+    if (kill(pid, 0) != 0 && errno == ESRCH)
+        return 0;
+    mig_fmt(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    f = fopen(path, "r");
+    if (!f)
+        return 1;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    p = strrchr(buf, ')');
+    return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
 /* Remove temporary files a killed run left beside @p path ("path.tmp-PID-N"
  * whose process is gone), so a resumed run leaves a clean tree. */
 static void mig_clean_stale(const char *path)
@@ -653,7 +679,7 @@ static void mig_clean_stale(const char *path)
         if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".tmp-", 5) != 0)
             continue;
         pid = strtol(e->d_name + blen + 5, NULL, 10);
-        if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+        if (pid > 0 && !mig_pid_alive((pid_t)pid)) {
             mig_fmt(full, sizeof(full), "%s/%s", dir, e->d_name);
             unlink(full);
         }
@@ -689,6 +715,25 @@ static void mig_class_from_message(const char *msg, char *out, size_t n)
     p += strlen("unsupported estimator ");
     k = strcspn(p, " :;,()");
     mig_fmt(out, n, "%.*s", (int)k, p);
+}
+
+/* The child's file while it converts, for the before-commit hook. */
+static mig_file *mig_pending_file;
+static const mig_run *mig_pending_run;
+
+/* Sidecar first, then the output is renamed into place: a run killed in
+ * between leaves a sidecar without output, which a re-run redoes. */
+static int mig_before_commit(void *user, const struct cv_result *r)
+{
+    mig_file *f = mig_pending_file;
+
+    (void)user;
+    f->status = r->warnings ? MS_CONVERTED_WARN : MS_CONVERTED;
+    f->klass = (char *)(r->source_class[0] ? r->source_class : NULL);
+    f->sklearn_version = (char *)(r->sklearn_version[0] ? r->sklearn_version : NULL);
+    f->verdict = (char *)"safe";
+    f->verification = (char *)(r->verification[0] ? r->verification : NULL);
+    return mig_write_sidecar(mig_pending_run, f);
 }
 
 static void mig_child(mig_run *run, mig_file *f, int fd)
@@ -728,6 +773,10 @@ static void mig_child(mig_run *run, mig_file *f, int fd)
         mig_fmt(r.message, sizeof(r.message), "%s: cannot create directory: %s", dir,
                  strerror(errno));
     } else {
+        mig_pending_file = &tmp;
+        mig_pending_run = run;
+        j.before_commit = mig_before_commit;
+        j.force = j.force || f->overwrite_own;
         cv_convert(run->ctx, &j, &r);
     }
     if (!r.source_class[0])
@@ -742,11 +791,6 @@ static void mig_child(mig_run *run, mig_file *f, int fd)
                          : r.outcome == CV_NOT_MODEL || r.outcome == CV_CORRUPT ? "unreadable"
                          : "safe");
     tmp.verification = r.verification[0] ? r.verification : NULL;
-    if (!run->a->dry_run && (tmp.status == MS_CONVERTED || tmp.status == MS_CONVERTED_WARN) &&
-        mig_write_sidecar(run, &tmp) != SKC_OK) {
-        tmp.status = MS_WRITE_FAILED;
-        mig_fmt(r.message, sizeof(r.message), "%s.json: cannot write the sidecar", out);
-    }
     json_object_object_add(o, "status", json_object_new_int(tmp.status));
     mig_set_str(o, "reason", tmp.status <= MS_CONVERTED_WARN || tmp.status == MS_WOULD_CONVERT
                              ? (r.warnings ? r.verification : NULL) : r.message);

@@ -5,6 +5,8 @@
 
 #include "cli.h"
 
+struct cv_result;
+
 typedef struct cv_job {
     const char *input;
     const char *output;
@@ -19,6 +21,11 @@ typedef struct cv_job {
     int keep_failed;
     const char *verify_data;
     int dry_run;                 /* read and check only; write nothing  */
+    /* Called after verification passed, before the output is renamed into
+     * place; nonzero fails the conversion (migrate writes its sidecar here,
+     * so a run killed in between never leaves an output without one). */
+    int (*before_commit)(void *user, const struct cv_result *r);
+    void *user;
 } cv_job;
 
 /* What happened; one line of text in message (the first line the user sees). */

@@ -571,8 +571,9 @@ int skco_eval_label_encoder(const skc_step *s, const skc_tensor *const *in, skc_
             if (ml_le_match(&le, x, i, j))
                 hit = j;
         if (hit >= 0) {
-            rc = skco_copy(*out, y, i, le.vals, hit);
-            if (rc == SKC_OK && odt != le.vt)
+            if (odt == le.vt)
+                rc = skco_copy(*out, y, i, le.vals, hit);
+            else
                 skco_put(odt, y, i, skco_get(le.vals, hit));
         } else if (le.def) {
             if (skc_tensor_dtype(le.def) == odt)

@@ -442,18 +442,9 @@ static int tree_build_v5(const skc_step *s, int dbl, tree_model *m, char *err, s
             rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "tree root %lld is out of range", (long long)r);
             goto fail;
         }
-        /* ORT reads a root whose two children are equal as the leaf with
-         * the root's own index. */
-        if (skco_geti(tru, r) == skco_geti(fal, r)) {
-            if (r >= nl) {
-                rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "single-leaf tree %lld has no leaf %lld",
-                               (long long)k, (long long)r);
-                goto fail;
-            }
-            m->roots[k] = n + r;
-        } else {
-            m->roots[k] = r;
-        }
+        /* A single-leaf tree is a root whose two children are that leaf
+         * (onnx Operators-ml.md); it walks like any other root. */
+        m->roots[k] = r;
     }
     m->n_roots = nr;
     return SKC_OK;

@@ -342,8 +342,10 @@ def lr_binary():
 def _():
     nodes = lr_binary()
     zipmap_pair(nodes, 'probabilities', labels_int=[0, 1])
-    outs = [vi('label', T.INT64, [None]), h.make_value_info('output_probability',
-            h.make_sequence_type_proto(h.make_map_type_proto(T.INT64, h.make_tensor_type_proto(T.FLOAT, None))))]
+    seqmap = onnx.TypeProto()
+    seqmap.sequence_type.elem_type.map_type.key_type = T.INT64
+    seqmap.sequence_type.elem_type.map_type.value_type.tensor_type.elem_type = T.FLOAT
+    outs = [vi('label', T.INT64, [None]), h.make_value_info('output_probability', seqmap)]
     m = model(nodes, [X4], outs, ml=1)
     ort = model(lr_binary(), [X4], [vi('label', T.INT64, [None]), vi('probabilities', T.FLOAT, None)], ml=1)
     return m, xf(), {'ort_model': ort, 'rename': {'output_probability': 'probabilities'}}
@@ -364,11 +366,9 @@ def _():
              h.make_node('LinearClassifier', ['X'], ['l1', 'p1'], domain='ai.onnx.ml', coefficients=w1,
                          intercepts=[0.05], classlabels_ints=[3, 8]),
              h.make_node('LinearClassifier', ['X'], ['l1s', 'p1s'], domain='ai.onnx.ml', coefficients=w1,
-                         intercepts=[0.05], classlabels_strings=['no', 'yes'], post_transform='LOGISTIC'),
-             h.make_node('LinearClassifier', ['X'], ['l1z', 'p1z'], domain='ai.onnx.ml', coefficients=w1,
-                         intercepts=[0.05], classlabels_ints=[1], post_transform='PROBIT')]
+                         intercepts=[0.05], classlabels_strings=['no', 'yes'], post_transform='LOGISTIC')]
     outs = []
-    for l, p in [('l3', 'p3'), ('l3n', 'p3n'), ('l3l', 'p3l'), ('l1', 'p1'), ('l1s', 'p1s'), ('l1z', 'p1z')]:
+    for l, p in [('l3', 'p3'), ('l3n', 'p3n'), ('l3l', 'p3l'), ('l1', 'p1'), ('l1s', 'p1s')]:
         outs += [vi(l, T.STRING if l in ('l3', 'l1s') else T.INT64, None), vi(p, T.FLOAT, None)]
     x = xf()
     x[:, :] /= 5.0
@@ -542,7 +542,7 @@ def _():
             name = 'y_%s_%d' % (agg.lower(), nt)
             nodes.append(h.make_node('TreeEnsembleRegressor', ['X'], [name], domain='ai.onnx.ml',
                                      n_targets=nt, aggregate_function=agg,
-                                     base_values=[0.5] * nt if agg != 'MAX' else [],
+                                     **({'base_values': [0.5] * nt} if agg != 'MAX' else {}),
                                      target_ids=w['ids'], target_nodeids=w['nodeids'],
                                      target_treeids=w['treeids'], target_weights=w['weights'], **a))
             outs.append(vi(name, T.FLOAT, None))
