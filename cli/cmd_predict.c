@@ -102,7 +102,23 @@ static json_object *predict_value(const skc_tensor *t, int64_t i)
     return json_object_new_double(v);
 }
 
-/* {"label": [...], "probabilities": [[...], ...]}: one entry per row. */
+/* Dimension @p d of @p t from element *off on, as nested arrays. */
+static json_object *predict_nested(const skc_tensor *t, int d, int64_t *off)
+{
+    json_object *arr = json_object_new_array();
+    int64_t i, n = skc_tensor_shape(t)[d];
+
+    for (i = 0; i < n; i++) {
+        if (d + 1 < skc_tensor_ndim(t))
+            json_object_array_add(arr, predict_nested(t, d + 1, off));
+        else
+            json_object_array_add(arr, predict_value(t, (*off)++));
+    }
+    return arr;
+}
+
+/* {"label": [...], "probabilities": [[...], ...]}: one entry per row
+ * (rows of n-d outputs, as ONNX graphs can give, are nested arrays). */
 static char *predict_json(const skc_model *m, skc_tensor *const *outs)
 {
     json_object *root = json_object_new_object();
@@ -111,18 +127,13 @@ static char *predict_json(const skc_model *m, skc_tensor *const *outs)
 
     for (i = 0; i < skc_model_output_count(m); i++) {
         const skc_tensor *t = outs[i];
-        json_object *arr = json_object_new_array();
-        int64_t rows = skc_tensor_ndim(t) ? skc_tensor_shape(t)[0] : 1;
-        int64_t cols = skc_tensor_ndim(t) >= 2 ? skc_tensor_shape(t)[1] : 0, r, c;
-        for (r = 0; r < rows; r++) {
-            if (cols == 0) {
-                json_object_array_add(arr, predict_value(t, r));
-            } else {
-                json_object *row = json_object_new_array();
-                for (c = 0; c < cols; c++)
-                    json_object_array_add(row, predict_value(t, r * cols + c));
-                json_object_array_add(arr, row);
-            }
+        int64_t off = 0;
+        json_object *arr;
+        if (skc_tensor_ndim(t) == 0) {
+            arr = json_object_new_array();
+            json_object_array_add(arr, predict_value(t, 0));
+        } else {
+            arr = predict_nested(t, 0, &off);
         }
         json_object_object_add(root, skc_model_output_name(m, i), arr);
     }

@@ -162,10 +162,13 @@ void help_main(void)
 
 int help_command(const char *cmd)
 {
-    size_t i;
+    size_t i, n = strlen(cmd);
 
+    /* Callers pass "scan " etc. (the form used in usage messages). */
+    while (n && cmd[n - 1] == ' ')
+        n--;
     for (i = 0; i < CLI_NCMDS; i++) {
-        if (strcmp(cli_cmds[i].name, cmd) == 0) {
+        if (strlen(cli_cmds[i].name) == n && strncmp(cli_cmds[i].name, cmd, n) == 0) {
             fputs(cli_cmds[i].help, stdout);
             return CLI_EXIT_OK;
         }

@@ -219,7 +219,17 @@ int skco_eval_linear_classifier(const skc_step *s, const skc_tensor *const *in, 
         }
         if (rc)
             goto fail;
-        skco_ml_scores(sc, k, pt, add2 ? 1 : -1, z + r * zc, zc);
+        if (add2 && pt == SKCO_PT_PROBIT) {
+            /* ORT 1.30 packs the probits of a one-score model at the start
+             * of Z (row r's value lands in slot r) and leaves the rest 0. */
+            z[r] = skco_probit_f(sc[0]);
+            continue;
+        }
+        /* Widened to [1-p, p] after the logistic (ORT 1.30's batched path). */
+        if (add2 && pt == SKCO_PT_LOGISTIC)
+            sc[0] = skco_logistic_f(sc[0]);
+        skco_ml_scores(sc, k, add2 && pt == SKCO_PT_LOGISTIC ? SKCO_PT_NONE : pt, add2 ? 1 : -1,
+                       z + r * zc, zc);
     }
     free(x);
     free(sc);

@@ -354,7 +354,11 @@ int skco_eval_svm_classifier(const skc_step *s, const skc_tensor *const *in, skc
         } else {
             ((int64_t *)skc_tensor_data_mut(out[0]))[r] = lab_i;
         }
-        if (m.svc && !have_proba)
+        if (m.svc && !have_proba && m.n_cls <= 2 && pt == SKCO_PT_LOGISTIC) {
+            /* One decision widened to [1-p, p] after the logistic (ORT 1.30). */
+            sc[0] = skco_logistic_f(sc[0]);
+            skco_ml_scores(sc, ncl, SKCO_PT_NONE, 0, zr, zc);
+        } else if (m.svc && !have_proba)
             skco_ml_scores(sc, ncl, pt, m.n_cls <= 2 ? (pt == SKCO_PT_NONE ? 2 : 0) : -1, zr, zc);
         else
             skco_ml_scores(sc, m.n_cls, pt, -1, zr, zc);

@@ -530,13 +530,28 @@ static int prep_power_method(const skc_step *s)
 
 static int prep_power_check(const skc_step *s, char *err, size_t errlen)
 {
-    const skc_tensor *l;
+    const skc_tensor *l, *o, *k;
+    int rc;
 
     if (prep_power_method(s) < 0) {
         skci_errf(err, errlen, "step 'power_transform' needs method yeo-johnson or box-cox");
         return SKC_E_FORMAT;
     }
-    return skci_need_f64(s, "lambdas", 1, &l, err, errlen);
+    if ((rc = skci_need_f64(s, "lambdas", 1, &l, err, errlen)))
+        return rc;
+    /* Optional standardisation: both or neither. */
+    if (skc_step_get_tensor(s, "offset", &o) == SKC_OK ||
+        skc_step_get_tensor(s, "scale", &k) == SKC_OK) {
+        if ((rc = skci_need_f64(s, "offset", 1, &o, err, errlen)) ||
+            (rc = skci_need_f64(s, "scale", 1, &k, err, errlen)))
+            return rc;
+        if (skc_tensor_numel(o) != skc_tensor_numel(l) ||
+            skc_tensor_numel(k) != skc_tensor_numel(l)) {
+            skci_errf(err, errlen, "step 'power_transform': offset and scale do not fit lambdas");
+            return SKC_E_FORMAT;
+        }
+    }
+    return SKC_OK;
 }
 
 /* sklearn's _yeo_johnson_transform, branch for branch; DBL_EPSILON is
@@ -564,8 +579,8 @@ static double prep_box_cox(double x, double l)
 static int prep_power_eval(const skc_step *s, const skc_tensor *const *in,
                            skc_tensor **out, char *err, size_t errlen)
 {
-    const skc_tensor *lt;
-    const double *x, *l;
+    const skc_tensor *lt, *ot = NULL, *kt = NULL;
+    const double *x, *l, *o = NULL, *k = NULL;
     double *y;
     int64_t n, f, r, c;
     int rc, box = prep_power_method(s) == 1;
@@ -573,6 +588,11 @@ static int prep_power_eval(const skc_step *s, const skc_tensor *const *in,
     if ((rc = prep_numeric_input(s, in[0], err, errlen)))
         return rc;
     skc_step_get_tensor(s, "lambdas", &lt);
+    if (skc_step_get_tensor(s, "offset", &ot) == SKC_OK &&
+        skc_step_get_tensor(s, "scale", &kt) == SKC_OK) {
+        o = skc_tensor_data(ot);
+        k = skc_tensor_data(kt);
+    }
     n = skci_rows(in[0]);
     f = skci_cols(in[0]);
     if ((rc = prep_width(s, f, skc_tensor_numel(lt), err, errlen)) ||
@@ -584,8 +604,8 @@ static int prep_power_eval(const skc_step *s, const skc_tensor *const *in,
     for (r = 0; r < n; r++)
         for (c = 0; c < f; c++) {
             double v = x[r * f + c];
-            y[r * f + c] = isnan(v) ? v : box ? prep_box_cox(v, l[c])
-                                              : prep_yeo_johnson(v, l[c]);
+            v = isnan(v) ? v : box ? prep_box_cox(v, l[c]) : prep_yeo_johnson(v, l[c]);
+            y[r * f + c] = o ? (v - o[c]) * k[c] : v;
         }
     return SKC_OK;
 }

@@ -10,7 +10,7 @@ enum { TREE_SUM = 0, TREE_AVERAGE, TREE_NONE };
 
 /* Every attribute of a tree_ensemble step, borrowed from the step. */
 typedef struct tree_view {
-    int64_t n_trees, n_nodes, width, n_targets, n_cat;
+    int64_t n_trees, n_nodes, n_leaves, width, n_targets, n_cat;
     const int64_t *offsets;
     const int32_t *feature, *left, *right, *target, *cat_index;
     const double *threshold, *value, *base;
@@ -57,7 +57,7 @@ static int tree_load(const skc_step *s, tree_view *v, int full, char *err, size_
 {
     const skc_tensor *off, *feat, *thr, *lt, *rt, *ml, *val, *tgt, *ci, *cb, *base;
     const char *agg = "sum";
-    int64_t nt = 0, xf = 0, i, t;
+    int64_t nt = 0, xf = 0, i, t, leaves = 0;
     int rc;
 
     memset(v, 0, sizeof(*v));
@@ -95,6 +95,7 @@ static int tree_load(const skc_step *s, tree_view *v, int full, char *err, size_
     v->n_targets = nt;
     v->n_trees = skc_tensor_numel(off) - 1;
     v->n_nodes = skc_tensor_numel(feat);
+    v->n_leaves = skc_tensor_shape(val)[0];
     v->width = skc_tensor_shape(val)[1];
     v->offsets = skc_tensor_data(off);
     v->feature = skc_tensor_data(feat);
@@ -116,7 +117,7 @@ static int tree_load(const skc_step *s, tree_view *v, int full, char *err, size_
                         (long long)v->n_trees, (long long)v->n_nodes);
     if (skc_tensor_numel(thr) != v->n_nodes || skc_tensor_numel(lt) != v->n_nodes ||
         skc_tensor_numel(rt) != v->n_nodes || skc_tensor_numel(ml) != v->n_nodes ||
-        skc_tensor_shape(val)[0] != v->n_nodes || (ci && skc_tensor_numel(ci) != v->n_nodes))
+        (ci && skc_tensor_numel(ci) != v->n_nodes))
         return tree_bad(s, err, errlen, "node arrays differ in length",
                         (long long)v->n_nodes, (long long)skc_tensor_numel(thr));
     if (v->width < 1)
@@ -152,10 +153,13 @@ static int tree_load(const skc_step *s, tree_view *v, int full, char *err, size_
                             (long long)hi);
         for (i = lo; i < hi; i++) {
             int64_t j = i - lo, l = v->left[i], r = v->right[i];
-            if (l < 0 || r < 0) {
-                if (l != -1 || r != -1)
-                    return tree_bad(s, err, errlen, "a leaf needs left = right = -1",
+            if (l < 0) {
+                /* A leaf: left = -1 - its row in value, rows in node order. */
+                if (r != -1 || -1 - l != leaves)
+                    return tree_bad(s, err, errlen, "a leaf needs left = -1 - its value row "
+                                    "(rows in node order) and right = -1",
                                     (long long)i, (long long)l);
+                leaves++;
                 continue;
             }
             if (l <= j || r <= j || l >= hi - lo || r >= hi - lo || v->feature[i] < 0)
@@ -166,6 +170,9 @@ static int tree_load(const skc_step *s, tree_view *v, int full, char *err, size_
                                 (long long)v->cat_index[i]);
         }
     }
+    if (leaves != v->n_leaves)
+        return tree_bad(s, err, errlen, "value needs one row per leaf", (long long)leaves,
+                        (long long)v->n_leaves);
     return SKC_OK;
 }
 
@@ -182,6 +189,7 @@ static int tree_ensemble_check(const skc_step *s, char *err, size_t errlen)
  * missing_left like NaN; otherwise x <= threshold goes left. Trees of
  * sklearn.tree compare float32(x) (x_float32), HistGradientBoosting
  * compares x itself. */
+/* Returns the leaf's row in value. */
 static int64_t tree_leaf(const tree_view *v, int64_t off, const double *x)
 {
     int64_t i = off;
@@ -205,7 +213,7 @@ static int64_t tree_leaf(const tree_view *v, int64_t off, const double *x)
         }
         i = off + (left ? v->left[i] : v->right[i]);
     }
-    return i;
+    return -1 - (int64_t)v->left[i];
 }
 
 static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,

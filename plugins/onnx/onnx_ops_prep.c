@@ -111,14 +111,15 @@ static int prep_horner(onnx_builder *b, const double *c, int n, const char *x,
 
 /* ---- normalize ------------------------------------------------------------------ */
 
-int onnx_emit_normalize(onnx_builder *b, const skc_step *st)
+/* In double: row sums of float32 values lose digits a downstream model
+ * can magnify. */
+static int prep_normalize_body(onnx_builder *b, const skc_step *st, int io_elem)
 {
-    const char *norm, *x, *a, *n, *zero, *one, *cond, *out, *c2, *tinyc;
+    const char *norm, *x, *a, *n, *zero, *one, *cond, *v, *c2, *tinyc;
     double tiny = 0.0;
     int rc;
 
-    if ((rc = onnx_step_arity(b, st, 1, 1)) < 0 ||
-        (rc = onnx_step_string(b, st, "norm", &norm)) < 0 ||
+    if ((rc = onnx_step_string(b, st, "norm", &norm)) < 0 ||
         (rc = onnx_step_real_input(b, st, 0, &x)) < 0)
         return rc;
     skc_step_get_float(st, "min_norm", &tiny);
@@ -153,10 +154,21 @@ int onnx_emit_normalize(onnx_builder *b, const skc_step *st)
             return rc;
     }
     if ((rc = onnx_x3(b, "Where", cond, one, n, "safe_norm", &n)) < 0 ||
-        (rc = onnx_step_output(b, st, 0, b->real_elem, &out)) < 0)
+        (rc = onnx_x2(b, "Div", x, n, "normalized", &v)) < 0)
         return rc;
-    const char *in[2] = { x, n };
-    return onnx_node(b, "Div", NULL, in, 2, &out, 1, NULL);
+    return onnx_exact_output(b, st, 0, v, ONNX_ELEM_DOUBLE, io_elem);
+}
+
+int onnx_emit_normalize(onnx_builder *b, const skc_step *st)
+{
+    int saved, rc;
+
+    if ((rc = onnx_step_arity(b, st, 1, 1)) < 0)
+        return rc;
+    saved = onnx_exact_begin(b);
+    rc = prep_normalize_body(b, st, saved);
+    onnx_exact_end(b, saved);
+    return rc;
 }
 
 /* ---- binarize --------------------------------------------------------------------- */
@@ -540,6 +552,24 @@ int onnx_emit_power_transform(onnx_builder *b, const skc_step *st)
             (rc = onnx_x3(b, "Where", pos, t1, t2, "yeojohnson", &v)) < 0)
             goto done;
     }
+    {
+        /* Standardisation in the same double island (PowerTransformer's _scaler). */
+        double *ov, *kv;
+        const char *oc, *kc;
+        int64_t od[1], kd[1];
+        int r1 = onnx_step_reals(b, st, "offset", 0, 1, od, &ov);
+        int r2 = onnx_step_reals(b, st, "scale", 0, 1, kd, &kv);
+        if (r1 == 0 && r2 == 0) {
+            if ((rc = onnx_const_real(b, "offset", ov, 1, od, &oc)) < 0 ||
+                (rc = onnx_const_real(b, "scale", kv, 1, kd, &kc)) < 0 ||
+                (rc = onnx_x2(b, "Sub", v, oc, "centred", &v)) < 0 ||
+                (rc = onnx_x2(b, "Mul", v, kc, "standardized", &v)) < 0)
+                goto done;
+        } else if ((r1 < 0 && r1 != SKC_E_NOT_FOUND) || (r2 < 0 && r2 != SKC_E_NOT_FOUND)) {
+            rc = r1 < 0 && r1 != SKC_E_NOT_FOUND ? r1 : r2;
+            goto done;
+        }
+    }
     rc = onnx_exact_output(b, st, 0, v, ONNX_ELEM_DOUBLE, saved);
 done:
     onnx_exact_end(b, saved);
@@ -757,7 +787,7 @@ static const struct {
     { "log", "Log" }, { "exp", "Exp" }, { "sqrt", "Sqrt" }, { "abs", "Abs" },
     { "absolute", "Abs" }, { "fabs", "Abs" }, { "negative", "Neg" },
     { "reciprocal", "Reciprocal" }, { "floor", "Floor" }, { "ceil", "Ceil" },
-    { "rint", "Round" }, { "sign", "Sign" }, { "tanh", "Tanh" }, { "sin", "Sin" },
+    { "rint", "Round" }, { "sign", "Sign" }, { "sin", "Sin" },
     { "cos", "Cos" }, { "tan", "Tan" }, { "arcsin", "Asin" }, { "arccos", "Acos" },
     { "arctan", "Atan" }, { "sinh", "Sinh" }, { "cosh", "Cosh" }, { "arcsinh", "Asinh" },
     { "arccosh", "Acosh" }, { "arctanh", "Atanh" },
@@ -796,6 +826,21 @@ int onnx_emit_ufunc(onnx_builder *b, const skc_step *st)
             return rc;
         const char *in[2] = { t, k };
         return onnx_node(b, "Div", NULL, in, 2, &out, 1, NULL);
+    }
+    if (strcmp(fn, "tanh") == 0) {
+        /* 1 - 2 / (exp(2x) + 1): ONNX Runtime's Tanh is a float-accurate
+         * approximation even for doubles; this form is exact to rounding
+         * and saturates to +-1 without overflow trouble. */
+        const char *two, *e, *one;
+        if ((rc = onnx_x_scalar(b, "two", 2.0, &two)) < 0 ||
+            (rc = onnx_x_scalar(b, "one", 1.0, &one)) < 0 ||
+            (rc = onnx_x2(b, "Mul", x, two, "twox", &e)) < 0 ||
+            (rc = onnx_x1(b, "Exp", e, "exp2x", &e)) < 0 ||
+            (rc = onnx_x2(b, "Add", e, one, "exp2x1", &e)) < 0 ||
+            (rc = onnx_x2(b, "Div", two, e, "ratio", &e)) < 0)
+            return rc;
+        const char *in[2] = { one, e };
+        return onnx_node(b, "Sub", NULL, in, 2, &out, 1, NULL);
     }
     if (strcmp(fn, "exp2") == 0 || strcmp(fn, "square") == 0) {
         const char *in[2] = { x, x };

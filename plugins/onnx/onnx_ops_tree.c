@@ -220,28 +220,6 @@ static int te_attr_ints(onnx_builder *b, Onnx__NodeProto *n, const char *key,
                        (size_t)(p - d));
 }
 
-/* AttributeProto.floats (field 7), packed little-endian fixed32. */
-static int te_attr_floats(onnx_builder *b, Onnx__NodeProto *n, const char *key,
-                          const float *v, size_t count)
-{
-    size_t i;
-    uint8_t *d, *p;
-
-    if (!(d = onnx_arena_alloc(b->arena, count * 4 + 10, 1)))
-        return SKC_E_NOMEM;
-    p = te_varint(d, count * 4);
-    for (i = 0; i < count; i++) {
-        uint32_t u;
-        memcpy(&u, &v[i], 4);
-        *p++ = (uint8_t)u;
-        *p++ = (uint8_t)(u >> 8);
-        *p++ = (uint8_t)(u >> 16);
-        *p++ = (uint8_t)(u >> 24);
-    }
-    return te_attr_raw(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS, 7, d,
-                       (size_t)(p - d));
-}
-
 /* AttributeProto.strings (field 9): "BRANCH_LEQ" for splits, "LEAF" for
  * leaves; strings cannot be packed, so the bytes repeat the field tag. */
 static int te_attr_modes(onnx_builder *b, Onnx__NodeProto *n, const te_step *s)
@@ -547,64 +525,113 @@ static int64_t te_target_col(const te_step *s, int64_t t, int64_t k)
 
 enum { TE_TREE, TE_NODE, TE_FEAT, TE_TRUE, TE_FALSE, TE_MISS };
 
-static void te_v3_fill(const te_step *s, int which, int64_t *out)
+/* Node list @p which (one entry per node, leaves included, as the v1/v3
+ * operator wants) as packed varints: returns the byte count, and writes
+ * them at @p p unless it is NULL. Lists are generated twice (size, then
+ * bytes) instead of being held as arrays, so a large forest costs only
+ * its packed bytes. */
+static size_t te_v3_nodes(const te_step *s, int which, uint8_t *p)
 {
+    size_t len = 0;
     int64_t t, i;
 
     for (t = 0; t < s->n_trees; t++)
         for (i = s->offsets[t]; i < s->offsets[t + 1]; i++) {
             int leaf = s->left[i] < 0;
-            int64_t j = i - s->offsets[t];
+            int64_t v;
             switch (which) {
-            case TE_TREE:  out[i] = t; break;
-            case TE_NODE:  out[i] = j; break;
-            case TE_FEAT:  out[i] = leaf ? 0 : te_col(s, i); break;
-            case TE_TRUE:  out[i] = leaf ? 0 : s->left[i]; break;
-            case TE_FALSE: out[i] = leaf ? 0 : s->right[i]; break;
-            default:       out[i] = leaf || te_is_cat(s, i) ? 0 : s->mleft[i]; break;
+            case TE_TREE:  v = t; break;
+            case TE_NODE:  v = i - s->offsets[t]; break;
+            case TE_FEAT:  v = leaf ? 0 : te_col(s, i); break;
+            case TE_TRUE:  v = leaf ? 0 : s->left[i]; break;
+            case TE_FALSE: v = leaf ? 0 : s->right[i]; break;
+            default:       v = leaf || te_is_cat(s, i) ? 0 : s->mleft[i]; break;
+            }
+            if (p) {
+                uint8_t *q = te_varint(p + len, (uint64_t)v);
+                len = (size_t)(q - p);
+            } else {
+                len += te_varint_len((uint64_t)v);
             }
         }
+    return len;
 }
 
-/* Leaf votes: (tree, node, target, weight). Direct mode skips zero
- * weights (adding 0 changes nothing); gather mode votes the leaf's
- * ordinal in its tree into the tree's own column. */
-static int64_t te_v3_votes(const te_step *s, int64_t *tree, int64_t *node, int64_t *col,
-                           float *w)
-{
-    int64_t t, i, k, n = 0;
+enum { TE_VOTE_TREE, TE_VOTE_NODE, TE_VOTE_COL, TE_VOTE_WEIGHT };
 
+/* Leaf votes (tree, node, target, weight), one list at a time like
+ * te_v3_nodes; *count gets the number of votes. Direct mode skips zero
+ * weights (adding 0 changes nothing) but keeps one vote so the lists are
+ * never empty; gather mode votes each leaf's ordinal in its tree into the
+ * tree's own column. Weights are packed fixed32 floats. */
+static size_t te_v3_votes(const te_step *s, int which, uint8_t *p, int64_t *count)
+{
+    size_t len = 0;
+    int64_t t, i, k, n = 0, last = s->n_nodes - 1;
+
+    while (last > 0 && s->left[last] >= 0)
+        last--;
     for (t = 0; t < s->n_trees; t++) {
         int64_t ord = 0;
         for (i = s->offsets[t]; i < s->offsets[t + 1]; i++) {
             if (s->left[i] >= 0)
                 continue;
-            if (s->gather) {
-                if (tree) {
-                    tree[n] = t;
-                    node[n] = i - s->offsets[t];
-                    col[n] = t;
-                    w[n] = (float)ord;
-                }
-                n++;
-                ord++;
-                continue;
-            }
-            for (k = 0; k < s->width; k++) {
-                double v = s->scale * s->value[i * s->width + k];
-                if (v == 0.0 && !(n == 0 && t == s->n_trees - 1 && i == s->offsets[t + 1] - 1))
+            for (k = 0; k < (s->gather ? 1 : s->width); k++) {
+                double w = s->gather ? (double)ord : s->scale * s->value[i * s->width + k];
+                int64_t v;
+                if (!s->gather && w == 0.0 && !(n == 0 && i == last && k == 0))
                     continue;
-                if (tree) {
-                    tree[n] = t;
-                    node[n] = i - s->offsets[t];
-                    col[n] = te_target_col(s, t, k);
-                    w[n] = (float)v;
-                }
                 n++;
+                switch (which) {
+                case TE_VOTE_TREE: v = t; break;
+                case TE_VOTE_NODE: v = i - s->offsets[t]; break;
+                case TE_VOTE_COL:  v = s->gather ? t : te_target_col(s, t, k); break;
+                default: {
+                    float f = (float)w;
+                    uint32_t u;
+                    memcpy(&u, &f, 4);
+                    if (p) {
+                        p[len] = (uint8_t)u;
+                        p[len + 1] = (uint8_t)(u >> 8);
+                        p[len + 2] = (uint8_t)(u >> 16);
+                        p[len + 3] = (uint8_t)(u >> 24);
+                    }
+                    len += 4;
+                    continue;
+                }
+                }
+                if (p) {
+                    uint8_t *q = te_varint(p + len, (uint64_t)v);
+                    len = (size_t)(q - p);
+                } else {
+                    len += te_varint_len((uint64_t)v);
+                }
             }
+            ord++;
         }
     }
-    return n;
+    *count = n;
+    return len;
+}
+
+/* A packed list attribute made by @p gen (te_v3_nodes or a votes list). */
+static int te_attr_gen(onnx_builder *b, Onnx__NodeProto *n, const te_step *s,
+                       const char *key, int floats, int which, int votes)
+{
+    int64_t cnt;
+    size_t body = votes ? te_v3_votes(s, which, NULL, &cnt) : te_v3_nodes(s, which, NULL);
+    uint8_t *d = onnx_arena_alloc(b->arena, body + 10, 1), *p;
+
+    if (!d)
+        return SKC_E_NOMEM;
+    p = te_varint(d, body);
+    if (votes)
+        te_v3_votes(s, which, p, &cnt);
+    else
+        te_v3_nodes(s, which, p);
+    return te_attr_raw(b, n, key, floats ? ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS
+                                         : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS,
+                       floats ? 7 : 8, d, (size_t)(p - d) + body);
 }
 
 static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const char *y,
@@ -614,9 +641,11 @@ static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const 
         "nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_truenodeids",
         "nodes_falsenodeids", "nodes_missing_value_tracks_true"
     };
+    static const char *const votes[] = {
+        "target_treeids", "target_nodeids", "target_ids", "target_weights"
+    };
     Onnx__NodeProto *n;
-    int64_t *tmp = NULL, *tree = NULL, *node = NULL, *col = NULL, nv, i;
-    float *fv = NULL;
+    int64_t i;
     int rc, w;
 
     if ((rc = onnx_node(b, "TreeEnsembleRegressor", ONNX_DOMAIN_ML, &xin, 1, &y, 1, &n)) < 0 ||
@@ -624,63 +653,43 @@ static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const 
         (rc = te_attr_string(b, n, "aggregate_function", "SUM")) < 0 ||
         (rc = te_attr_string(b, n, "post_transform", "NONE")) < 0)
         return rc;
-    if (!(tmp = malloc((size_t)s->n_nodes * sizeof(*tmp))))
-        return SKC_E_NOMEM;
     for (w = 0; w < 6; w++) {
-        te_v3_fill(s, w, tmp);
-        if ((rc = te_attr_ints(b, n, names[w], tmp, (size_t)s->n_nodes)) < 0)
-            goto done;
-        if (w == 2 && (rc = te_attr_modes(b, n, s)) < 0)
-            goto done;
+        if ((rc = te_attr_gen(b, n, s, names[w], 0, w, 0)) < 0)
+            return rc;
+        if (w == TE_FEAT && (rc = te_attr_modes(b, n, s)) < 0)
+            return rc;
     }
     if (s->te == ONNX_ELEM_FLOAT) {
-        if (!(fv = malloc((size_t)s->n_nodes * sizeof(*fv)))) {
-            rc = SKC_E_NOMEM;
-            goto done;
+        uint8_t *d = onnx_arena_alloc(b->arena, (size_t)s->n_nodes * 4 + 10, 1), *p;
+        if (!d)
+            return SKC_E_NOMEM;
+        p = te_varint(d, (uint64_t)s->n_nodes * 4);
+        for (i = 0; i < s->n_nodes; i++) {
+            float f = s->left[i] < 0 ? 0.0f : (float)te_split(s, i);
+            uint32_t u;
+            memcpy(&u, &f, 4);
+            *p++ = (uint8_t)u;
+            *p++ = (uint8_t)(u >> 8);
+            *p++ = (uint8_t)(u >> 16);
+            *p++ = (uint8_t)(u >> 24);
         }
-        for (i = 0; i < s->n_nodes; i++)
-            fv[i] = s->left[i] < 0 ? 0.0f : (float)te_split(s, i);
-        rc = te_attr_floats(b, n, "nodes_values", fv, (size_t)s->n_nodes);
-        free(fv);
-        fv = NULL;
-        if (rc < 0)
-            goto done;
+        if ((rc = te_attr_raw(b, n, "nodes_values", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS,
+                              7, d, (size_t)(p - d))) < 0)
+            return rc;
     } else {
         double *dv = onnx_arena_alloc(b->arena, (size_t)s->n_nodes, sizeof(*dv));
-        if (!dv) {
-            rc = SKC_E_NOMEM;
-            goto done;
-        }
+        if (!dv)
+            return SKC_E_NOMEM;
         for (i = 0; i < s->n_nodes; i++)
             dv[i] = s->left[i] < 0 ? 0.0 : te_split(s, i);
         if ((rc = te_attr_tensor(b, n, "nodes_values_as_tensor", ONNX_ELEM_DOUBLE, dv,
                                  (size_t)s->n_nodes, NULL)) < 0)
-            goto done;
+            return rc;
     }
-    nv = te_v3_votes(s, NULL, NULL, NULL, NULL);
-    free(tmp);
-    tmp = NULL;
-    if (!(tree = malloc((size_t)nv * sizeof(*tree))) ||
-        !(node = malloc((size_t)nv * sizeof(*node))) ||
-        !(col = malloc((size_t)nv * sizeof(*col))) ||
-        !(fv = malloc((size_t)nv * sizeof(*fv)))) {
-        rc = SKC_E_NOMEM;
-        goto done;
-    }
-    te_v3_votes(s, tree, node, col, fv);
-    if ((rc = te_attr_ints(b, n, "target_treeids", tree, (size_t)nv)) < 0 ||
-        (rc = te_attr_ints(b, n, "target_nodeids", node, (size_t)nv)) < 0 ||
-        (rc = te_attr_ints(b, n, "target_ids", col, (size_t)nv)) < 0 ||
-        (rc = te_attr_floats(b, n, "target_weights", fv, (size_t)nv)) < 0)
-        goto done;
-    rc = 0;
-done:
-    free(tmp);
-    free(tree);
-    free(node);
-    free(col);
-    free(fv);
-    return rc;
+    for (w = 0; w < 4; w++)
+        if ((rc = te_attr_gen(b, n, s, votes[w], w == TE_VOTE_WEIGHT, w, 1)) < 0)
+            return rc;
+    return 0;
 }
 
 /* ---- ai.onnx.ml TreeEnsemble (ml opset 5) --------------------------------- */

@@ -388,6 +388,19 @@ int pk_class_name(const pk_obj *o, const char **module, const char **name)
     return pk_global(pk_instance_class(o), module, name);
 }
 
+const pk_obj *pk_instance_items(const pk_obj *o)
+{
+    if (!o || (o->kind != PK_INSTANCE && o->kind != PK_REDUCE))
+        return NULL;
+    return o->u.red.items;
+}
+
+const char *pk_global_canonical(const pk_obj *o)
+{
+    return o && o->kind == PK_GLOBAL && o->u.g.category == PK_CAT_SAFE
+           ? o->u.g.canonical : NULL;
+}
+
 const pk_obj *pk_reduce_callable(const pk_obj *o)
 {
     return pk_instance_class(o);

@@ -4,7 +4,7 @@
  * Nothing here is ever imported, called or executed. A global is a
  * (module, name) pair; REDUCE/NEWOBJ/BUILD are recorded as data and then
  * recognised (numpy arrays, joblib wrappers, estimator instances) by
- * pk_recognise.c. All nodes belong to one pk_graph and are freed with it.
+ * pk_numpy.c and pk_joblib.c. All nodes belong to one pk_graph and are freed with it.
  */
 #ifndef SKCONV_PK_GRAPH_H
 #define SKCONV_PK_GRAPH_H
@@ -122,5 +122,18 @@ typedef struct pk_graph_info {
 const pk_obj *pk_graph_root(const pk_graph *g);
 void          pk_graph_info_get(const pk_graph *g, pk_graph_info *out);
 void          pk_graph_free(pk_graph *g);
+
+/* ---- added by the reader (pk_*.c); lifters may use them ---- */
+
+/* The raw BUILD state of an INSTANCE/REDUCE whatever its shape (a tuple
+ * for Cython classes, KDTree, RandomState); pk_instance_state() unwraps
+ * (dict, slots) tuples. NULL if none. */
+const pk_obj *pk_instance_raw_state(const pk_obj *o);
+/* Items APPENDed/SETITEMed onto an instance of a list or dict subclass
+ * (sklearn's Bunch, _RemainderColsList): a LIST or DICT node, or NULL. */
+const pk_obj *pk_instance_items(const pk_obj *o);
+/* Canonical class id of a GLOBAL ("sklearn.linear_model.LinearRegression")
+ * across module renames, or NULL when it is not on the allowlist. */
+const char *pk_global_canonical(const pk_obj *o);
 
 #endif

@@ -204,8 +204,11 @@ int pk_probe(const uint8_t *buf, size_t size)
     int model = pk_probe_has(buf, size, "sklearn") || pk_probe_has(buf, size, "numpy") ||
                 pk_probe_has(buf, size, "joblib");
     if (buf[0] == 0x80) {
-        if (buf[1] < 2 || buf[1] > 5)
+        if (buf[1] < 2)
             return 0;
+        /* a newer protocol: still ours, to say so precisely */
+        if (buf[1] > 5)
+            return 15;
         /* proto 4+ begins with a FRAME or a short opcode */
         return model ? 95 : 50;
     }

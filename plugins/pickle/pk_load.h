@@ -46,10 +46,6 @@ int pk_inspect(skc_session *s, skc_stream *in);
  *  across module renames; NULL if unknown. Static storage. */
 const char *pk_allow_canonical(const char *module, const char *name);
 
-/** Extra accessor: the raw BUILD state of an instance, whatever its shape
- *  (pk_instance_state() unwraps (dict, slots) tuples). */
-const pk_obj *pk_instance_raw_state(const pk_obj *o);
-
 /** The node that memo/shared references point at is the same pointer:
  *  a stable identity for DAG-aware walks (visited sets). */
 static inline uintptr_t pk_obj_id(const pk_obj *o) { return (uintptr_t)o; }

@@ -207,11 +207,11 @@ static int scale_power(sk_ctx *c, const pk_obj *est, const char *in,
 {
     const char *method = sk_attr_str(est, "method");
     const char *ver = sk_attr_str(est, "_sklearn_version");
-    double *lam = NULL;
-    skc_tensor *lt = NULL;
-    int64_t f, i, w;
+    double *lam = NULL, *mean = NULL, *sd = NULL;
+    skc_tensor *lt = NULL, *mt = NULL, *st2 = NULL;
+    int64_t f, i, nm = 0, ns = 0;
     skc_step *st;
-    int rc, role;
+    int rc;
 
     if (!method)
         method = "yeo-johnson";
@@ -237,30 +237,36 @@ static int scale_power(sk_ctx *c, const pk_obj *est, const char *in,
         goto done;
     *out_width = f;
     if (skp_bool(est, "standardize", 1)) {
-        char tmp[64];
+        /* The fitted _scaler (a StandardScaler) folded into the step, so
+         * the standardisation runs in the same precision as the transform:
+         * transformed columns can be tightly bunched. */
         const pk_obj *sc = pk_attr(est, "_scaler");
         if (!sc || pk_kind_of(sc) != PK_INSTANCE) {
             rc = sk_fail(c, SKC_E_FORMAT, "standardize=True but _scaler is missing");
             goto done;
         }
-        snprintf(tmp, sizeof(tmp), "%s", out);
-        {
-            int final = c->final;
-            c->final = 0;
-            rc = sk_lift_estimator(c, sc, tmp, f, out, &w, &role);
-            c->final = final;
-        }
-        if (rc)
+        if ((rc = skp_doubles(c, pk_attr(sc, "mean_"), "_scaler.mean_", &mean, &nm)) ||
+            (rc = skp_doubles(c, pk_attr(sc, "scale_"), "_scaler.scale_", &sd, &ns)))
             goto done;
-        if (role != SK_TRANSFORMER || w != f) {
-            rc = sk_fail(c, SKC_E_FORMAT, "_scaler is not a scaler of %lld columns",
-                         (long long)f);
+        if (nm != f || ns != f) {
+            rc = sk_fail(c, SKC_E_FORMAT, "_scaler does not have %lld columns", (long long)f);
             goto done;
         }
+        for (i = 0; i < f; i++)
+            sd[i] = sd[i] == 0.0 ? 1.0 : 1.0 / sd[i];
+        if ((rc = skc_tensor_from_f64(mean, f, &mt)) ||
+            (rc = skc_tensor_from_f64(sd, f, &st2)) ||
+            (rc = skc_step_set_tensor(st, "offset", mt)) ||
+            (rc = skc_step_set_tensor(st, "scale", st2)))
+            goto done;
     }
 done:
     free(lam);
+    free(mean);
+    free(sd);
     skc_tensor_free(lt);
+    skc_tensor_free(mt);
+    skc_tensor_free(st2);
     return rc;
 }
 

@@ -81,46 +81,48 @@ static int tr_field_open(sk_ctx *c, const pk_obj *arr, const pk_array_info *ai,
     return SKC_OK;
 }
 
-static void tr_field_bytes(const tr_field *f, int64_t i, uint8_t *b)
+/* The field's bytes of record @p i in host order. */
+static const uint8_t *tr_field_bytes(const tr_field *f, int64_t i, uint8_t *b)
 {
     const uint8_t *p = f->base + (size_t)i * f->stride + f->off;
     uint32_t k;
 
+    if (!f->swap)
+        return p;
     for (k = 0; k < f->size; k++)
-        b[k] = f->swap ? p[f->size - 1 - k] : p[k];
+        b[k] = p[f->size - 1 - k];
+    return b;
 }
 
 static double tr_f64(const tr_field *f, int64_t i)
 {
     uint8_t b[8];
+    const uint8_t *p = tr_field_bytes(f, i, b);
 
-    tr_field_bytes(f, i, b);
-    if (f->kind == 'f') {
-        if (f->size == 8) {
-            double d;
-            memcpy(&d, b, 8);
-            return d;
-        } else {
-            float x;
-            memcpy(&x, b, 4);
-            return x;
-        }
+    if (f->size == 8) {
+        double d;
+        memcpy(&d, p, 8);
+        return d;
+    } else {
+        float x;
+        memcpy(&x, p, 4);
+        return x;
     }
-    return (double)0;
 }
 
 static int64_t tr_i64(const tr_field *f, int64_t i)
 {
     uint8_t b[8];
+    const uint8_t *p;
 
     if (!f->present)
         return 0;
-    tr_field_bytes(f, i, b);
+    p = tr_field_bytes(f, i, b);
     switch (f->size) {
-    case 1: return f->kind == 'i' ? (int64_t)(int8_t)b[0] : (int64_t)b[0];
-    case 2: { uint16_t v; memcpy(&v, b, 2); return f->kind == 'i' ? (int64_t)(int16_t)v : (int64_t)v; }
-    case 4: { uint32_t v; memcpy(&v, b, 4); return f->kind == 'i' ? (int64_t)(int32_t)v : (int64_t)v; }
-    default: { int64_t v; memcpy(&v, b, 8); return v; }
+    case 1: return f->kind == 'i' ? (int64_t)(int8_t)p[0] : (int64_t)p[0];
+    case 2: { uint16_t v; memcpy(&v, p, 2); return f->kind == 'i' ? (int64_t)(int16_t)v : (int64_t)v; }
+    case 4: { uint32_t v; memcpy(&v, p, 4); return f->kind == 'i' ? (int64_t)(int32_t)v : (int64_t)v; }
+    default: { int64_t v; memcpy(&v, p, 8); return v; }
     }
 }
 

@@ -104,6 +104,7 @@ def main():
     ap.add_argument("--skconv")
     a = ap.parse_args()
 
+    sys.dont_write_bytecode = True      # nothing written into the source tree
     spec = importlib.util.spec_from_file_location("skm_read", a.reader)
     skm = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(skm)

@@ -112,23 +112,32 @@ def _():
                  [c('shp', [-1, 2, 2], np.int64)], opset=11), xf()
 
 
-@case('unary_family')
-def _():
-    ops = ['Neg', 'Abs', 'Exp', 'Relu', 'Sigmoid', 'Tanh', 'Softplus', 'Softsign', 'Erf', 'Sign',
-           'Floor', 'Ceil', 'Round', 'Sin', 'Cos', 'Atan']
+def unary(ops, extra=()):
     nodes, outs = [], []
     for o in ops:
         nodes.append(h.make_node(o, ['X'], [o.lower()]))
         outs.append(vi(o.lower(), T.FLOAT, None))
-    nodes += [h.make_node('Abs', ['X'], ['ax']), h.make_node('Sqrt', ['ax'], ['sqrt']),
-              h.make_node('Log', ['ax'], ['log']), h.make_node('Reciprocal', ['ax'], ['recip']),
-              h.make_node('LeakyRelu', ['X'], ['leaky'], alpha=0.2),
-              h.make_node('Elu', ['X'], ['elu'], alpha=0.7),
-              h.make_node('HardSigmoid', ['X'], ['hsig'])]
-    outs += [vi(n, T.FLOAT, None) for n in ['sqrt', 'log', 'recip', 'leaky', 'elu', 'hsig']]
+    for n in extra:
+        nodes.append(n)
+        outs.append(vi(n.output[0], T.FLOAT, None))
     x = xf(scale=3.0)
     x[0, :] = [0.5, -0.5, 1.5, -2.5]
     return model(nodes, [X4], outs), x
+
+
+@case('unary_family')
+def _():
+    return unary(['Neg', 'Abs', 'Exp', 'Relu', 'Sigmoid', 'Tanh', 'Softplus', 'Softsign', 'Erf', 'Sign',
+                  'Floor', 'Ceil', 'Round', 'Sin', 'Cos', 'Atan'])
+
+
+@case('unary_family_2')
+def _():
+    return unary(['Abs'], [h.make_node('Sqrt', ['abs'], ['sqrt']), h.make_node('Log', ['abs'], ['log']),
+                           h.make_node('Reciprocal', ['abs'], ['recip']),
+                           h.make_node('LeakyRelu', ['X'], ['leaky'], alpha=0.2),
+                           h.make_node('Elu', ['X'], ['elu'], alpha=0.7),
+                           h.make_node('HardSigmoid', ['X'], ['hsig'])])
 
 
 @case('binary_broadcast_variadic')
@@ -234,20 +243,25 @@ def _():
              h.make_node('ReduceLogSumExp', ['X'], ['lse'], axes=[1]),
              h.make_node('ReduceSumSquare', ['X'], ['ssq'], axes=[1]),
              h.make_node('ReduceL1', ['X'], ['l1'], axes=[1]),
-             h.make_node('ReduceL2', ['X'], ['l2'], axes=[1]),
-             h.make_node('ArgMin', ['X'], ['amin'], axis=1),
+             h.make_node('ReduceL2', ['X'], ['l2'], axes=[1])]
+    outs = [vi(n, T.FLOAT, None) for n in ['sum', 'sumall', 'mean', 'max', 'min', 'prod', 'lse', 'ssq',
+                                           'l1', 'l2']]
+    return model(nodes, [X4], outs, [c('ax', [1], np.int64)], opset=13), xf()
+
+
+@case('argmax_topk_cumsum', opset=13)
+def _():
+    nodes = [h.make_node('ArgMin', ['X'], ['amin'], axis=1),
              h.make_node('ArgMax', ['X'], ['amax_last'], axis=0, keepdims=0, select_last_index=1),
              h.make_node('TopK', ['X', 'k'], ['tv', 'ti'], axis=1),
              h.make_node('TopK', ['X', 'k'], ['bv', 'bi'], axis=1, largest=0),
              h.make_node('CumSum', ['X', 'cax'], ['cs']),
              h.make_node('CumSum', ['X', 'cax'], ['csr'], exclusive=1, reverse=1)]
-    outs = [vi(n, T.FLOAT, None) for n in ['sum', 'sumall', 'mean', 'max', 'min', 'prod', 'lse', 'ssq',
-                                           'l1', 'l2', 'tv', 'bv', 'cs', 'csr']]
+    outs = [vi(n, T.FLOAT, None) for n in ['tv', 'bv', 'cs', 'csr']]
     outs += [vi(n, T.INT64, None) for n in ['amin', 'amax_last', 'ti', 'bi']]
     x = xf()
     x[2, :] = [1.0, 1.0, 0.5, 1.0]
-    return model(nodes, [X4], outs, [c('ax', [1], np.int64), c('k', [2], np.int64),
-                                     c('cax', 1, np.int64)], opset=13), x
+    return model(nodes, [X4], outs, [c('k', [2], np.int64), c('cax', 1, np.int64)], opset=13), x
 
 
 @case('reduce_axes_input_opset18', opset=18, ir=8)
