@@ -112,5 +112,10 @@ const skci_op skci_ops_onnx[] = {
     ONNX_OP("TopK", -1, 2, skco_eval_topk),
     ONNX_OP("CumSum", 2, 1, skco_eval_cumsum),
 
+    /* Control flow: subgraphs in attributes, outputs -1 (one or more). */
+    ONNX_OPC("Loop", -1, -1, skco_check_graph, skco_eval_loop),
+    ONNX_OPC("If", -1, -1, skco_check_graph, skco_eval_if),
+    ONNX_OPC("Scan", -1, -1, skco_check_graph, skco_eval_scan),
+
     { 0 }
 };

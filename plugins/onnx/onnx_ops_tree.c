@@ -365,6 +365,12 @@ static int64_t te_col(const te_step *s, int64_t i)
     return s->feature[i] + s->n_cols;
 }
 
+/* Row in value of leaf @p i (core/OPS.md: left = -1 - row). */
+static int64_t te_row(const te_step *s, int64_t i)
+{
+    return -1 - (int64_t)s->left[i];
+}
+
 static int te_is_cat(const te_step *s, int64_t i)
 {
     return s->zcol && s->zcol[i] >= 0;
@@ -577,7 +583,7 @@ static size_t te_v3_votes(const te_step *s, int which, uint8_t *p, int64_t *coun
             if (s->left[i] >= 0)
                 continue;
             for (k = 0; k < (s->gather ? 1 : s->width); k++) {
-                double w = s->gather ? (double)ord : s->scale * s->value[i * s->width + k];
+                double w = s->gather ? (double)ord : s->scale * s->value[te_row(s, i) * s->width + k];
                 int64_t v;
                 if (!s->gather && w == 0.0 && !(n == 0 && i == last && k == 0))
                     continue;
@@ -813,7 +819,7 @@ static int te_emit_v5(onnx_builder *b, const te_step *s, const char *xin, const 
                     ((float *)splits)[id] = (float)v;
                 continue;
             }
-            v = s->gather ? (double)ord++ : s->scale * s->value[i * s->width];
+            v = s->gather ? (double)ord++ : s->scale * s->value[te_row(s, i) * s->width];
             if (esz == sizeof(double))
                 ((double *)weights)[-id - 1] = v;
             else
@@ -856,11 +862,11 @@ static int te_gather(onnx_builder *b, const te_step *s, const char *ords, const 
                 continue;
             row = tab + n_leaf_seen++ * tw;
             if (s->agg == 2) {
-                row[0] = s->value[i * s->width];
+                row[0] = s->value[te_row(s, i) * s->width];
                 continue;
             }
             for (k = 0; k < s->width; k++)
-                row[te_target_col(s, t, k)] = s->scale * s->value[i * s->width + k];
+                row[te_target_col(s, t, k)] = s->scale * s->value[te_row(s, i) * s->width + k];
         }
     }
     dims[0] = s->n_leaves;

@@ -214,8 +214,8 @@ static double tr_tree_value(const tr_tree *t, int64_t node, int64_t out, int64_t
 /* ---- the ensemble being built ------------------------------------------ */
 
 typedef struct tr_ens {
-    int64_t n_trees, n_nodes, width, n_cat;     /* planned */
-    int64_t t, m, cat;                          /* filled */
+    int64_t n_trees, n_nodes, n_leaves, width, n_cat;   /* planned */
+    int64_t t, m, leaf, cat;                            /* filled */
     skc_tensor *offsets, *feature, *threshold, *left, *right, *mleft, *value,
                *target, *cat_index, *cat_bitset;
     int64_t *off;
@@ -243,17 +243,19 @@ static void tr_ens_free(tr_ens *e)
 /* Tensors sized for the whole ensemble up front (the trees are counted
  * first), so a large forest is written once, never reallocated. */
 static int tr_ens_init(sk_ctx *c, tr_ens *e, int64_t n_trees, int64_t n_nodes,
-                       int64_t width, int with_target, int64_t n_cat)
+                       int64_t n_leaves, int64_t width, int with_target, int64_t n_cat)
 {
-    int64_t one = n_trees + 1, vs[2] = { n_nodes, width }, cs[2] = { n_cat, 8 };
+    int64_t one = n_trees + 1, vs[2] = { n_leaves, width }, cs[2] = { n_cat, 8 };
     int rc;
 
     memset(e, 0, sizeof(*e));
-    if (n_trees < 1 || n_nodes < 1 || width < 1 || n_nodes > INT64_MAX / 8 / width)
+    if (n_trees < 1 || n_nodes < 1 || n_leaves < 1 || n_leaves > n_nodes || width < 1 ||
+        n_leaves > INT64_MAX / 8 / width)
         return sk_fail(c, SKC_E_FORMAT, "an ensemble of %lld trees and %lld nodes",
                        (long long)n_trees, (long long)n_nodes);
     e->n_trees = n_trees;
     e->n_nodes = n_nodes;
+    e->n_leaves = n_leaves;
     e->width = width;
     e->n_cat = n_cat;
     if ((rc = skc_tensor_new(SKC_DT_I64, 1, &one, &e->offsets)) ||
@@ -392,14 +394,21 @@ static int tr_ens_add(sk_ctx *c, tr_ens *e, const tr_tree *t, const tr_leaf *sp)
         int64_t l = tr_i64(&t->left, i), r = tr_i64(&t->right, i);
         int64_t m = base + i;
         if (l < 0 || r < 0) {
-            /* TREE_LEAF is -1; the op checks the rest of the structure. */
-            e->lt[m] = e->rt[m] = -1;
+            /* TREE_LEAF is -1. The op keeps one value row per leaf, its
+             * index in left (core/OPS.md); it checks the structure. */
+            if (e->leaf >= e->n_leaves) {
+                rc = sk_fail(c, SKC_E_INTERNAL, "more leaves than counted");
+                break;
+            }
+            e->lt[m] = (int32_t)(-1 - e->leaf);
+            e->rt[m] = -1;
             e->feat[m] = -1;
             e->thr[m] = 0.0;
             e->ml[m] = 0;
-            if ((rc = tr_leaf_values(c, t, sp, i, depth ? depth[i] : 0, e->val + m * e->width,
-                                     e->width)))
+            if ((rc = tr_leaf_values(c, t, sp, i, depth ? depth[i] : 0,
+                                     e->val + e->leaf * e->width, e->width)))
                 break;
+            e->leaf++;
             continue;
         }
         if (l >= t->n_nodes || r >= t->n_nodes || l <= i || r <= i) {
@@ -447,7 +456,8 @@ static int tr_ens_step(sk_ctx *c, tr_ens *e, const char *in, const char *out,
     skc_step *st;
     int rc;
 
-    if (e->t != e->n_trees || e->m != e->n_nodes || e->cat != e->n_cat)
+    if (e->t != e->n_trees || e->m != e->n_nodes || e->leaf != e->n_leaves ||
+        e->cat != e->n_cat)
         return sk_fail(c, SKC_E_INTERNAL, "%lld of %lld trees filled",
                        (long long)e->t, (long long)e->n_trees);
     if (base && (rc = skc_tensor_from_f64(base, n_targets, &bt)))
@@ -698,20 +708,31 @@ static int tr_feats_read(sk_ctx *c, const pk_obj *est, size_t n_members, int64_t
     return SKC_OK;
 }
 
-static int64_t tr_count_nodes(sk_ctx *c, const pk_obj *est, const pk_obj *list, size_t n,
-                              int *rc)
+/* Nodes and leaves of a tree. */
+static int64_t tr_tree_leaves(const tr_tree *t)
 {
-    int64_t total = 0;
+    int64_t i, n = 0;
+
+    for (i = 0; i < t->n_nodes; i++)
+        n += tr_i64(&t->left, i) < 0;
+    return n;
+}
+
+static int tr_count(sk_ctx *c, const pk_obj *est, const pk_obj *list, size_t n,
+                    int64_t *nodes, int64_t *leaves)
+{
     size_t i;
     tr_tree t;
+    int rc;
 
+    *nodes = *leaves = 0;
     for (i = 0; i < n; i++) {
-        if ((*rc = tr_tree_open(c, tr_member(est, list, i), &t)))
-            return -1;
-        total += t.n_nodes;
+        if ((rc = tr_tree_open(c, tr_member(est, list, i), &t)))
+            return rc;
+        *nodes += t.n_nodes;
+        *leaves += tr_tree_leaves(&t);
     }
-    *rc = SKC_OK;
-    return total;
+    return SKC_OK;
 }
 
 /* DecisionTree/ExtraTree classifiers (single), RandomForest/ExtraTrees
@@ -725,7 +746,7 @@ static int tr_lift_forest_classifier(sk_ctx *c, const pk_obj *est, const char *i
     const pk_obj *list;
     tr_ens e;
     tr_feats fs;
-    int64_t k, total, nf, *col = NULL, ncol = 0;
+    int64_t k, total, leaves, nf, *col = NULL, ncol = 0;
     size_t n, i;
     char proba[64];
     int rc;
@@ -741,8 +762,8 @@ static int tr_lift_forest_classifier(sk_ctx *c, const pk_obj *est, const char *i
     if ((rc = sk_check_width(c, in, in_width, nf)) ||
         (rc = tr_feats_read(c, est, n, nf, &fs)))
         goto done;
-    total = tr_count_nodes(c, est, list, n, &rc);
-    if (rc || (rc = tr_ens_init(c, &e, (int64_t)n, total, k, 0, 0)))
+    if ((rc = tr_count(c, est, list, n, &total, &leaves)) ||
+        (rc = tr_ens_init(c, &e, (int64_t)n, total, leaves, k, 0, 0)))
         goto done;
     for (i = 0; i < n; i++) {
         const pk_obj *m = tr_member(est, list, i);
@@ -808,7 +829,7 @@ static int tr_lift_forest_regressor(sk_ctx *c, const pk_obj *est, const char *in
     tr_ens e;
     tr_feats fs;
     tr_tree t;
-    int64_t total, nf, w;
+    int64_t total, leaves, nf, w;
     size_t n, i;
     int rc;
 
@@ -822,8 +843,8 @@ static int tr_lift_forest_regressor(sk_ctx *c, const pk_obj *est, const char *in
     if ((rc = tr_tree_open(c, tr_member(est, list, 0), &t)))
         goto done;
     w = t.n_outputs;
-    total = tr_count_nodes(c, est, list, n, &rc);
-    if (rc || (rc = tr_ens_init(c, &e, (int64_t)n, total, w, 0, 0)))
+    if ((rc = tr_count(c, est, list, n, &total, &leaves)) ||
+        (rc = tr_ens_init(c, &e, (int64_t)n, total, leaves, w, 0, 0)))
         goto done;
     for (i = 0; i < n; i++) {
         tr_leaf sp = { .kind = TR_RAW };
@@ -1085,7 +1106,7 @@ static int tr_lift_gb(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_w
     const char *loss = sk_attr_str(est, "loss"), *lcn = NULL;
     double lr = 0.1, base[4096];
     tr_ens e;
-    int64_t k = 1, stages, cols, nf, total = 0, i, ncls = 1;
+    int64_t k = 1, stages, cols, nf, total = 0, leaves = 0, i, ncls = 1;
     int kind = GB_REGRESSION, new_loss, rc;
     char raw[64], proba[64];
 
@@ -1141,11 +1162,12 @@ static int tr_lift_gb(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_w
         if ((rc = tr_tree_open(c, m, &t)))
             goto done;
         total += t.n_nodes;
+        leaves += tr_tree_leaves(&t);
     }
     nf = tr_n_features(est, tr_tree_n_features(pk_array_object(arr, 0)));
     if ((rc = sk_check_width(c, in, in_width, nf)) ||
         (rc = tr_gb_init(c, est, kind, new_loss, k, base)) ||
-        (rc = tr_ens_init(c, &e, stages * cols, total, 1, 1, 0)))
+        (rc = tr_ens_init(c, &e, stages * cols, total, leaves, 1, 1, 0)))
         goto done;
     /* Stage by stage, column by column: predict_stages adds
      * learning_rate * value in this order. */
@@ -1249,7 +1271,7 @@ typedef struct tr_hgb_pred {
     pk_array_info ai;
     tr_field value, feature, threshold, missing, left, right, is_leaf, is_cat, bitset_idx;
     const pk_obj *raw_bitsets;
-    int64_t n_nodes, n_cat_nodes, n_bitsets;
+    int64_t n_nodes, n_leaves, n_cat_nodes, n_bitsets;
 } tr_hgb_pred;
 
 static int tr_hgb_open(sk_ctx *c, const pk_obj *p, tr_hgb_pred *h)
@@ -1283,9 +1305,12 @@ static int tr_hgb_open(sk_ctx *c, const pk_obj *p, tr_hgb_pred *h)
         return rc;
     if (h->value.kind != 'f' || h->threshold.kind != 'f')
         return sk_fail(c, SKC_E_FORMAT, "TreePredictor value/threshold are not floating point");
-    for (i = 0; i < h->n_nodes; i++)
-        if (!tr_i64(&h->is_leaf, i) && tr_i64(&h->is_cat, i))
+    for (i = 0; i < h->n_nodes; i++) {
+        if (tr_i64(&h->is_leaf, i))
+            h->n_leaves++;
+        else if (tr_i64(&h->is_cat, i))
             h->n_cat_nodes++;
+    }
     if (h->n_cat_nodes) {
         h->raw_bitsets = pk_attr(p, "raw_left_cat_bitsets");
         if (!h->raw_bitsets || pk_array(h->raw_bitsets, &bi) != SKC_OK || bi.ndim != 2 ||
@@ -1356,10 +1381,13 @@ static int tr_hgb_add(sk_ctx *c, tr_ens *e, const tr_hgb_pred *h, const tr_known
         if (e->ci)
             e->ci[m] = -1;
         if (tr_i64(&h->is_leaf, i)) {
-            e->lt[m] = e->rt[m] = e->feat[m] = -1;
+            if (e->leaf >= e->n_leaves)
+                return sk_fail(c, SKC_E_INTERNAL, "more leaves than counted");
+            e->lt[m] = (int32_t)(-1 - e->leaf);
+            e->rt[m] = e->feat[m] = -1;
             e->thr[m] = 0.0;
             e->ml[m] = 0;
-            e->val[m] = tr_f64(&h->value, i);
+            e->val[e->leaf++] = tr_f64(&h->value, i);
             continue;
         }
         {
@@ -1376,7 +1404,6 @@ static int tr_hgb_add(sk_ctx *c, tr_ens *e, const tr_hgb_pred *h, const tr_known
             e->feat[m] = (int32_t)f;
             e->thr[m] = tr_f64(&h->threshold, i);
             e->ml[m] = (uint8_t)(tr_i64(&h->missing, i) != 0);
-            e->val[m] = 0.0;
             if (tr_i64(&h->is_cat, i)) {
                 /* Left: the categories of the raw bitset, plus (when missing
                  * values go left) every category fit never saw; values
@@ -1413,7 +1440,7 @@ static int tr_lift_hgb(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_
     tr_ens e;
     tr_known kn;
     size_t n_iter, i, j;
-    int64_t k = 1, ncls = 1, nf, total = 0, ncat = 0, kk;
+    int64_t k = 1, ncls = 1, nf, total = 0, leaves = 0, ncat = 0, kk;
     double base[4096];
     char raw[64], proba[64];
     int rc, link_exp = 0;
@@ -1472,6 +1499,7 @@ static int tr_lift_hgb(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_
             if ((rc = tr_hgb_open(c, pk_item(it, j), &h)))
                 goto done;
             total += h.n_nodes;
+            leaves += h.n_leaves;
             ncat += h.n_cat_nodes;
         }
     }
@@ -1480,7 +1508,7 @@ static int tr_lift_hgb(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_
         nf = -1;
     if ((rc = sk_check_width(c, in, in_width, nf)) ||
         (rc = tr_known_read(c, est, nf, &kn)) ||
-        (rc = tr_ens_init(c, &e, (int64_t)n_iter * k, total, 1, 1, ncat)))
+        (rc = tr_ens_init(c, &e, (int64_t)n_iter * k, total, leaves, 1, 1, ncat)))
         goto done;
     for (i = 0; i < n_iter; i++)
         for (j = 0; j < (size_t)k; j++) {
@@ -1543,7 +1571,7 @@ static int tr_iforest(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_w
     tr_ens e;
     tr_feats fs;
     size_t n, i;
-    int64_t nf, total, max_samples, two = 2;
+    int64_t nf, total, leaves, max_samples, two = 2;
     double offset, denom;
     char depths[64], ss[64], scores[64], neg[64], label[64];
     skc_step *st;
@@ -1560,8 +1588,8 @@ static int tr_iforest(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_w
     if ((rc = sk_check_width(c, in, in_width, nf)) ||
         (rc = tr_feats_read(c, est, n, nf, &fs)))
         return rc;
-    total = tr_count_nodes(c, est, list, n, &rc);
-    if (rc || (rc = tr_ens_init(c, &e, (int64_t)n, total, 1, 0, 0)))
+    if ((rc = tr_count(c, est, list, n, &total, &leaves)) ||
+        (rc = tr_ens_init(c, &e, (int64_t)n, total, leaves, 1, 0, 0)))
         goto done;
     for (i = 0; i < n; i++) {
         tr_tree t;
@@ -1657,7 +1685,7 @@ static int tr_adaboost_classifier(sk_ctx *c, const pk_obj *est, const char *in,
     double *w = NULL, wsum;
     tr_ens e;
     size_t n, i;
-    int64_t k, nf, total;
+    int64_t k, nf, total, leaves;
     int samme_r, rc;
     char pred[64], dec[64], sc[64], proba[64];
 
@@ -1676,8 +1704,8 @@ static int tr_adaboost_classifier(sk_ctx *c, const pk_obj *est, const char *in,
     nf = tr_n_features(est, tr_tree_n_features(tr_item(list, 0)));
     if ((rc = sk_check_width(c, in, in_width, nf)))
         goto done;
-    total = tr_count_nodes(c, est, list, n, &rc);
-    if (rc || (rc = tr_ens_init(c, &e, (int64_t)n, total, k, 0, 0)))
+    if ((rc = tr_count(c, est, list, n, &total, &leaves)) ||
+        (rc = tr_ens_init(c, &e, (int64_t)n, total, leaves, k, 0, 0)))
         goto done;
     for (i = 0; i < n; i++) {
         tr_tree t;
@@ -1763,7 +1791,7 @@ static int tr_adaboost_regressor(sk_ctx *c, const pk_obj *est, const char *in,
     double *w = NULL, wsum;
     tr_ens e;
     size_t n, i;
-    int64_t nf, total;
+    int64_t nf, total, leaves;
     char preds[64];
     skc_step *st;
     int rc;
@@ -1775,8 +1803,8 @@ static int tr_adaboost_regressor(sk_ctx *c, const pk_obj *est, const char *in,
     nf = tr_n_features(est, tr_tree_n_features(tr_item(list, 0)));
     if ((rc = sk_check_width(c, in, in_width, nf)))
         goto done;
-    total = tr_count_nodes(c, est, list, n, &rc);
-    if (rc || (rc = tr_ens_init(c, &e, (int64_t)n, total, 1, 0, 0)))
+    if ((rc = tr_count(c, est, list, n, &total, &leaves)) ||
+        (rc = tr_ens_init(c, &e, (int64_t)n, total, leaves, 1, 0, 0)))
         goto done;
     for (i = 0; i < n; i++) {
         tr_tree t;

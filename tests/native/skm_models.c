@@ -103,7 +103,10 @@ static int skmt_classifier(skc_model *m)
 {
     static const int64_t xs[2] = { -1, 3 }, ls[1] = { -1 }, ps[2] = { -1, 3 };
     static const int64_t three[1] = { 3 }, w33[2] = { 3, 3 };
-    static const char *const cols[3] = { "sepal length", "s\xc3\xa9pal w\xc3\xaf" "dth", "c" };
+    /* "sépal wïdth": the hex escapes end before the next letter. */
+    static const char col1[] = { 's', '\xc3', '\xa9', 'p', 'a', 'l', ' ', 'w', '\xc3', '\xaf',
+                                 'd', 't', 'h', '\0' };
+    static const char *const cols[3] = { "sepal length", col1, "c" };
     static const char *const classes[3] = { "setosa", "versicolor", "virginica" };
     static const double off[3] = { 5.8, 3.05, 3.76 }, sc[3] = { 1.2, 2.3, 0.56 };
     static const double coef[9] = { -0.42, 0.97, -2.4, 0.53, -0.32, -0.21, -0.11, -0.65, 2.6 };
