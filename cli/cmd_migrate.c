@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_migrate.c: `skconv migrate`: convert a directory or archive of legacy models, resumable and shardable. */
+#define _GNU_SOURCE  /* syncfs */
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
@@ -49,6 +50,7 @@ typedef struct mig_file {
     char *verdict;
     char *verification;
     char sha256[65];
+    char out_sha256[65];
     int64_t out_size;
     double seconds;
     int pending;               /* still to convert                */
@@ -583,6 +585,9 @@ static int mig_already_done(const mig_run *run, const mig_file *f)
     mig_fmt(out, sizeof(out), "%s/%s", run->dst_root, f->out_rel);
     if (j && json_object_object_get_ex(j, "source_sha256", &v) &&
         strcmp(json_object_get_string(v), f->sha256) == 0 && stat(out, &st) == 0 &&
+        /* An output cut short by a crash before the final sync is redone. */
+        json_object_object_get_ex(j, "output_size", &v) &&
+        json_object_get_int64(v) == (int64_t)st.st_size &&
         json_object_object_get_ex(j, "status", &v) &&
         strncmp(json_object_get_string(v), "converted", 9) == 0)
         done = 1;
@@ -595,7 +600,7 @@ static int mig_already_done(const mig_run *run, const mig_file *f)
     return done;
 }
 
-static int mig_write_text(const char *path, const char *text, int overwrite)
+static int mig_write_text(const char *path, const char *text, int overwrite, int sync)
 {
     skc_output *o;
     char err[1024];
@@ -603,6 +608,7 @@ static int mig_write_text(const char *path, const char *text, int overwrite)
 
     if (rc)
         return rc;
+    skc_output_set_sync(o, sync);
     rc = skc_stream_write(skc_output_stream(o), text, strlen(text));
     if (rc) {
         skc_output_abort(o);
@@ -625,6 +631,8 @@ static int mig_write_sidecar(const mig_run *run, const mig_file *f)
     mig_set_str(o, "source", f->rel);
     mig_set_str(o, "source_sha256", f->sha256);
     mig_set_str(o, "output", f->out_rel);
+    json_object_object_add(o, "output_size", json_object_new_int64(f->out_size));
+    mig_set_str(o, "output_sha256", f->out_sha256[0] ? f->out_sha256 : NULL);
     mig_set_str(o, "status", mig_status_names[f->status]);
     mig_set_str(o, "class", f->klass);
     mig_set_str(o, "sklearn_version", f->sklearn_version);
@@ -632,7 +640,7 @@ static int mig_write_sidecar(const mig_run *run, const mig_file *f)
     mig_set_str(o, "verification", f->verification);
     mig_set_str(o, "skconv_version", skc_version_string());
     rc = side ? mig_write_text(side, json_object_to_json_string_ext(o,
-                     JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), 1)
+                     JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), 1, 0)
               : SKC_E_NOMEM;
     json_object_put(o);
     free(side);
@@ -733,10 +741,18 @@ static int mig_before_commit(void *user, const struct cv_result *r)
     f->sklearn_version = (char *)(r->sklearn_version[0] ? r->sklearn_version : NULL);
     f->verdict = (char *)"safe";
     f->verification = (char *)(r->verification[0] ? r->verification : NULL);
+    {
+        struct stat st;
+        if (stat(r->temp_path, &st) == 0)
+            f->out_size = (int64_t)st.st_size;
+        if (mig_sha256_file(r->temp_path, f->out_sha256) != 0)
+            f->out_sha256[0] = '\0';
+    }
     return mig_write_sidecar(mig_pending_run, f);
 }
 
-static void mig_child(mig_run *run, mig_file *f, int fd)
+/* Convert one file and write its result as one JSON line to @p fd. */
+static int mig_convert_one(mig_run *run, mig_file *f, int fd)
 {
     cv_job j;
     cv_result r;
@@ -777,6 +793,10 @@ static void mig_child(mig_run *run, mig_file *f, int fd)
         mig_pending_run = run;
         j.before_commit = mig_before_commit;
         j.force = j.force || f->overwrite_own;
+        /* One syncfs() at the end of the run instead of an fsync per file;
+         * the sidecar records the output's size and hash, so a re-run after
+         * a power loss redoes any output that did not reach the disk. */
+        j.no_sync = 1;
         cv_convert(run->ctx, &j, &r);
     }
     if (!r.source_class[0])
@@ -800,10 +820,52 @@ static void mig_child(mig_run *run, mig_file *f, int fd)
     mig_set_str(o, "verification", tmp.verification);
     json_object_object_add(o, "seconds", json_object_new_double(mig_now() - t));
     text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-    if (write(fd, text, strlen(text)) < 0)
-        _exit(3);
-    json_object_put(o);
-    _exit(0);
+    {
+        /* json-c escapes control characters, so the line has no newline. */
+        size_t len = strlen(text), off = 0;
+        int rc = 0;
+        while (off < len && rc == 0) {
+            ssize_t w = write(fd, text + off, len - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                rc = -1;
+            else
+                off += (size_t)w;
+        }
+        if (rc == 0 && write(fd, "\n", 1) != 1)
+            rc = -1;
+        json_object_put(o);
+        return rc;
+    }
+}
+
+/* A worker process: reads file indices, one per line, converts each and
+ * answers with one JSON line; exits at end of input. */
+static void mig_worker(mig_run *run, int cmd_fd, int res_fd)
+{
+    char line[64];
+    size_t len = 0;
+
+    for (;;) {
+        ssize_t n = read(cmd_fd, line + len, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            _exit(0);
+        if (line[len] != '\n') {
+            if (++len >= sizeof(line) - 1)
+                _exit(2);
+            continue;
+        }
+        line[len] = '\0';
+        len = 0;
+        {
+            size_t idx = (size_t)strtoull(line, NULL, 10);
+            if (idx >= run->n_files || mig_convert_one(run, &run->files[idx], res_fd) != 0)
+                _exit(3);
+        }
+    }
 }
 
 static void mig_take_result(mig_run *run, mig_file *f, const char *text, int wstatus)
@@ -885,98 +947,177 @@ static void mig_log_line(mig_run *run, const mig_file *f)
 
 typedef struct mig_slot {
     pid_t pid;
-    int fd;
-    size_t idx;
-    char buf[8192];
+    int cmd_fd;              /* parent → worker: file indices    */
+    int res_fd;              /* worker → parent: JSON lines      */
+    size_t idx;              /* the file being converted         */
+    int busy;
+    char buf[16384];
     size_t len;
 } mig_slot;
 
+/* Start a worker in @p s. The child closes the other workers' pipe ends
+ * it inherited, or a worker would never see the end of its input. */
+static int mig_spawn(mig_run *run, mig_slot *slots, int n, mig_slot *s)
+{
+    int cmd[2], res[2];
+    pid_t pid;
+
+    if (pipe(cmd) != 0)
+        return SKC_E_IO;
+    if (pipe(res) != 0) {
+        close(cmd[0]);
+        close(cmd[1]);
+        return SKC_E_IO;
+    }
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        close(cmd[0]);
+        close(cmd[1]);
+        close(res[0]);
+        close(res[1]);
+        return SKC_E_IO;
+    }
+    if (pid == 0) {
+        int k;
+        for (k = 0; k < n; k++) {
+            if (&slots[k] != s && slots[k].pid > 0) {
+                close(slots[k].cmd_fd);
+                close(slots[k].res_fd);
+            }
+        }
+        close(cmd[1]);
+        close(res[0]);
+        mig_worker(run, cmd[0], res[1]);
+    }
+    close(cmd[0]);
+    close(res[1]);
+    s->pid = pid;
+    s->cmd_fd = cmd[1];
+    s->res_fd = res[0];
+    s->busy = 0;
+    s->len = 0;
+    return SKC_OK;
+}
+
+static void mig_retire(mig_slot *s)
+{
+    if (s->pid <= 0)
+        return;
+    close(s->cmd_fd);
+    close(s->res_fd);
+    waitpid(s->pid, NULL, 0);
+    s->pid = 0;
+}
+
+static void mig_finish_file(mig_run *run, size_t total, size_t idx, const char *text, int wst)
+{
+    mig_take_result(run, &run->files[idx], text, wst);
+    run->files[idx].pending = 0;
+    run->done++;
+    mig_log_line(run, &run->files[idx]);
+    mig_progress(run, total, run->files[idx].rel);
+}
+
+/* Persistent worker processes, one file at a time each: a conversion that
+ * crashes takes only its own worker down, its file is reported as
+ * crashed and a new worker takes its place. */
 static int mig_convert_all(mig_run *run)
 {
     mig_slot slots[MIG_MAX_JOBS];
     size_t next = 0, total = 0, i;
-    int active = 0, k;
+    int k, nw = run->a->jobs, rc = SKC_OK;
 
     for (i = 0; i < run->n_files; i++)
         total += run->files[i].pending;
+    if (total == 0)
+        return SKC_OK;
+    if ((size_t)nw > total)
+        nw = (int)total;
     memset(slots, 0, sizeof(slots));
-    for (k = 0; k < run->a->jobs; k++)
-        slots[k].pid = 0;
-    fflush(NULL);
-    while (next < run->n_files || active > 0) {
-        /* Fill free slots. */
-        for (k = 0; k < run->a->jobs && next < run->n_files; k++) {
-            int p[2];
-            pid_t pid;
-            if (slots[k].pid)
+    signal(SIGPIPE, SIG_IGN);
+    for (k = 0; k < nw; k++)
+        if ((rc = mig_spawn(run, slots, nw, &slots[k])))
+            goto done;
+    for (;;) {
+        struct pollfd pf[MIG_MAX_JOBS];
+        int busy = 0;
+        /* Hand out work to idle workers. */
+        for (k = 0; k < nw; k++) {
+            char cmd[32];
+            int n;
+            if (slots[k].busy)
                 continue;
             while (next < run->n_files && !run->files[next].pending)
                 next++;
             if (next >= run->n_files)
                 break;
-            if (pipe(p) != 0)
-                return SKC_E_IO;
-            pid = fork();
-            if (pid < 0) {
-                close(p[0]);
-                close(p[1]);
-                return SKC_E_IO;
+            n = mig_fmt(cmd, sizeof(cmd), "%zu\n", next);
+            if (write(slots[k].cmd_fd, cmd, (size_t)n) != n) {
+                rc = SKC_E_IO;
+                goto done;
             }
-            if (pid == 0) {
-                close(p[0]);
-                mig_child(run, &run->files[next], p[1]);
-            }
-            close(p[1]);
-            slots[k].pid = pid;
-            slots[k].fd = p[0];
+            slots[k].busy = 1;
             slots[k].idx = next;
             slots[k].len = 0;
             mig_progress(run, total, run->files[next].rel);
             next++;
-            active++;
         }
-        /* Read whatever the children have written; reap the finished. */
-        {
-            struct pollfd pf[MIG_MAX_JOBS];
-            int map[MIG_MAX_JOBS], np = 0;
-            for (k = 0; k < run->a->jobs; k++) {
-                if (slots[k].pid) {
-                    pf[np].fd = slots[k].fd;
-                    pf[np].events = POLLIN;
-                    map[np++] = k;
-                }
-            }
-            if (np == 0)
+        for (k = 0; k < nw; k++) {
+            pf[k].fd = slots[k].busy ? slots[k].res_fd : -1;
+            pf[k].events = POLLIN;
+            pf[k].revents = 0;
+            busy += slots[k].busy;
+        }
+        if (busy == 0)
+            break;
+        if (poll(pf, (nfds_t)nw, 1000) < 0 && errno != EINTR) {
+            rc = SKC_E_IO;
+            goto done;
+        }
+        for (k = 0; k < nw; k++) {
+            mig_slot *s = &slots[k];
+            char *nl;
+            ssize_t n;
+            if (!s->busy || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
-            if (poll(pf, (nfds_t)np, 1000) < 0 && errno != EINTR)
-                return SKC_E_IO;
-            for (i = 0; i < (size_t)np; i++) {
-                mig_slot *s = &slots[map[i]];
-                ssize_t n;
-                int wst = 0;
-                if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                    continue;
-                n = read(s->fd, s->buf + s->len, sizeof(s->buf) - 1 - s->len);
-                if (n > 0) {
-                    s->len += (size_t)n;
-                    continue;
-                }
-                close(s->fd);
+            n = read(s->res_fd, s->buf + s->len, sizeof(s->buf) - 1 - s->len);
+            if (n > 0) {
+                s->len += (size_t)n;
                 s->buf[s->len] = '\0';
+                nl = strchr(s->buf, '\n');
+                if (nl) {
+                    *nl = '\0';
+                    s->busy = 0;
+                    mig_finish_file(run, total, s->idx, s->buf, 0);
+                    s->len = 0;
+                } else if (s->len >= sizeof(s->buf) - 1) {
+                    s->len = 0;   /* an over-long line: keep reading, report cut */
+                }
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            /* The worker died mid-file: report it and start another. */
+            {
+                int wst = 0;
+                close(s->cmd_fd);
+                close(s->res_fd);
                 waitpid(s->pid, &wst, 0);
-                mig_take_result(run, &run->files[s->idx], s->buf, wst);
-                run->files[s->idx].pending = 0;
-                run->done++;
-                mig_log_line(run, &run->files[s->idx]);
-                mig_progress(run, total, run->files[s->idx].rel);
                 s->pid = 0;
-                active--;
+                s->busy = 0;
+                mig_finish_file(run, total, s->idx, NULL, wst);
+                if ((rc = mig_spawn(run, slots, nw, s)))
+                    goto done;
             }
         }
     }
+done:
+    for (k = 0; k < nw; k++)
+        mig_retire(&slots[k]);
     if (run->tty && !run->g->quiet)
         fputc('\n', stderr);
-    return SKC_OK;
+    return rc;
 }
 
 /* ---- reports ------------------------------------------------------------------------ */
@@ -1143,12 +1284,12 @@ static int mig_report(mig_run *run, json_object *files, const char *json_path,
     }
     if (json_path) {
         rc = mig_write_text(json_path, json_object_to_json_string_ext(report,
-                            JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), 1);
+                            JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), 1, 1);
         if (rc)
             cli_error("%s: cannot write the report: %s", json_path, skc_strerror(rc));
     }
     if (csv_path && rc == SKC_OK && (csv = mig_csv(files)) != NULL) {
-        rc = mig_write_text(csv_path, csv, 1);
+        rc = mig_write_text(csv_path, csv, 1, 1);
         if (rc)
             cli_error("%s: cannot write the CSV report: %s", csv_path, skc_strerror(rc));
         free(csv);
@@ -1421,6 +1562,15 @@ int cmd_migrate(cli_globals *g, int argc, char **argv)
         cli_error("cannot start converter processes: %s", strerror(errno));
         code = CLI_EXIT_USAGE;
         goto done;
+    }
+    if (!a.dry_run) {
+        /* Outputs were renamed into place without one fsync each: flush
+         * the destination's file system once. */
+        int dfd = open(run.dst_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            syncfs(dfd);
+            close(dfd);
+        }
     }
     files = json_object_new_array();
     for (i = 0; i < run.n_files; i++)

@@ -251,6 +251,10 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
         if (!(r->outcome == CV_VERIFY_FAILED && j->keep_failed && out))
             goto done;
     }
+    if (rc == SKC_OK && out && j->no_sync)
+        skc_output_set_sync(out, 0);
+    if (rc == SKC_OK && out)
+        snprintf(r->temp_path, sizeof(r->temp_path), "%s", skc_output_temp_path(out));
     if (rc == SKC_OK && j->before_commit && j->before_commit(j->user, r) != 0) {
         rc = cv_fail(r, SKC_E_IO, CV_WRITE_FAILED, "%s.json: cannot write the sidecar",
                      j->output);

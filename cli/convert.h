@@ -21,6 +21,7 @@ typedef struct cv_job {
     int keep_failed;
     const char *verify_data;
     int dry_run;                 /* read and check only; write nothing  */
+    int no_sync;                 /* rename without fsync (batch: one syncfs at the end) */
     /* Called after verification passed, before the output is renamed into
      * place; nonzero fails the conversion (migrate writes its sidecar here,
      * so a run killed in between never leaves an output without one). */
@@ -52,6 +53,7 @@ typedef struct cv_result {
     char verification[768];      /* summary, "" if not verified          */
     int verified;
     int warnings;
+    char temp_path[4096];        /* the output's temporary file, while before_commit runs */
 } cv_result;
 
 const char *cv_outcome_name(int outcome);

@@ -222,7 +222,7 @@ static int nb_eval(const skc_step *s, const skc_tensor *const *in, skc_tensor **
         for (i = 0; i < k; i++)
             row[i] = exp(row[i] - lse);
     }
-    rc = skci_labels_from_index(cl, lab, n, &out[0]);
+    rc = skci_labels_from_index(cl, lab, 1, &n, &out[0]);
 done:
     if (rc) {
         skc_tensor_free(out[1]);

@@ -30,11 +30,12 @@ static int clu_kmeans_eval(const skc_step *s, const skc_tensor *const *in,
 {
     const skc_tensor *ct;
     const double *x, *c;
-    double *cc = NULL, *d, xx, dot, best, v;
-    int64_t n, f, k, r, j, i, *lab;
+    double *cc = NULL, *xr = NULL, *d, xx, dot, best, v;
+    int64_t n, f, k, r, j, i, *lab, f32 = 0;
     int rc;
 
     skc_step_get_tensor(s, "centers", &ct);
+    skc_step_get_int(s, "float32", &f32);
     n = skci_rows(in[0]);
     f = skci_cols(in[0]);
     k = skc_tensor_shape(ct)[0];
@@ -45,8 +46,11 @@ static int clu_kmeans_eval(const skc_step *s, const skc_tensor *const *in,
     }
     out[0] = out[1] = NULL;
     cc = malloc((size_t)k * sizeof(*cc));
-    if (!cc)
-        return SKC_E_NOMEM;
+    xr = malloc((size_t)(f ? f : 1) * sizeof(*xr));
+    if (!cc || !xr) {
+        rc = SKC_E_NOMEM;
+        goto fail;
+    }
     if ((rc = skc_tensor_new(SKC_DT_I64, 1, &n, &out[0])) ||
         (rc = skci_new_matrix(n, k, &out[1])))
         goto fail;
@@ -60,7 +64,8 @@ static int clu_kmeans_eval(const skc_step *s, const skc_tensor *const *in,
             cc[j] += c[j * f + i] * c[j * f + i];
     }
     for (r = 0; r < n; r++) {
-        const double *xr = x + r * f;
+        for (i = 0; i < f; i++)
+            xr[i] = f32 ? (double)(float)x[r * f + i] : x[r * f + i];
         xx = 0.0;
         for (i = 0; i < f; i++)
             xx += xr[i] * xr[i];
@@ -79,13 +84,20 @@ static int clu_kmeans_eval(const skc_step *s, const skc_tensor *const *in,
             }
             /* transform(): euclidean_distances adds |x|^2 then |c|^2. */
             v = -2.0 * dot + xx + cc[j];
-            d[r * k + j] = sqrt(v > 0.0 ? v : 0.0);
+            /* Fitted on float32, sklearn stores d^2 as float32 and takes a
+             * float32 sqrt (a double sqrt of it rounds the same). */
+            if (f32)
+                v = (double)(float)v;
+            v = sqrt(v > 0.0 ? v : 0.0);
+            d[r * k + j] = f32 ? (double)(float)v : v;
         }
     }
     free(cc);
+    free(xr);
     return SKC_OK;
 fail:
     free(cc);
+    free(xr);
     skc_tensor_free(out[0]);
     skc_tensor_free(out[1]);
     out[0] = out[1] = NULL;

@@ -147,27 +147,64 @@ static void knn_neighbors(const knn_search *ks, const double *x, double *rd, int
 
 /* ---- knn_classify ------------------------------------------------------------ */
 
+/* Outputs of a knn_classify step: one (no `sizes`, targets [M]) or O
+ * (`sizes` [O], targets [M, O]), output o owning sizes[o] classes. */
+static int64_t knn_outputs(const skc_step *s, const int64_t **sizes, int64_t *nc)
+{
+    const skc_tensor *sz, *cl;
+
+    skc_step_get_tensor(s, "classes", &cl);
+    *nc = skc_tensor_numel(cl);
+    if (skc_step_get_tensor(s, "sizes", &sz) != SKC_OK) {
+        *sizes = NULL;
+        return 1;
+    }
+    *sizes = skc_tensor_data(sz);
+    return skc_tensor_numel(sz);
+}
+
 static int knn_classify_check(const skc_step *s, char *err, size_t errlen)
 {
-    const skc_tensor *tg, *cl;
-    int64_t m, k, i;
+    const skc_tensor *tg, *sz;
+    const int64_t *sizes;
+    int64_t m, nc, no, o, i, total = 0;
     int rc;
 
     if ((rc = knn_check_common(s, &m, err, errlen)) ||
-        (rc = skci_classes_check(s, -1, err, errlen)) ||
-        (rc = skci_need_f64(s, "targets", 1, &tg, err, errlen)))
+        (rc = skci_classes_check(s, -1, err, errlen)))
         return rc;
-    skc_step_get_tensor(s, "classes", &cl);
-    k = skc_tensor_numel(cl);
-    if (skc_tensor_numel(tg) != m) {
-        skci_errf(err, errlen, "step 'knn_classify': %lld targets for %lld points",
-                  (long long)skc_tensor_numel(tg), (long long)m);
+    if (skc_step_get_tensor(s, "targets", &tg) != SKC_OK ||
+        skc_tensor_dtype(tg) != SKC_DT_F64) {
+        skci_errf(err, errlen, "step 'knn_classify' lacks a float64 tensor 'targets'");
         return SKC_E_FORMAT;
     }
-    for (i = 0; i < m; i++) {
+    if (skc_step_get_tensor(s, "sizes", &sz) == SKC_OK &&
+        (skc_tensor_dtype(sz) != SKC_DT_I64 || skc_tensor_ndim(sz) != 1)) {
+        skci_errf(err, errlen, "step 'knn_classify': sizes must be a 1-D int64 tensor");
+        return SKC_E_FORMAT;
+    }
+    no = knn_outputs(s, &sizes, &nc);
+    for (o = 0; sizes && o < no; o++) {
+        if (sizes[o] < 1 || sizes[o] > nc) {
+            skci_errf(err, errlen, "step 'knn_classify': sizes[%lld] = %lld", (long long)o,
+                      (long long)sizes[o]);
+            return SKC_E_FORMAT;
+        }
+        total += sizes[o];
+    }
+    if ((sizes ? skc_tensor_ndim(tg) != 2 || skc_tensor_shape(tg)[1] != no || total != nc
+               : skc_tensor_ndim(tg) != 1) ||
+        no < 1 || skc_tensor_shape(tg)[0] != m) {
+        skci_errf(err, errlen, "step 'knn_classify': targets must be [%lld] (or [%lld, O] "
+                  "with sizes summing to the classes)", (long long)m, (long long)m);
+        return SKC_E_FORMAT;
+    }
+    for (i = 0; i < m * no; i++) {
         double v = ((const double *)skc_tensor_data(tg))[i];
+        int64_t k = sizes ? sizes[i % no] : nc;
         if (!(v >= 0 && v < (double)k) || v != floor(v)) {
-            skci_errf(err, errlen, "step 'knn_classify': target %lld is not a class index", (long long)i);
+            skci_errf(err, errlen, "step 'knn_classify': target %lld is not a class index",
+                      (long long)i);
             return SKC_E_FORMAT;
         }
     }
@@ -178,17 +215,18 @@ static int knn_classify_eval(const skc_step *s, const skc_tensor *const *in, skc
                              char *err, size_t errlen)
 {
     const skc_tensor *tgt, *cl;
+    const int64_t *sizes;
     const double *x, *tg;
-    double *rd = NULL, *dist = NULL, *w = NULL, *pr, sum;
-    int64_t n, nc, r, t, c, *idx = NULL, *lab = NULL;
+    double *rd = NULL, *dist = NULL, *w = NULL, *pr;
+    int64_t n, nc, no, o, r, t, c, *idx = NULL, *lab = NULL, lshape[2];
     knn_search ks;
     int rc;
 
     knn_search_get(s, &ks);
     skc_step_get_tensor(s, "targets", &tgt);
     skc_step_get_tensor(s, "classes", &cl);
+    no = knn_outputs(s, &sizes, &nc);
     n = skci_rows(in[0]);
-    nc = skc_tensor_numel(cl);
     if (skci_cols(in[0]) != ks.f) {
         skci_errf(err, errlen, "step 'knn_classify': input has %lld columns but the points %lld",
                   (long long)skci_cols(in[0]), (long long)ks.f);
@@ -199,7 +237,7 @@ static int knn_classify_eval(const skc_step *s, const skc_tensor *const *in, skc
     dist = malloc((size_t)ks.k * sizeof(*dist));
     w = malloc((size_t)ks.k * sizeof(*w));
     idx = malloc((size_t)ks.k * sizeof(*idx));
-    lab = malloc((size_t)(n ? n : 1) * sizeof(*lab));
+    lab = malloc((size_t)(n * no > 0 ? n * no : 1) * sizeof(*lab));
     if (!rd || !dist || !w || !idx || !lab) {
         rc = SKC_E_NOMEM;
         goto done;
@@ -210,27 +248,33 @@ static int knn_classify_eval(const skc_step *s, const skc_tensor *const *in, skc
     tg = skc_tensor_data(tgt);
     pr = skc_tensor_data_mut(out[1]);
     for (r = 0; r < n; r++) {
-        double *row = pr + r * nc;
+        int64_t off = 0;
         knn_neighbors(&ks, x + r * ks.f, rd, idx, dist, w);
-        for (c = 0; c < nc; c++)
-            row[c] = 0.0;
-        for (t = 0; t < ks.k; t++)
-            row[(int64_t)tg[idx[t]]] += w[t];
-        /* predict: the class of largest weight, the smallest index on
-         * ties (scipy's mode / sklearn's weighted_mode). */
-        lab[r] = 0;
-        sum = 0.0;
-        for (c = 0; c < nc; c++) {
-            if (row[c] > row[lab[r]])
-                lab[r] = c;
-            sum += row[c];
+        for (o = 0; o < no; o++) {
+            int64_t k = sizes ? sizes[o] : nc, best = 0;
+            double *row = pr + r * nc + off, sum = 0.0;
+            for (c = 0; c < k; c++)
+                row[c] = 0.0;
+            for (t = 0; t < ks.k; t++)
+                row[(int64_t)tg[idx[t] * no + o]] += w[t];
+            /* predict: the class of largest weight, the smallest index on
+             * ties (scipy's mode / sklearn's weighted_mode). */
+            for (c = 0; c < k; c++) {
+                if (row[c] > row[best])
+                    best = c;
+                sum += row[c];
+            }
+            lab[r * no + o] = off + best;
+            if (sum == 0.0)
+                sum = 1.0;
+            for (c = 0; c < k; c++)
+                row[c] /= sum;
+            off += k;
         }
-        if (sum == 0.0)
-            sum = 1.0;
-        for (c = 0; c < nc; c++)
-            row[c] /= sum;
     }
-    rc = skci_labels_from_index(cl, lab, n, &out[0]);
+    lshape[0] = n;
+    lshape[1] = no;
+    rc = skci_labels_from_index(cl, lab, sizes ? 2 : 1, lshape, &out[0]);
 done:
     if (rc) {
         skc_tensor_free(out[1]);

@@ -110,7 +110,7 @@ static int prep_normalize_eval(const skc_step *s, const skc_tensor *const *in,
         if (kind == PREP_L2)
             norm = sqrt(norm);
         /* sklearn's _handle_zeros_in_scale: a (near) zero norm leaves the row as is. */
-        if (norm == 0.0 || norm < tiny)
+        if (norm == 0.0 || (tiny > 0.0 && norm < tiny))
             norm = 1.0;
         for (c = 0; c < f; c++)
             y[r * f + c] = xr[c] / norm;
@@ -451,6 +451,8 @@ static void prep_bucketize_hints(const skc_step *s, skci_hints *h)
         for (k = 0; k < b; k++) {
             double v = skc_tensor_get_f64(et, c * b + k);
             float vf = (float)v;
+            if (!isfinite(v))
+                continue;   /* the +inf padding is no edge */
             skci_hint_add(h, c, vf);
             skci_hint_add(h, c, (double)nextafterf(vf, INFINITY));
             skci_hint_add(h, c, (double)nextafterf(vf, -INFINITY));
@@ -891,16 +893,34 @@ static int prep_ufunc_eval(const skc_step *s, const skc_tensor *const *in,
     return SKC_OK;
 }
 
+/* Values inside the function's domain and far from float32 overflow, so
+ * probe rows compare numbers rather than NaN or inf. */
 static void prep_ufunc_hints(const skc_step *s, skci_hints *h)
 {
     static const double pos[] = { 0.001, 0.1, 0.5, 0.9, 1.0, 2.0, 10.0, 100.0 };
+    static const double small[] = { -5.0, -2.0, -0.5, -0.1, 0.0, 0.1, 0.5, 2.0, 5.0 };
+    static const double unit[] = { -0.9, -0.5, -0.1, 0.0, 0.1, 0.5, 0.9 };
+    static const double big[] = { 1.0, 1.5, 2.0, 5.0, 10.0 };
+    const char *f = "";
+    const double *v = small;
+    size_t n = sizeof(small) / sizeof(small[0]), k;
     int64_t c;
-    size_t k;
 
-    (void)s;
+    skc_step_get_string(s, "func", &f);
+    if (strncmp(f, "log", 3) == 0 || strcmp(f, "sqrt") == 0 || strcmp(f, "reciprocal") == 0) {
+        v = pos;
+        n = sizeof(pos) / sizeof(pos[0]);
+    } else if (strcmp(f, "arcsin") == 0 || strcmp(f, "arccos") == 0 ||
+               strcmp(f, "arctanh") == 0) {
+        v = unit;
+        n = sizeof(unit) / sizeof(unit[0]);
+    } else if (strcmp(f, "arccosh") == 0) {
+        v = big;
+        n = sizeof(big) / sizeof(big[0]);
+    }
     for (c = 0; c < h->cols; c++)
-        for (k = 0; k < sizeof(pos) / sizeof(pos[0]); k++)
-            skci_hint_add(h, c, pos[k]);
+        for (k = 0; k < n; k++)
+            skci_hint_add(h, c, v[k]);
 }
 
 const skci_op skci_ops_prep[] = {

@@ -31,14 +31,14 @@ int skci_classes_check(const skc_step *s, int64_t want, char *err, size_t errlen
     return SKC_OK;
 }
 
-int skci_labels_from_index(const skc_tensor *classes, const int64_t *idx, int64_t n,
-                           skc_tensor **out)
+int skci_labels_from_index(const skc_tensor *classes, const int64_t *idx, int ndim,
+                           const int64_t *shape, skc_tensor **out)
 {
     int is_str = skc_tensor_dtype(classes) == SKC_DT_STRING;
-    int64_t r;
+    int64_t r, n = ndim == 2 ? shape[0] * shape[1] : shape[0];
     int rc;
 
-    rc = skc_tensor_new(is_str ? SKC_DT_STRING : SKC_DT_I64, 1, &n, out);
+    rc = skc_tensor_new(is_str ? SKC_DT_STRING : SKC_DT_I64, ndim, shape, out);
     if (rc)
         return rc;
     for (r = 0; r < n; r++) {
@@ -381,7 +381,7 @@ static int svm_vote_eval(const skc_step *s, const skc_tensor *const *in, skc_ten
             if (score[i] > score[idx[r]])
                 idx[r] = i;
     }
-    rc = skci_labels_from_index(cl, idx, n, &out[0]);
+    rc = skci_labels_from_index(cl, idx, 1, &n, &out[0]);
 done:
     free(votes);
     free(conf);

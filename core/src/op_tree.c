@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* op_tree.c: reference semantics of the tree IR operations (core/OPS.md): tree_ensemble, iforest_score, weighted_median. */
+/* op_tree.c: reference semantics of the tree IR operations (core/OPS.md): tree_ensemble, iforest_score, weighted_median, multi_label. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -439,6 +439,93 @@ static int weighted_median_eval(const skc_step *s, const skc_tensor *const *in,
     return SKC_OK;
 }
 
+/* ---- multi_label: multi-output classifiers' labels ----------------------- */
+
+static int multi_label_check(const skc_step *s, char *err, size_t errlen)
+{
+    const skc_tensor *cl, *sz;
+    int64_t i, total = 0;
+    int dt;
+
+    if (skc_step_get_tensor(s, "classes", &cl) != SKC_OK ||
+        skc_step_get_tensor(s, "sizes", &sz) != SKC_OK) {
+        skci_errf(err, errlen, "step '%s' needs tensors 'classes' and 'sizes'", s->op);
+        return SKC_E_FORMAT;
+    }
+    dt = skc_tensor_dtype(cl);
+    if ((dt != SKC_DT_I64 && dt != SKC_DT_STRING) || skc_tensor_ndim(cl) != 1 ||
+        skc_tensor_dtype(sz) != SKC_DT_I64 || skc_tensor_ndim(sz) != 1 ||
+        skc_tensor_numel(sz) < 1) {
+        skci_errf(err, errlen, "step '%s': classes must be 1-D int64 or string, sizes 1-D "
+                  "int64", s->op);
+        return SKC_E_FORMAT;
+    }
+    for (i = 0; i < skc_tensor_numel(sz); i++) {
+        int64_t k = ((const int64_t *)skc_tensor_data(sz))[i];
+        if (k < 1 || k > skc_tensor_numel(cl) - total) {
+            skci_errf(err, errlen, "step '%s': sizes do not add up to the classes", s->op);
+            return SKC_E_FORMAT;
+        }
+        total += k;
+    }
+    if (total != skc_tensor_numel(cl)) {
+        skci_errf(err, errlen, "step '%s': sizes do not add up to the classes", s->op);
+        return SKC_E_FORMAT;
+    }
+    return SKC_OK;
+}
+
+static int multi_label_eval(const skc_step *s, const skc_tensor *const *in,
+                            skc_tensor **out, char *err, size_t errlen)
+{
+    const skc_tensor *cl, *szt;
+    const int64_t *sz;
+    const double *p;
+    int64_t n, w, o, no, r, shape[2];
+    int rc, is_str;
+
+    skc_step_get_tensor(s, "classes", &cl);
+    skc_step_get_tensor(s, "sizes", &szt);
+    sz = skc_tensor_data(szt);
+    no = skc_tensor_numel(szt);
+    n = skci_rows(in[0]);
+    w = skci_cols(in[0]);
+    if (w != skc_tensor_numel(cl)) {
+        skci_errf(err, errlen, "step 'multi_label': %lld columns for %lld classes",
+                  (long long)w, (long long)skc_tensor_numel(cl));
+        return SKC_E_INVAL;
+    }
+    is_str = skc_tensor_dtype(cl) == SKC_DT_STRING;
+    shape[0] = n;
+    shape[1] = no;
+    if ((rc = skc_tensor_new(is_str ? SKC_DT_STRING : SKC_DT_I64, 2, shape, out)))
+        return rc;
+    p = skc_tensor_data(in[0]);
+    for (r = 0; r < n; r++) {
+        int64_t off = 0;
+        for (o = 0; o < no; o++) {
+            int64_t k, best = 0;
+            for (k = 1; k < sz[o]; k++)
+                if (p[r * w + off + k] > p[r * w + off + best])
+                    best = k;
+            if (is_str) {
+                size_t len;
+                const char *str = skc_tensor_string(cl, off + best, &len);
+                if ((rc = skc_tensor_set_string(*out, r * no + o, str, len))) {
+                    skc_tensor_free(*out);
+                    *out = NULL;
+                    return rc;
+                }
+            } else {
+                ((int64_t *)skc_tensor_data_mut(*out))[r * no + o] =
+                    ((const int64_t *)skc_tensor_data(cl))[off + best];
+            }
+            off += sz[o];
+        }
+    }
+    return SKC_OK;
+}
+
 const skci_op skci_ops_tree[] = {
     { .name = "tree_ensemble", .n_inputs = 1, .n_outputs = 1, .check = tree_ensemble_check,
       .eval = tree_ensemble_eval, .hints = tree_ensemble_hints },
@@ -446,5 +533,7 @@ const skci_op skci_ops_tree[] = {
       .eval = iforest_score_eval },
     { .name = "weighted_median", .n_inputs = 1, .n_outputs = 1, .check = weighted_median_check,
       .eval = weighted_median_eval },
+    { .name = "multi_label", .n_inputs = 1, .n_outputs = 1, .check = multi_label_check,
+      .eval = multi_label_eval },
     { .name = NULL }
 };

@@ -45,6 +45,7 @@ static const skci_op *const ops_tables[] = {
     skci_ops_svm,
     skci_ops_neighbors,
     skci_ops_bayes,
+    skci_ops_compose,
     skci_ops_onnx,
     skci_ops_onnxml,
 };

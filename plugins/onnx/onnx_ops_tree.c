@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* onnx_ops_tree.c: the IR `tree_ensemble`, `iforest_score` and `weighted_median` steps as ai.onnx.ml tree ensembles and standard ONNX ops (core/OPS.md). */
+/* onnx_ops_tree.c: the IR `tree_ensemble`, `iforest_score`, `weighted_median` and `multi_label` steps as ai.onnx.ml tree ensembles and standard ONNX ops (core/OPS.md). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +47,8 @@ typedef struct te_step {
     int agg;                 /* 0 sum, 1 average, 2 none */
     int x_float32;
     /* the plan */
-    int te;                  /* element type the ensemble compares in   */
+    int io;                  /* the graph's real type (dtype option)    */
+    int thr_float;           /* thresholds as float32 rounded down      */
     int gather;              /* leaves give ordinals, values are Gathered */
     int v5;
     int64_t n_cols;          /* input columns (X plus categorical columns) */
@@ -307,21 +308,23 @@ static float te_floor_f32(double t)
 
 /* ---- the plan ------------------------------------------------------------ */
 
-static int te_plan(onnx_builder *b, te_step *s)
+/* The ensemble always reads doubles and (ONNX Runtime's kernels, for
+ * double inputs) compares and sums in double; the output is rounded to
+ * the graph's type once, at the end, so sums that tie in sklearn still
+ * tie. Its input is float32-representable whenever the graph is float32
+ * or sklearn casts to float32 first, and then float thresholds rounded
+ * down are exact. */
+static int te_plan(onnx_builder *b, te_step *s, int io)
 {
     int64_t t, i, n_z = 0;
 
-    if (b->real_elem == ONNX_ELEM_FLOAT)
-        s->te = ONNX_ELEM_FLOAT;
-    else if (b->ml_opset < 5 && s->x_float32)
-        s->te = ONNX_ELEM_FLOAT;      /* sklearn's float32 cast, done first */
-    else
-        s->te = ONNX_ELEM_DOUBLE;
-    if (s->te == ONNX_ELEM_DOUBLE && b->ml_opset < 3)
+    s->io = io;
+    s->v5 = b->ml_opset >= 5;
+    s->thr_float = !s->v5 && (io == ONNX_ELEM_FLOAT || s->x_float32);
+    if (!s->v5 && !s->thr_float && b->ml_opset < 3)
         return onnx_error(b, SKC_E_UNSUPPORTED, "double thresholds (HistGradientBoosting "
                           "with dtype=float64) need ml_opset=3 or later");
-    s->v5 = b->ml_opset >= 5;
-    s->gather = s->v5 ? (s->width > 1 && s->agg != 2) : b->real_elem == ONNX_ELEM_DOUBLE;
+    s->gather = s->v5 ? (s->width > 1 && s->agg != 2) : io == ONNX_ELEM_DOUBLE;
     for (t = 0; t < s->n_trees; t++) {
         int64_t size = s->offsets[t + 1] - s->offsets[t];
         if (size > s->max_tree)
@@ -330,12 +333,10 @@ static int te_plan(onnx_builder *b, te_step *s)
     for (i = 0; i < s->n_nodes; i++)
         if (s->left[i] < 0)
             s->n_leaves++;
-    if (s->gather) {
-        /* Ordinals travel as float (ml ≤ 4 outputs are float). */
-        if (s->max_tree > (1 << 24))
-            return onnx_error(b, SKC_E_LIMIT, "a tree of %lld nodes is too large for "
-                              "leaf ordinals in float", (long long)s->max_tree);
-    }
+    /* Ordinals travel as float (ml ≤ 4 outputs are float). */
+    if (s->gather && s->max_tree > (1 << 24))
+        return onnx_error(b, SKC_E_LIMIT, "a tree of %lld nodes is too large for leaf "
+                          "ordinals in float", (long long)s->max_tree);
     if (s->cat_index) {
         if (!(s->zcol = calloc((size_t)s->n_nodes, sizeof(*s->zcol))))
             return SKC_E_NOMEM;
@@ -470,9 +471,9 @@ done:
     return rc;
 }
 
-/* The ensemble's input: X in the comparison type (through float32 when
- * sklearn casts and the comparison runs in double), after the
- * categorical columns. */
+/* The ensemble's input, in double (b->real_elem is DOUBLE here): X,
+ * through float32 first when sklearn casts and the graph is double, after
+ * the categorical columns. */
 static int te_input(onnx_builder *b, const skc_step *st, const te_step *s, const char **xin)
 {
     const char *x, *xt, *z;
@@ -481,23 +482,17 @@ static int te_input(onnx_builder *b, const skc_step *st, const te_step *s, const
     if ((rc = onnx_step_real_input(b, st, 0, &x)) < 0)
         return rc;
     xt = x;
-    if (s->x_float32 && b->real_elem == ONNX_ELEM_DOUBLE) {
+    if (s->x_float32 && s->io == ONNX_ELEM_DOUBLE) {
         const char *xf;
-        if ((rc = onnx_x_cast(b, x, ONNX_ELEM_FLOAT, "x_float32", &xf)) < 0)
-            return rc;
-        xt = xf;
-        if (s->te == ONNX_ELEM_DOUBLE &&
+        if ((rc = onnx_x_cast(b, x, ONNX_ELEM_FLOAT, "x_float32", &xf)) < 0 ||
             (rc = onnx_x_cast(b, xf, ONNX_ELEM_DOUBLE, "x_rounded", &xt)) < 0)
             return rc;
-    } else if ((rc = onnx_cast_to(b, x, b->real_elem, s->te, &xt)) < 0) {
-        return rc;
     }
     if (!s->n_cols) {
         *xin = xt;
         return 0;
     }
     if ((rc = te_categorical(b, s, x, &z)) < 0 ||
-        (rc = onnx_cast_to(b, z, b->real_elem, s->te, &z)) < 0 ||
         (rc = onnx_name_fresh(b, "tree_input", xin)) < 0)
         return rc;
     {
@@ -514,7 +509,7 @@ static double te_split(const te_step *s, int64_t i)
 {
     if (te_is_cat(s, i))
         return 0.5;
-    return s->te == ONNX_ELEM_FLOAT ? (double)te_floor_f32(s->threshold[i]) : s->threshold[i];
+    return s->thr_float ? (double)te_floor_f32(s->threshold[i]) : s->threshold[i];
 }
 
 /* Column a leaf value lands in (direct mode). */
@@ -529,50 +524,49 @@ static int64_t te_target_col(const te_step *s, int64_t t, int64_t k)
 
 /* ---- ai.onnx.ml TreeEnsembleRegressor (ml opset 1-4) --------------------- */
 
-enum { TE_TREE, TE_NODE, TE_FEAT, TE_TRUE, TE_FALSE, TE_MISS };
+enum { TE_TREE, TE_NODE, TE_FEAT, TE_TRUE, TE_FALSE, TE_MISS, TE_NODE_LISTS };
 
-/* Node list @p which (one entry per node, leaves included, as the v1/v3
- * operator wants) as packed varints: returns the byte count, and writes
- * them at @p p unless it is NULL. Lists are generated twice (size, then
+/* Append varint @p v to list @p k: counted when out[k] is NULL, else
+ * written there. */
+static void te_put(uint8_t **out, size_t *len, int k, int64_t v)
+{
+    if (out[k]) {
+        uint8_t *q = te_varint(out[k] + len[k], (uint64_t)v);
+        len[k] = (size_t)(q - out[k]);
+    } else {
+        len[k] += te_varint_len((uint64_t)v);
+    }
+}
+
+/* The node lists of the v1/v3 operator (one entry per node, leaves
+ * included) as packed varints, all in one walk: lengths when out[k] is
+ * NULL, bytes otherwise. The lists are generated twice (sizes, then
  * bytes) instead of being held as arrays, so a large forest costs only
  * its packed bytes. */
-static size_t te_v3_nodes(const te_step *s, int which, uint8_t *p)
+static void te_v3_nodes(const te_step *s, uint8_t **out, size_t *len)
 {
-    size_t len = 0;
     int64_t t, i;
 
     for (t = 0; t < s->n_trees; t++)
         for (i = s->offsets[t]; i < s->offsets[t + 1]; i++) {
             int leaf = s->left[i] < 0;
-            int64_t v;
-            switch (which) {
-            case TE_TREE:  v = t; break;
-            case TE_NODE:  v = i - s->offsets[t]; break;
-            case TE_FEAT:  v = leaf ? 0 : te_col(s, i); break;
-            case TE_TRUE:  v = leaf ? 0 : s->left[i]; break;
-            case TE_FALSE: v = leaf ? 0 : s->right[i]; break;
-            default:       v = leaf || te_is_cat(s, i) ? 0 : s->mleft[i]; break;
-            }
-            if (p) {
-                uint8_t *q = te_varint(p + len, (uint64_t)v);
-                len = (size_t)(q - p);
-            } else {
-                len += te_varint_len((uint64_t)v);
-            }
+            te_put(out, len, TE_TREE, t);
+            te_put(out, len, TE_NODE, i - s->offsets[t]);
+            te_put(out, len, TE_FEAT, leaf ? 0 : te_col(s, i));
+            te_put(out, len, TE_TRUE, leaf ? 0 : s->left[i]);
+            te_put(out, len, TE_FALSE, leaf ? 0 : s->right[i]);
+            te_put(out, len, TE_MISS, leaf || te_is_cat(s, i) ? 0 : s->mleft[i]);
         }
-    return len;
 }
 
-enum { TE_VOTE_TREE, TE_VOTE_NODE, TE_VOTE_COL, TE_VOTE_WEIGHT };
+enum { TE_VOTE_TREE, TE_VOTE_NODE, TE_VOTE_COL, TE_VOTE_WEIGHT, TE_VOTE_LISTS };
 
-/* Leaf votes (tree, node, target, weight), one list at a time like
- * te_v3_nodes; *count gets the number of votes. Direct mode skips zero
- * weights (adding 0 changes nothing) but keeps one vote so the lists are
- * never empty; gather mode votes each leaf's ordinal in its tree into the
- * tree's own column. Weights are packed fixed32 floats. */
-static size_t te_v3_votes(const te_step *s, int which, uint8_t *p, int64_t *count)
+/* Leaf votes (tree, node, target, weight) the same way. Direct mode skips
+ * zero weights (adding 0 changes nothing) but keeps one vote so the lists
+ * are never empty; gather mode votes each leaf's ordinal in its tree
+ * into the tree's own column. Weights are packed fixed32 floats. */
+static void te_v3_votes(const te_step *s, uint8_t **out, size_t *len)
 {
-    size_t len = 0;
     int64_t t, i, k, n = 0, last = s->n_nodes - 1;
 
     while (last > 0 && s->left[last] >= 0)
@@ -583,61 +577,58 @@ static size_t te_v3_votes(const te_step *s, int which, uint8_t *p, int64_t *coun
             if (s->left[i] >= 0)
                 continue;
             for (k = 0; k < (s->gather ? 1 : s->width); k++) {
-                double w = s->gather ? (double)ord : s->scale * s->value[te_row(s, i) * s->width + k];
-                int64_t v;
+                double w = s->gather ? (double)ord
+                                     : s->scale * s->value[te_row(s, i) * s->width + k];
+                float f = (float)w;
                 if (!s->gather && w == 0.0 && !(n == 0 && i == last && k == 0))
                     continue;
                 n++;
-                switch (which) {
-                case TE_VOTE_TREE: v = t; break;
-                case TE_VOTE_NODE: v = i - s->offsets[t]; break;
-                case TE_VOTE_COL:  v = s->gather ? t : te_target_col(s, t, k); break;
-                default: {
-                    float f = (float)w;
+                te_put(out, len, TE_VOTE_TREE, t);
+                te_put(out, len, TE_VOTE_NODE, i - s->offsets[t]);
+                te_put(out, len, TE_VOTE_COL, s->gather ? t : te_target_col(s, t, k));
+                if (out[TE_VOTE_WEIGHT]) {
                     uint32_t u;
+                    uint8_t *q = out[TE_VOTE_WEIGHT] + len[TE_VOTE_WEIGHT];
                     memcpy(&u, &f, 4);
-                    if (p) {
-                        p[len] = (uint8_t)u;
-                        p[len + 1] = (uint8_t)(u >> 8);
-                        p[len + 2] = (uint8_t)(u >> 16);
-                        p[len + 3] = (uint8_t)(u >> 24);
-                    }
-                    len += 4;
-                    continue;
+                    q[0] = (uint8_t)u;
+                    q[1] = (uint8_t)(u >> 8);
+                    q[2] = (uint8_t)(u >> 16);
+                    q[3] = (uint8_t)(u >> 24);
                 }
-                }
-                if (p) {
-                    uint8_t *q = te_varint(p + len, (uint64_t)v);
-                    len = (size_t)(q - p);
-                } else {
-                    len += te_varint_len((uint64_t)v);
-                }
+                len[TE_VOTE_WEIGHT] += 4;
             }
             ord++;
         }
     }
-    *count = n;
-    return len;
 }
 
-/* A packed list attribute made by @p gen (te_v3_nodes or a votes list). */
-static int te_attr_gen(onnx_builder *b, Onnx__NodeProto *n, const te_step *s,
-                       const char *key, int floats, int which, int votes)
+/* The lists made by @p walk (te_v3_nodes or te_v3_votes) as attributes:
+ * one walk for the sizes, one for the bytes. @p floats is the index of
+ * the list that holds floats, -1 if none. */
+static int te_attr_lists(onnx_builder *b, Onnx__NodeProto *n, const te_step *s,
+                         void (*walk)(const te_step *, uint8_t **, size_t *),
+                         const char *const *names, int count, int floats)
 {
-    int64_t cnt;
-    size_t body = votes ? te_v3_votes(s, which, NULL, &cnt) : te_v3_nodes(s, which, NULL);
-    uint8_t *d = onnx_arena_alloc(b->arena, body + 10, 1), *p;
+    uint8_t *out[8] = { 0 }, *head[8] = { 0 };
+    size_t len[8] = { 0 };
+    int k, rc;
 
-    if (!d)
-        return SKC_E_NOMEM;
-    p = te_varint(d, body);
-    if (votes)
-        te_v3_votes(s, which, p, &cnt);
-    else
-        te_v3_nodes(s, which, p);
-    return te_attr_raw(b, n, key, floats ? ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS
-                                         : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS,
-                       floats ? 7 : 8, d, (size_t)(p - d) + body);
+    walk(s, out, len);
+    for (k = 0; k < count; k++) {
+        if (!(head[k] = onnx_arena_alloc(b->arena, len[k] + 10, 1)))
+            return SKC_E_NOMEM;
+        out[k] = te_varint(head[k], len[k]);
+    }
+    memset(len, 0, sizeof(len));
+    walk(s, out, len);
+    for (k = 0; k < count; k++)
+        if ((rc = te_attr_raw(b, n, names[k], k == floats
+                              ? ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS
+                              : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS,
+                              k == floats ? 7 : 8, head[k],
+                              (size_t)(out[k] - head[k]) + len[k])) < 0)
+            return rc;
+    return 0;
 }
 
 static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const char *y,
@@ -652,20 +643,17 @@ static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const 
     };
     Onnx__NodeProto *n;
     int64_t i;
-    int rc, w;
+    int rc;
 
     if ((rc = onnx_node(b, "TreeEnsembleRegressor", ONNX_DOMAIN_ML, &xin, 1, &y, 1, &n)) < 0 ||
         (rc = onnx_attr_int(b, n, "n_targets", n_out)) < 0 ||
         (rc = te_attr_string(b, n, "aggregate_function", "SUM")) < 0 ||
         (rc = te_attr_string(b, n, "post_transform", "NONE")) < 0)
         return rc;
-    for (w = 0; w < 6; w++) {
-        if ((rc = te_attr_gen(b, n, s, names[w], 0, w, 0)) < 0)
-            return rc;
-        if (w == TE_FEAT && (rc = te_attr_modes(b, n, s)) < 0)
-            return rc;
-    }
-    if (s->te == ONNX_ELEM_FLOAT) {
+    if ((rc = te_attr_lists(b, n, s, te_v3_nodes, names, TE_NODE_LISTS, -1)) < 0 ||
+        (rc = te_attr_modes(b, n, s)) < 0)
+        return rc;
+    if (s->thr_float) {
         uint8_t *d = onnx_arena_alloc(b->arena, (size_t)s->n_nodes * 4 + 10, 1), *p;
         if (!d)
             return SKC_E_NOMEM;
@@ -692,10 +680,7 @@ static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const 
                                  (size_t)s->n_nodes, NULL)) < 0)
             return rc;
     }
-    for (w = 0; w < 4; w++)
-        if ((rc = te_attr_gen(b, n, s, votes[w], w == TE_VOTE_WEIGHT, w, 1)) < 0)
-            return rc;
-    return 0;
+    return te_attr_lists(b, n, s, te_v3_votes, votes, TE_VOTE_LISTS, TE_VOTE_WEIGHT);
 }
 
 /* ---- ai.onnx.ml TreeEnsemble (ml opset 5) --------------------------------- */
@@ -772,9 +757,8 @@ static int te_emit_v5(onnx_builder *b, const te_step *s, const char *xin, const 
     };
     Onnx__NodeProto *n;
     int64_t *map = NULL, *tmp = NULL, *roots = NULL, n_int = 0, t, i, w, len, ni = 0, nl = 0;
-    size_t esz = s->te == ONNX_ELEM_DOUBLE ? sizeof(double) : sizeof(float);
     uint8_t *modes;
-    void *splits, *weights;
+    double *splits, *weights;
     int rc;
 
     for (t = 0; t < s->n_trees; t++)
@@ -797,8 +781,8 @@ static int te_emit_v5(onnx_builder *b, const te_step *s, const char *xin, const 
             goto done;
     }
     modes = onnx_arena_alloc(b->arena, (size_t)n_int, 1);
-    splits = onnx_arena_alloc(b->arena, (size_t)n_int, esz);
-    weights = onnx_arena_alloc(b->arena, (size_t)s->n_leaves, esz);
+    splits = onnx_arena_alloc(b->arena, (size_t)n_int, sizeof(*splits));
+    weights = onnx_arena_alloc(b->arena, (size_t)s->n_leaves, sizeof(*weights));
     if (!modes || !splits || !weights) {
         rc = SKC_E_NOMEM;
         goto done;
@@ -810,27 +794,18 @@ static int te_emit_v5(onnx_builder *b, const te_step *s, const char *xin, const 
         roots[t] = root_int;
         for (i = lo; i < hi; i++) {
             int64_t id = map[i - lo];
-            double v;
-            if (id >= 0) {
-                v = te_split(s, i);
-                if (esz == sizeof(double))
-                    ((double *)splits)[id] = v;
-                else
-                    ((float *)splits)[id] = (float)v;
-                continue;
-            }
-            v = s->gather ? (double)ord++ : s->scale * s->value[te_row(s, i) * s->width];
-            if (esz == sizeof(double))
-                ((double *)weights)[-id - 1] = v;
+            if (id >= 0)
+                splits[id] = te_split(s, i);
             else
-                ((float *)weights)[-id - 1] = (float)v;
+                weights[-id - 1] = s->gather ? (double)ord++
+                                             : s->scale * s->value[te_row(s, i) * s->width];
         }
     }
     if ((rc = te_attr_ints(b, n, "tree_roots", roots, (size_t)s->n_trees)) < 0 ||
         (rc = te_attr_tensor(b, n, "nodes_modes", ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, modes,
                              (size_t)n_int, NULL)) < 0 ||
-        (rc = te_attr_tensor(b, n, "nodes_splits", s->te, splits, (size_t)n_int, NULL)) < 0 ||
-        (rc = te_attr_tensor(b, n, "leaf_weights", s->te, weights, (size_t)s->n_leaves,
+        (rc = te_attr_tensor(b, n, "nodes_splits", ONNX_ELEM_DOUBLE, splits, (size_t)n_int, NULL)) < 0 ||
+        (rc = te_attr_tensor(b, n, "leaf_weights", ONNX_ELEM_DOUBLE, weights, (size_t)s->n_leaves,
                              NULL)) < 0)
         goto done;
     rc = 0;
@@ -890,47 +865,57 @@ static int te_gather(onnx_builder *b, const te_step *s, const char *ords, const 
     return onnx_x_reduce(b, "ReduceSum", vals, 1, 0, "tree_sum", out);
 }
 
+static int te_emit(onnx_builder *b, const skc_step *st, te_step *s, int io)
+{
+    const char *xin, *y, *cur;
+    int64_t n_out;
+    int rc, elem;
+
+    if ((rc = te_plan(b, s, io)) < 0 ||
+        (rc = te_input(b, st, s, &xin)) < 0 ||
+        (rc = onnx_name_fresh(b, s->gather ? "leaf_ordinals" : "tree_sum", &y)) < 0)
+        return rc;
+    n_out = s->gather || s->agg == 2 ? s->n_trees : s->n_targets;
+    rc = s->v5 ? te_emit_v5(b, s, xin, y, n_out) : te_emit_v3(b, s, xin, y, n_out);
+    if (rc < 0)
+        return rc;
+    cur = y;
+    /* TreeEnsembleRegressor's Y is float whatever it summed in (ml ≤ 4). */
+    elem = s->v5 ? ONNX_ELEM_DOUBLE : ONNX_ELEM_FLOAT;
+    if (s->gather) {
+        if ((rc = te_gather(b, s, y, &cur)) < 0)
+            return rc;
+        elem = ONNX_ELEM_DOUBLE;
+    }
+    if ((s->base || s->agg == 1) && (rc = onnx_cast_to(b, cur, elem, ONNX_ELEM_DOUBLE, &cur)) < 0)
+        return rc;
+    if (s->base) {
+        const char *bc;
+        elem = ONNX_ELEM_DOUBLE;
+        if ((rc = onnx_const_real(b, "base_values", s->base, 1, &s->n_targets, &bc)) < 0 ||
+            (rc = onnx_x2(b, "Add", cur, bc, "with_base", &cur)) < 0)
+            return rc;
+    }
+    if (s->agg == 1) {
+        const char *nc;
+        elem = ONNX_ELEM_DOUBLE;
+        if ((rc = onnx_const_scalar(b, "n_trees", (double)s->n_trees, &nc)) < 0 ||
+            (rc = onnx_x2(b, "Div", cur, nc, "tree_mean", &cur)) < 0)
+            return rc;
+    }
+    return onnx_exact_output(b, st, 0, cur, elem, io);
+}
+
 int onnx_emit_tree_ensemble(onnx_builder *b, const skc_step *st)
 {
     te_step s;
-    const char *xin, *y, *cur, *out;
-    int64_t n_out;
-    int rc;
+    int saved, rc;
 
     if ((rc = onnx_step_arity(b, st, 1, 1)) < 0 || (rc = te_read(b, st, &s)) < 0)
         return rc;
-    if ((rc = te_plan(b, &s)) < 0)
-        goto done;
-    if ((rc = te_input(b, st, &s, &xin)) < 0 ||
-        (rc = onnx_name_fresh(b, s.gather ? "leaf_ordinals" : "tree_sum", &y)) < 0)
-        goto done;
-    n_out = s.gather || s.agg == 2 ? s.n_trees : s.n_targets;
-    rc = s.v5 ? te_emit_v5(b, &s, xin, y, n_out) : te_emit_v3(b, &s, xin, y, n_out);
-    if (rc < 0)
-        goto done;
-    cur = y;
-    if (s.gather && (rc = te_gather(b, &s, y, &cur)) < 0)
-        goto done;
-    /* TreeEnsembleRegressor gives float whatever the input (ml ≤ 4). */
-    if (!s.gather && !s.v5 && (rc = onnx_cast_to(b, cur, ONNX_ELEM_FLOAT, b->real_elem, &cur)) < 0)
-        goto done;
-    if (s.base) {
-        const char *bc;
-        if ((rc = onnx_const_real(b, "base_values", s.base, 1, &s.n_targets, &bc)) < 0 ||
-            (rc = onnx_x2(b, "Add", cur, bc, "with_base", &cur)) < 0)
-            goto done;
-    }
-    if (s.agg == 1) {
-        const char *nc;
-        if ((rc = onnx_const_scalar(b, "n_trees", (double)s.n_trees, &nc)) < 0 ||
-            (rc = onnx_x2(b, "Div", cur, nc, "tree_mean", &cur)) < 0)
-            goto done;
-    }
-    if ((rc = onnx_step_output(b, st, 0, b->real_elem, &out)) < 0 ||
-        (rc = onnx_node(b, "Identity", NULL, &cur, 1, &out, 1, NULL)) < 0)
-        goto done;
-    rc = 0;
-done:
+    saved = onnx_exact_begin(b);
+    rc = te_emit(b, st, &s, saved);
+    onnx_exact_end(b, saved);
     free(s.zcol);
     return rc;
 }
@@ -1051,4 +1036,48 @@ int onnx_emit_weighted_median(onnx_builder *b, const skc_step *st)
     rc = te_median_body(b, st, saved);
     onnx_exact_end(b, saved);
     return rc;
+}
+
+/* ---- multi_label ------------------------------------------------------------ */
+
+/* Per output: ArgMax over its block of columns, plus the block's offset;
+ * the [N, O] indices Gather the concatenated classes. */
+int onnx_emit_multi_label(onnx_builder *b, const skc_step *st)
+{
+    const skc_tensor *szt;
+    const char *p, **idx, *all;
+    int64_t no, o, off = 0;
+    Onnx__NodeProto *n;
+    int rc;
+
+    if ((rc = onnx_step_arity(b, st, 1, 1)) < 0)
+        return rc;
+    if (skc_step_get_tensor(st, "sizes", &szt) != SKC_OK || skc_tensor_dtype(szt) != SKC_DT_I64)
+        return onnx_error(b, SKC_E_FORMAT, "attribute 'sizes' is missing");
+    no = skc_tensor_numel(szt);
+    if (no < 1 || !(idx = onnx_arena_alloc(b->arena, (size_t)no, sizeof(*idx))))
+        return no < 1 ? onnx_error(b, SKC_E_FORMAT, "attribute 'sizes' is empty") : SKC_E_NOMEM;
+    if ((rc = onnx_step_real_input(b, st, 0, &p)) < 0)
+        return rc;
+    for (o = 0; o < no; o++) {
+        int64_t k = ((const int64_t *)skc_tensor_data(szt))[o];
+        const char *blk, *am, *oc;
+        if ((rc = onnx_x_slice(b, p, 1, off, off + k, "output_block", &blk)) < 0 ||
+            (rc = onnx_name_fresh(b, "output_argmax", &am)) < 0 ||
+            (rc = onnx_node(b, "ArgMax", NULL, &blk, 1, &am, 1, &n)) < 0 ||
+            (rc = onnx_attr_int(b, n, "axis", 1)) < 0 ||
+            (rc = onnx_attr_int(b, n, "keepdims", 1)) < 0 ||
+            (rc = onnx_const_i64(b, "block_offset", &off, 0, NULL, &oc)) < 0 ||
+            (rc = onnx_x2(b, "Add", am, oc, "class_index", &idx[o])) < 0)
+            return rc;
+        off += k;
+    }
+    if (no == 1) {
+        all = idx[0];
+    } else if ((rc = onnx_name_fresh(b, "class_indices", &all)) < 0 ||
+               (rc = onnx_node(b, "Concat", NULL, idx, (size_t)no, &all, 1, &n)) < 0 ||
+               (rc = onnx_attr_int(b, n, "axis", 1)) < 0) {
+        return rc;
+    }
+    return onnx_x_labels(b, st, 0, all);
 }

@@ -17,6 +17,7 @@ static const struct {
     { "tree_ensemble", onnx_emit_tree_ensemble },
     { "iforest_score", onnx_emit_iforest_score },
     { "weighted_median", onnx_emit_weighted_median },
+    { "multi_label", onnx_emit_multi_label },
     { "activation", onnx_emit_activation },
     { "modified_huber", onnx_emit_modified_huber },
     { "constant", onnx_emit_constant },
@@ -41,6 +42,12 @@ static const struct {
     { "ufunc", onnx_emit_ufunc },
     { "category_map", onnx_emit_category_map },
     { "onehot", onnx_emit_onehot },
+    { "domain", onnx_emit_domain },
+    { "weighted_sum", onnx_emit_weighted_sum },
+    { "vote", onnx_emit_vote },
+    { "isotonic", onnx_emit_isotonic },
+    { "proba_normalize", onnx_emit_proba_normalize },
+    { "as_real", onnx_emit_as_real },
 };
 
 onnx_emit_fn onnx_op_emitter(const char *op)
@@ -50,7 +57,8 @@ onnx_emit_fn onnx_op_emitter(const char *op)
     for (size_t i = 0; i < sizeof(onnx_ops) / sizeof(onnx_ops[0]); i++)
         if (strcmp(onnx_ops[i].op, op) == 0)
             return onnx_ops[i].emit;
-    return NULL;
+    /* The ONNX reader's mirror ops ("onnx.*", "onnxml.*") copy back. */
+    return onnx_mirror_known(op) ? onnx_emit_mirror : NULL;
 }
 
 typedef struct onnx_options {
@@ -165,7 +173,9 @@ static int onnx_declare_outputs(onnx_builder *b, const skc_model *m)
             return onnx_error(b, SKC_E_FORMAT, "model output '%s' is declared "
                               "%s but its step produces another type", name,
                               skc_dtype_name(dtype));
-        if ((rc = onnx_graph_output(b, name, elem, shape ? ndim : -1, shape)) < 0)
+        /* IR outputs are never scalars; rank 0 is an ONNX output whose
+         * shape its file did not give, so none is written. */
+        if ((rc = onnx_graph_output(b, name, elem, shape && ndim > 0 ? ndim : -1, shape)) < 0)
             return rc;
     }
     return 0;
@@ -209,6 +219,7 @@ int onnx_write_model(skc_session *s, const skc_model *m, skc_stream *out)
         return skc_set_error(s, rc, "the model is not valid IR: %s", err);
     if ((rc = onnx_builder_init(&b, s, o.real_elem, o.opset, o.ml_opset)) < 0)
         goto fail;
+    b.model = m;
     if ((rc = onnx_declare_inputs(&b, m)) < 0)
         goto fail;
     if ((rc = onnx_reserve_outputs(&b, m)) < 0 ||

@@ -77,6 +77,7 @@ typedef struct onnx_builder {
     int          step_index;  /* step being emitted, for messages; -1 if none */
     const char  *step_op;
     const char  *step_prefix; /* its first output: prefixes internal names   */
+    const skc_model *model;   /* the IR being written (borrowed)              */
 } onnx_builder;
 
 int  onnx_builder_init(onnx_builder *b, skc_session *s, int real_elem,
@@ -184,6 +185,7 @@ int onnx_emit_identity(onnx_builder *b, const skc_step *st);
 int onnx_emit_tree_ensemble(onnx_builder *b, const skc_step *st);
 int onnx_emit_iforest_score(onnx_builder *b, const skc_step *st);
 int onnx_emit_weighted_median(onnx_builder *b, const skc_step *st);
+int onnx_emit_multi_label(onnx_builder *b, const skc_step *st);
 int onnx_emit_activation(onnx_builder *b, const skc_step *st);
 int onnx_emit_modified_huber(onnx_builder *b, const skc_step *st);
 int onnx_emit_constant(onnx_builder *b, const skc_step *st);
@@ -209,9 +211,21 @@ int onnx_emit_quantile(onnx_builder *b, const skc_step *st);
 int onnx_emit_ufunc(onnx_builder *b, const skc_step *st);
 int onnx_emit_category_map(onnx_builder *b, const skc_step *st);
 int onnx_emit_onehot(onnx_builder *b, const skc_step *st);
+/* onnx_ops_compose.c */
+int onnx_emit_domain(onnx_builder *b, const skc_step *st);
+int onnx_emit_weighted_sum(onnx_builder *b, const skc_step *st);
+int onnx_emit_vote(onnx_builder *b, const skc_step *st);
+int onnx_emit_isotonic(onnx_builder *b, const skc_step *st);
+int onnx_emit_proba_normalize(onnx_builder *b, const skc_step *st);
+int onnx_emit_as_real(onnx_builder *b, const skc_step *st);
 
 /* The emitter for IR op @p op, or NULL if the writer cannot write it. */
 onnx_emit_fn onnx_op_emitter(const char *op);
+
+/* The ONNX reader's mirror ops, written back as their ONNX nodes
+ * (onnx_ops_mirror.c): 1 if @p op is one. */
+int onnx_mirror_known(const char *op);
+int onnx_emit_mirror(onnx_builder *b, const skc_step *st);
 
 /* Write @p m as ONNX with the session's options (onnx_write.c). */
 int onnx_write_model(skc_session *s, const skc_model *m, skc_stream *out);

@@ -31,6 +31,13 @@
 
 enum { NB_MULTINOMIAL, NB_COMPLEMENT, NB_BERNOULLI };
 
+static int nb_fitted(sk_ctx *c, const pk_obj *est)
+{
+    if (!pk_attr(est, "classes_"))
+        return sk_fail(c, SKC_E_UNSUPPORTED, "the model is not fitted (no classes_)");
+    return SKC_OK;
+}
+
 /* The naive_bayes step and the classifier outputs. @p st receives the step
  * so the caller adds the kind's attributes. */
 static int nb_emit(sk_ctx *c, const char *in, skc_tensor *classes, const char *kind,
@@ -66,7 +73,7 @@ static int nb_gaussian(sk_ctx *c, const pk_obj *est, const char *in,
     skc_step *st;
     int rc;
 
-    if ((rc = sk_classes(c, est, &classes)) ||
+    if ((rc = nb_fitted(c, est)) || (rc = sk_classes(c, est, &classes)) ||
         (rc = sk_attr_f64(c, est, "theta_", &theta)) ||
         (rc = sk_attr_f64(c, est, var_key, &var)) ||
         (rc = sk_attr_f64(c, est, "class_prior_", &prior)))
@@ -101,7 +108,7 @@ static int nb_discrete(sk_ctx *c, const pk_obj *est, skc_tensor **classes, skc_t
     int rc;
 
     *classes = *flp = *clp = NULL;
-    if ((rc = sk_classes(c, est, classes)) ||
+    if ((rc = nb_fitted(c, est)) || (rc = sk_classes(c, est, classes)) ||
         (rc = sk_attr_f64(c, est, "feature_log_prob_", flp)) ||
         (rc = sk_attr_f64(c, est, "class_log_prior_", clp)))
         return rc;
@@ -202,7 +209,7 @@ static int nb_categorical(sk_ctx *c, const pk_obj *est, const char *in,
     skc_step *st;
     int rc;
 
-    if ((rc = sk_classes(c, est, &classes)) ||
+    if ((rc = nb_fitted(c, est)) || (rc = sk_classes(c, est, &classes)) ||
         (rc = sk_attr_f64(c, est, "class_log_prior_", &clp)))
         goto done;
     k = skc_tensor_numel(classes);

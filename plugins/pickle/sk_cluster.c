@@ -6,13 +6,14 @@
  * | attribute        | 0.14 – 0.21 (sklearn.cluster.k_means_) | 0.22 + (sklearn.cluster._kmeans) |
  * |------------------|-----------------------------------------|----------------------------------|
  * | cluster_centers_ | [K, F] float64                          | same; float32 when fitted on     |
- * |                  |                                         | float32 data                     |
+ * |                  |                                         | float32 data (seen in 1.2)       |
  *
  * predict() is the nearest centre (first on ties), transform() the
  * euclidean distance to every centre; both from cluster_centers_ alone in
- * every version. A model fitted on float32 data predicts in float32 in
- * sklearn; the IR evaluates in double, so such a model agrees to float32
- * precision only.
+ * every version. A model fitted on float32 data takes float32 rows only
+ * and returns float32 distances: the step's `float32` flag rounds X and
+ * the distances as sklearn does (its float32 label kernel is followed in
+ * double, which can differ only on a near-tie).
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,7 @@ static int clu_kmeans(sk_ctx *c, const pk_obj *est, const char *in,
                       int64_t in_width, char *out, int64_t *out_width)
 {
     skc_tensor *centers = NULL;
+    pk_array_info ai;
     char label[64];
     skc_step *st;
     int64_t k, f, lshape[1] = { -1 }, sshape[2];
@@ -45,6 +47,9 @@ static int clu_kmeans(sk_ctx *c, const pk_obj *est, const char *in,
     if ((rc = sk_step(c, "kmeans", in, label, &st)) ||
         (rc = skc_step_add_output(st, out)) ||
         (rc = skc_step_set_tensor(st, "centers", centers)))
+        goto done;
+    if (pk_array(pk_attr(est, "cluster_centers_"), &ai) == SKC_OK && ai.kind == 'f' &&
+        ai.itemsize == 4 && (rc = skc_step_set_int(st, "float32", 1)))
         goto done;
     c->wrapped_role = c->final ? SK_CLASSIFIER : SK_TRANSFORMER;
     if (c->final) {

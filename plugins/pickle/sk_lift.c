@@ -15,6 +15,8 @@ static const sk_family *const sk_tables[] = {
     sk_trees_families,
     sk_preprocessing_families,
     sk_compose_families,
+    sk_compose_pmml_families,
+    sk_compose_ensemble_families,
     sk_svm_families,
     sk_neighbors_families,
     sk_bayes_families,
@@ -151,6 +153,8 @@ int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out)
     shape[1] = c.x_width;
     if ((rc = skc_model_add_input(c.m, "X", c.x_dtype ? c.x_dtype : SKC_DT_F64, 2, shape)))
         goto fail;
+    if (c.x_columns && (rc = skc_model_set_input_columns(c.m, 0, c.x_columns)))
+        goto fail;
     ver = sk_attr_str(root, "_sklearn_version");
     skc_model_set_meta(c.m, "producer.sklearn_version", ver ? ver : "unknown (before 0.18)");
     {
@@ -161,9 +165,11 @@ int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out)
         snprintf(cls, sizeof(cls), "%s.%s", mod, name);
         skc_model_set_meta(c.m, "source.class", canon ? canon : cls);
     }
+    skc_tensor_free(c.x_columns);
     *out = c.m;
     return SKC_OK;
 fail:
+    skc_tensor_free(c.x_columns);
     skc_model_free(c.m);
     return rc;
 }

@@ -16,6 +16,8 @@ typedef struct sk_ctx {
     int final;               /* the estimator being lifted makes the model outputs */
     int wrapped_role;        /* a SK_WRAPPER lifter sets the role it played */
     char last_label[64];     /* a classifier's label tensor                        */
+    skc_tensor *x_columns;   /* names of X's columns when known (PMMLPipeline active_fields,
+                              * feature_names_in_); owned, set on the model input at the end */
 } sk_ctx;
 
 /* What a lifted estimator contributes. */
@@ -42,6 +44,8 @@ extern const sk_family sk_dummy_families[];
 extern const sk_family sk_trees_families[];
 extern const sk_family sk_preprocessing_families[];
 extern const sk_family sk_compose_families[];
+extern const sk_family sk_compose_pmml_families[];
+extern const sk_family sk_compose_ensemble_families[];
 extern const sk_family sk_svm_families[];
 extern const sk_family sk_neighbors_families[];
 extern const sk_family sk_bayes_families[];

@@ -3,33 +3,37 @@
  *
  * State across sklearn versions (side by side):
  *
- * | attribute      | 0.14 – 0.21            | 0.22 – 1.4              | 1.5 +                      |
- * |----------------|------------------------|-------------------------|----------------------------|
- * | coef_          | [F] or [T, F] (regr.)  | same                    | same                       |
- * |                | [1, F] or [K, F] (cls) |                         |                            |
- * | intercept_     | float or [T] / [K]     | same                    | same                       |
- * | multi_class    | 'ovr' (0.20: 'warn')   | 'auto'                  | 'deprecated' (= 'auto')    |
- * | classes_       | int / str / object arr | same                    | same                       |
- * |                | (0.14 – 0.15 liblinear: |                        |                            |
- * |                | _enc.classes_)          |                        |                            |
- * | solver         | absent before 0.16     | present                 | present                    |
+ * | attribute      | 0.14 – 0.21             | 0.22 – 1.4              | 1.5 +                   |
+ * |----------------|-------------------------|-------------------------|-------------------------|
+ * | coef_          | [F] or [T, F] (regr.)   | same                    | same                    |
+ * |                | [1, F] or [K, F] (cls)  |                         |                         |
+ * | intercept_     | float or [T] / [K]      | same                    | same                    |
+ * | multi_class    | absent (0.14 – 0.15),   | 'auto'                  | 'deprecated' (= 'auto') |
+ * |                | 'ovr' (0.20: 'warn')    |                         |                         |
+ * | solver         | absent (0.14 – 0.15:    | present                 | present                 |
+ * |                | liblinear only)         |                         |                         |
+ * | classes_       | int / str / object arr; | same                    | same                    |
+ * |                | 0.14 – 0.15 liblinear:  |                         |                         |
+ * |                | _enc.classes_ (property)|                         |                         |
  *
  * LogisticRegression(CV).predict_proba: one-vs-rest when multi_class is 'ovr'
  * or 'warn', or 'auto'/'deprecated'/absent with two classes or the
- * liblinear solver; otherwise multinomial softmax. A binary multinomial
- * model applies softmax to [-z, z].
+ * liblinear solver (or no solver); otherwise multinomial softmax. A binary
+ * multinomial model applies softmax to [-z, z].
  *
  * The other estimators, where they differ from the above:
  *
- * | estimator                  | 0.14 – 0.20        | 0.21 – 0.22        | 0.23 – 1.0                | 1.1 +                      |
- * |----------------------------|--------------------|--------------------|---------------------------|----------------------------|
- * | RidgeClassifier(CV)        | classes_ is a property of _label_binarizer (LabelBinarizer), every version   |                            |
- * | SGDClassifier loss → proba | 'log', 'modified_huber'                 | same                      | 'log' or 'log_loss', 'modified_huber' |
- * | LinearDiscriminantAnalysis | proba: binary logistic, multiclass      | binary logistic,          | same                       |
- * |                            | one-vs-rest normalised logistic         | multiclass softmax (#11796)|                           |
- * |                            | transform width: n_components (None = all) | _max_components (0.21 +) |                           |
- * | Poisson/Gamma/Tweedie      | (absent)           | (absent)           | _link_instance: glm link  | _base_loss: a Half*Loss    |
- * |                            |                    |                    | IdentityLink / LogLink    | (…Identity / HalfSquaredError: identity, else log) |
+ * | estimator            | 0.14 – 0.20                   | 0.21 – 0.22         | 0.23 – 1.0               | 1.1 +                       |
+ * |----------------------|-------------------------------|---------------------|--------------------------|-----------------------------|
+ * | RidgeClassifier(CV)  | classes_ = _label_binarizer.classes_ (a property), every version                                        |
+ * | SGDClassifier proba  | loss 'log' (logistic, ovr), 'modified_huber'        | same                     | 'log' or 'log_loss', 'modified_huber' |
+ * | LinearDiscriminant-  | binary logistic; multiclass   | multiclass softmax  | same                     | same                        |
+ * | Analysis proba       | one-vs-rest logistic          | (PR #11796)         |                          |                             |
+ * | LDA transform width  | n_components (None: all)      | _max_components     | same                     | same                        |
+ * | sklearn.lda.LDA      | 0.14 – 0.15: no solver; scores ((X - xbar_) scalings_) coef_^T + intercept_ over all K, softmax; |
+ * |                      | 0.16 +: solver present, as LinearDiscriminantAnalysis                                                   |
+ * | Poisson/Gamma/       | (absent)                      | (absent)            | _link_instance:          | _base_loss: Half*Loss;      |
+ * | TweedieRegressor     |                               |                     | IdentityLink / LogLink   | …Identity, HalfSquaredError: identity; others log |
  *
  * Everything else here (the CV, Lars, OMP, Bayesian, robust, SGD and SVM
  * linear models) predicts X coef_^T + intercept_ in every version.

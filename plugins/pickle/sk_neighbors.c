@@ -23,6 +23,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "sk_lift.h"
 
@@ -95,6 +96,8 @@ static int nbr_points(sk_ctx *c, const pk_obj *est, skc_tensor **out)
     int rc;
 
     *out = NULL;
+    if (!pk_attr(est, "_fit_X") && !pk_attr(est, "_tree"))
+        return sk_fail(c, SKC_E_UNSUPPORTED, "the model is not fitted (no _fit_X)");
     if (pk_attr(est, "_fit_X") && pk_kind_of(pk_attr(est, "_fit_X")) != PK_ARRAY &&
         pk_kind_of(pk_attr(est, "_fit_X")) != PK_NONE)
         return sk_fail(c, SKC_E_UNSUPPORTED, "the model was fitted on a sparse matrix; "
@@ -165,37 +168,154 @@ static int nbr_params(sk_ctx *c, const pk_obj *est, int64_t m, int64_t *k, const
     return SKC_OK;
 }
 
+/* One output's class labels (an item of a multi-output classes_) as an
+ * int64 or string tensor, read as sk_classes reads an estimator's
+ * classes_ (which takes the estimator, not the array). */
+static int nbr_class_array(sk_ctx *c, const pk_obj *a, skc_tensor **out)
+{
+    pk_array_info ai;
+    int64_t n, i;
+    int rc, str;
+
+    if (!a || pk_kind_of(a) != PK_ARRAY || pk_array(a, &ai) != SKC_OK || ai.ndim != 1 ||
+        ai.shape[0] < 1)
+        return sk_fail(c, SKC_E_FORMAT, "an item of classes_ is not a non-empty 1-D array");
+    n = ai.shape[0];
+    str = ai.kind == 'U' || ai.kind == 'S' ||
+          (ai.kind == 'O' && pk_kind_of(pk_array_object(a, 0)) == PK_STR);
+    if ((rc = skc_tensor_new(str ? SKC_DT_STRING : SKC_DT_I64, 1, &n, out)))
+        return rc;
+    for (i = 0; i < n && rc == SKC_OK; i++) {
+        char buf[1024];
+        const char *sv;
+        size_t len;
+        double d;
+        int64_t *iv = str ? NULL : (int64_t *)skc_tensor_data_mut(*out) + i;
+        if (ai.kind == 'O') {
+            const pk_obj *e = pk_array_object(a, (size_t)i);
+            if (str)
+                rc = pk_str(e, &sv, &len) ? SKC_E_FORMAT : skc_tensor_set_string(*out, i, sv, len);
+            else
+                rc = pk_int(e, iv);
+        } else if (str) {
+            rc = pk_array_get_str(a, (size_t)i, buf, sizeof(buf));
+            if (rc == SKC_OK)
+                rc = skc_tensor_set_string(*out, i, buf, strlen(buf));
+        } else if (ai.kind == 'f') {
+            rc = pk_array_get_f64(a, (size_t)i, &d);
+            if (rc == SKC_OK && (d != floor(d) || fabs(d) > 9e18))
+                rc = SKC_E_FORMAT;
+            if (rc == SKC_OK)
+                *iv = (int64_t)d;
+        } else {
+            rc = pk_array_get_i64(a, (size_t)i, iv);
+        }
+    }
+    if (rc) {
+        skc_tensor_free(*out);
+        *out = NULL;
+        return sk_fail(c, SKC_E_FORMAT, "a class label of a multi-output classes_ is "
+                       "neither an integer nor a string");
+    }
+    return SKC_OK;
+}
+
+/* classes_ of a multi-output fit (a list of arrays, outputs_2d_): every
+ * output's labels one after the other, and each output's count. */
+static int nbr_multi_classes(sk_ctx *c, const pk_obj *est, skc_tensor **classes,
+                             skc_tensor **sizes)
+{
+    const pk_obj *cl = pk_attr(est, "classes_");
+    skc_tensor **parts = NULL;
+    int64_t no, o, total = 0, at = 0, j;
+    int rc = SKC_OK, is_str = -1;
+
+    *classes = *sizes = NULL;
+    if (!cl || (pk_kind_of(cl) != PK_LIST && pk_kind_of(cl) != PK_TUPLE) || pk_len(cl) < 1)
+        return sk_fail(c, SKC_E_FORMAT, "classes_ of a multi-output fit is not a list of arrays");
+    no = (int64_t)pk_len(cl);
+    parts = calloc((size_t)no, sizeof(*parts));
+    if (!parts)
+        return SKC_E_NOMEM;
+    if ((rc = skc_tensor_new(SKC_DT_I64, 1, &no, sizes)))
+        goto done;
+    for (o = 0; o < no; o++) {
+        if ((rc = nbr_class_array(c, pk_item(cl, (size_t)o), &parts[o])))
+            goto done;
+        if (is_str >= 0 && is_str != (skc_tensor_dtype(parts[o]) == SKC_DT_STRING)) {
+            rc = sk_fail(c, SKC_E_UNSUPPORTED, "the outputs mix string and integer classes");
+            goto done;
+        }
+        is_str = skc_tensor_dtype(parts[o]) == SKC_DT_STRING;
+        ((int64_t *)skc_tensor_data_mut(*sizes))[o] = skc_tensor_numel(parts[o]);
+        total += skc_tensor_numel(parts[o]);
+    }
+    if ((rc = skc_tensor_new(is_str ? SKC_DT_STRING : SKC_DT_I64, 1, &total, classes)))
+        goto done;
+    for (o = 0; o < no; o++)
+        for (j = 0; j < skc_tensor_numel(parts[o]); j++, at++) {
+            if (is_str) {
+                size_t len;
+                const char *sv = skc_tensor_string(parts[o], j, &len);
+                if ((rc = skc_tensor_set_string(*classes, at, sv, len)))
+                    goto done;
+            } else {
+                ((int64_t *)skc_tensor_data_mut(*classes))[at] =
+                    ((const int64_t *)skc_tensor_data(parts[o]))[j];
+            }
+        }
+done:
+    for (o = 0; parts && o < no; o++)
+        skc_tensor_free(parts[o]);
+    free(parts);
+    if (rc) {
+        skc_tensor_free(*classes);
+        skc_tensor_free(*sizes);
+        *classes = *sizes = NULL;
+    }
+    return rc;
+}
+
 static int nbr_classifier(sk_ctx *c, const pk_obj *est, const char *in,
                           int64_t in_width, char *out, int64_t *out_width)
 {
-    skc_tensor *pts = NULL, *y = NULL, *classes = NULL;
+    skc_tensor *pts = NULL, *y = NULL, *classes = NULL, *sizes = NULL;
     const char *weights, *metric;
     const pk_obj *o2d = pk_attr(est, "outputs_2d_");
     char label[64], proba[64];
-    int64_t m, k, nc, i;
+    int64_t m, k, nc, no = 1, i;
     double p;
     int rc, two_d = 0;
     skc_step *st;
 
-    if (o2d && pk_bool(o2d, &two_d) == SKC_OK && two_d)
-        return sk_fail(c, SKC_E_UNSUPPORTED, "multi-output KNeighborsClassifier is not "
-                       "supported yet");
-    if ((rc = nbr_points(c, est, &pts)) || (rc = sk_classes(c, est, &classes)) ||
+    if (o2d && pk_bool(o2d, &two_d) != SKC_OK)
+        two_d = 0;
+    if ((rc = nbr_points(c, est, &pts)) ||
+        (rc = two_d ? nbr_multi_classes(c, est, &classes, &sizes) : sk_classes(c, est, &classes)) ||
         (rc = sk_attr_f64(c, est, "_y", &y)))
         goto done;
     m = skc_tensor_shape(pts)[0];
     nc = skc_tensor_numel(classes);
-    if (skc_tensor_numel(y) != m) {
-        rc = sk_fail(c, SKC_E_FORMAT, "_y has %lld entries for %lld fitted rows",
-                     (long long)skc_tensor_numel(y), (long long)m);
+    if (sizes)
+        no = skc_tensor_numel(sizes);
+    if (two_d ? skc_tensor_ndim(y) != 2 || skc_tensor_shape(y)[0] != m || skc_tensor_shape(y)[1] != no
+              : skc_tensor_numel(y) != m) {
+        rc = sk_fail(c, SKC_E_FORMAT, "_y does not hold %lld output(s) for %lld fitted rows",
+                     (long long)no, (long long)m);
         goto done;
     }
-    for (i = 0; i < m; i++) {
+    for (i = 0; i < m * no; i++) {
         double v = skc_tensor_get_f64(y, i);
-        if (!(v >= 0 && v < (double)nc) || v != floor(v)) {
-            rc = sk_fail(c, SKC_E_FORMAT, "_y[%lld] is not a class index", (long long)i);
+        int64_t kk = sizes ? ((const int64_t *)skc_tensor_data(sizes))[i % no] : nc;
+        if (!(v >= 0 && v < (double)kk) || v != floor(v)) {
+            rc = sk_fail(c, SKC_E_FORMAT, "_y holds %g, not a class index", v);
             goto done;
         }
+    }
+    if (!two_d && skc_tensor_ndim(y) != 1) {
+        /* A [M, 1] _y without outputs_2d_ (never written by sklearn). */
+        rc = sk_fail(c, SKC_E_FORMAT, "_y is not 1-D");
+        goto done;
     }
     if ((rc = nbr_params(c, est, m, &k, &weights, &metric, &p)) ||
         (rc = sk_check_width(c, in, in_width, skc_tensor_shape(pts)[1])))
@@ -210,8 +330,18 @@ static int nbr_classifier(sk_ctx *c, const pk_obj *est, const char *in,
         (rc = skc_step_set_tensor(st, "targets", y)) ||
         (rc = skc_step_set_tensor(st, "classes", classes)))
         goto done;
-    if (c->final && (rc = sk_output_classifier(c, label, proba, classes, nc)))
+    if (sizes && (rc = skc_step_set_tensor(st, "sizes", sizes)))
         goto done;
+    if (c->final && sizes) {
+        /* As multi-output trees: label [N, O], the outputs' probability
+         * blocks side by side in probabilities [N, sum of classes]. */
+        int64_t lshape[2] = { -1, no }, pshape[2] = { -1, nc };
+        if ((rc = skc_model_add_output(c->m, label, skc_tensor_dtype(classes), 2, lshape)) ||
+            (rc = skc_model_add_output(c->m, proba, SKC_DT_F64, 2, pshape)))
+            goto done;
+    } else if (c->final && (rc = sk_output_classifier(c, label, proba, classes, nc))) {
+        goto done;
+    }
     snprintf(c->last_label, sizeof(c->last_label), "%s", label);
     snprintf(out, 64, "%s", proba);
     *out_width = nc;
@@ -219,6 +349,7 @@ done:
     skc_tensor_free(pts);
     skc_tensor_free(y);
     skc_tensor_free(classes);
+    skc_tensor_free(sizes);
     return rc;
 }
 
@@ -282,6 +413,10 @@ static int nbr_centroid(sk_ctx *c, const pk_obj *est, const char *in,
         name = "euclidean";
     if (!name) {
         rc = sk_fail(c, SKC_E_UNSUPPORTED, "the metric is not a name (a callable cannot be converted)");
+        goto done;
+    }
+    if (!pk_attr(est, "centroids_")) {
+        rc = sk_fail(c, SKC_E_UNSUPPORTED, "the model is not fitted (no centroids_)");
         goto done;
     }
     if ((rc = nbr_metric(c, name, 2.0, &metric, &p)) ||

@@ -30,6 +30,10 @@
 
 /* Bytes of one string category; longer ones are refused. */
 #define ENC_STR_MAX 4096
+/* Categories of the legacy layout, which are counted, not stored. */
+#define ENC_MAX_CATEGORIES 10000000
+/* Entries of the padded bin-edge matrix. */
+#define ENC_MAX_EDGES 50000000
 
 typedef struct enc_cats {
     int64_t f;       /* features                                              */
@@ -323,7 +327,8 @@ static int enc_onehot_legacy(sk_ctx *c, const pk_obj *est, const char *in,
         goto done;
     }
     for (i = 0; i < f; i++) {
-        if (nv[i] < 0 || nv[i] > 1e7 || fi[i + 1] - fi[i] != nv[i]) {
+        if (nv[i] < 0 || nv[i] > ENC_MAX_CATEGORIES || fi[i + 1] - fi[i] != nv[i] ||
+            (double)k.off[i] + nv[i] > ENC_MAX_CATEGORIES) {
             rc = sk_fail(c, SKC_E_FORMAT, "n_values_[%lld] does not fit feature_indices_",
                          (long long)i);
             goto done;
@@ -427,21 +432,32 @@ static int enc_onehot(sk_ctx *c, const pk_obj *est, const char *in,
         }
         for (j = 0; j < n; j++) {
             g = j;
-            if (map && pk_array_get_i64(map, (size_t)j, &g) != SKC_OK) {
-                rc = sk_fail(c, SKC_E_FORMAT, "_default_to_infrequent_mappings unreadable");
+            if (map && (pk_array_get_i64(map, (size_t)j, &g) != SKC_OK || g < 0 || g >= n)) {
+                rc = sk_fail(c, SKC_E_FORMAT, "_default_to_infrequent_mappings[%lld] is "
+                             "unreadable or out of range", (long long)i);
                 goto done;
             }
             if (g > mx)
                 mx = g;
+        }
+        /* Grouped width: the frequent categories plus one infrequent column. */
+        if (map)
+            w = mx + 1;
+        if (d >= w) {
+            rc = sk_fail(c, SKC_E_FORMAT, "drop_idx_[%lld] = %lld is outside the %lld columns",
+                         (long long)i, (long long)d, (long long)w);
+            goto done;
+        }
+        for (j = 0; j < n; j++) {
+            g = j;
+            if (map)
+                pk_array_get_i64(map, (size_t)j, &g);
             if (d >= 0 && g == d)
                 g = -1;
             else if (d >= 0 && g > d)
                 g--;
             vals[k.off[i] + j] = (double)g;
         }
-        /* Grouped width: the frequent categories plus one infrequent column. */
-        if (map)
-            w = mx + 1;
         if (d >= 0)
             w--;
         unk[i] = -1.0;
@@ -590,6 +606,11 @@ static int enc_kbins(sk_ctx *c, const pk_obj *est, const char *in,
     }
     /* The inner edges, one row per feature, padded with +inf (never <= a
      * finite value; the clip to n_bins - 1 covers +inf itself). */
+    if (f > 0 && b > ENC_MAX_EDGES / f) {
+        rc = sk_fail(c, SKC_E_LIMIT, "%lld features of up to %lld bins are too many to pad",
+                     (long long)f, (long long)b + 1);
+        goto done;
+    }
     shape[0] = f;
     shape[1] = b;
     if ((rc = skc_tensor_new(SKC_DT_F64, 2, shape, &et)) ||

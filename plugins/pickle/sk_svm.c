@@ -99,6 +99,8 @@ static int svm_read_state(sk_ctx *c, const pk_obj *est, svm_state *st)
     if (strcmp(st->kernel, "linear") && strcmp(st->kernel, "poly") &&
         strcmp(st->kernel, "rbf") && strcmp(st->kernel, "sigmoid"))
         return sk_fail(c, SKC_E_UNSUPPORTED, "unknown kernel '%s'", st->kernel);
+    if (!pk_attr(est, "support_vectors_") && !pk_attr(est, "_dual_coef_"))
+        return sk_fail(c, SKC_E_UNSUPPORTED, "the model is not fitted (no support_vectors_)");
     if (!pk_attr(est, "_dual_coef_") || !pk_attr(est, "_intercept_"))
         return sk_fail(c, SKC_E_UNSUPPORTED, "the model lacks libsvm's _dual_coef_ and "
                        "_intercept_ (an sklearn layout before 0.19 or a newer unknown one); "

@@ -303,6 +303,8 @@ typedef struct tr_leaf {
     const int64_t *feat;     /* tree feature → input column; NULL: identity   */
     int64_t n_feat;
     int32_t target;          /* column when the ensemble has a target tensor  */
+    const int64_t *sizes;    /* PROBA of a multi-output tree: classes per output */
+    int64_t n_out;
 } tr_leaf;
 
 /* sklearn.ensemble._iforest._average_path_length for one count. */
@@ -347,6 +349,26 @@ static int tr_leaf_values(sk_ctx *c, const tr_tree *t, const tr_leaf *sp, int64_
         sum += tr_tree_value(t, node, 0, j);
     if (sum == 0.0)
         sum = 1.0;
+    if (sp->kind == TR_PROBA && sp->sizes) {
+        /* Each output's row normalised on its own (predict_proba's list),
+         * the blocks side by side. */
+        int64_t off = 0;
+        for (o = 0; o < sp->n_out; o++) {
+            int64_t ko = sp->sizes[o];
+            if (ko > nc || off + ko > width)
+                return sk_fail(c, SKC_E_FORMAT, "output %lld has %lld classes",
+                               (long long)o, (long long)ko);
+            sum = 0.0;
+            for (j = 0; j < ko; j++)
+                sum += tr_tree_value(t, node, o, j);
+            if (sum == 0.0)
+                sum = 1.0;
+            for (j = 0; j < ko; j++)
+                row[off + j] = tr_tree_value(t, node, o, j) / sum;
+            off += ko;
+        }
+        return SKC_OK;
+    }
     if (sp->kind == TR_PROBA) {
         for (j = 0; j < nc; j++) {
             o = sp->col ? sp->col[j] : j;
@@ -382,7 +404,7 @@ static int tr_ens_add(sk_ctx *c, tr_ens *e, const tr_tree *t, const tr_leaf *sp)
     if (e->t >= e->n_trees || t->n_nodes > e->n_nodes - e->m)
         return sk_fail(c, SKC_E_INTERNAL, "more trees than counted");
     if (sp->kind == TR_RAW ? t->n_outputs != e->width
-                           : (sp->kind != TR_PATH && t->n_outputs != 1))
+                           : (sp->kind != TR_PATH && t->n_outputs != (sp->sizes ? sp->n_out : 1)))
         return sk_fail(c, SKC_E_UNSUPPORTED, "a tree with %lld outputs in an ensemble of width %lld",
                        (long long)t->n_outputs, (long long)e->width);
     if (sp->kind == TR_PATH && !(depth = calloc((size_t)t->n_nodes, sizeof(*depth))))
@@ -611,8 +633,91 @@ static int tr_single_output_classes(sk_ctx *c, const pk_obj *est, skc_tensor **c
 
     if (cl && (pk_kind_of(cl) == PK_LIST || pk_kind_of(cl) == PK_TUPLE))
         return sk_fail(c, SKC_E_UNSUPPORTED, "multi-output classifiers (classes_ is a list "
-                       "of %zu arrays) are not supported yet", pk_len(cl));
+                       "of %zu arrays) are not supported here", pk_len(cl));
     return sk_classes(c, est, classes);
+}
+
+/* Class label @p i of array @p a as a string (kind 'U', 'S' or 'O' of
+ * str) or an integer; *is_str says which. */
+static int tr_class_at(const pk_obj *a, const pk_array_info *ai, size_t i, char *buf,
+                       size_t buflen, int64_t *iv, int *is_str)
+{
+    double d;
+
+    if (ai->kind == 'U' || ai->kind == 'S') {
+        *is_str = 1;
+        return pk_array_get_str(a, i, buf, buflen);
+    }
+    if (ai->kind == 'O') {
+        const pk_obj *e = pk_array_object(a, i);
+        const char *sv;
+        size_t len;
+        if (e && pk_str(e, &sv, &len) == SKC_OK && len < buflen) {
+            memcpy(buf, sv, len + 1);
+            *is_str = 1;
+            return SKC_OK;
+        }
+        *is_str = 0;
+        return e ? pk_int(e, iv) : SKC_E_FORMAT;
+    }
+    *is_str = 0;
+    if (pk_array_get_i64(a, i, iv) == SKC_OK)
+        return SKC_OK;
+    if (pk_array_get_f64(a, i, &d) != SKC_OK || d != floor(d))
+        return SKC_E_FORMAT;
+    *iv = (int64_t)d;
+    return SKC_OK;
+}
+
+/* classes_ of a multi-output classifier (a list of arrays): all labels,
+ * output after output, and each output's count. Every output must hold
+ * the same kind of labels (sklearn gives predict() the first output's
+ * dtype). */
+static int tr_multi_classes(sk_ctx *c, const pk_obj *est, skc_tensor **classes,
+                            skc_tensor **sizes)
+{
+    const pk_obj *cl = pk_attr(est, "classes_");
+    size_t no = pk_len(cl), o, j;
+    int64_t total = 0, at = 0, *sz;
+    int kind = -1, rc;
+
+    if (no < 1)
+        return sk_fail(c, SKC_E_FORMAT, "classes_ is an empty list");
+    if ((rc = skc_tensor_new(SKC_DT_I64, 1, (const int64_t[]){ (int64_t)no }, sizes)))
+        return rc;
+    sz = skc_tensor_data_mut(*sizes);
+    for (o = 0; o < no; o++) {
+        pk_array_info ai;
+        if (pk_array(pk_item(cl, o), &ai) != SKC_OK || ai.ndim != 1 || ai.shape[0] < 1)
+            return sk_fail(c, SKC_E_FORMAT, "classes_[%zu] is not a 1-D array", o);
+        sz[o] = ai.shape[0];
+        total += ai.shape[0];
+    }
+    for (o = 0; o < no; o++) {
+        const pk_obj *a = pk_item(cl, o);
+        pk_array_info ai;
+        pk_array(a, &ai);
+        for (j = 0; j < (size_t)ai.shape[0]; j++) {
+            char buf[1024];
+            int64_t iv = 0;
+            int is_str = 0;
+            if (tr_class_at(a, &ai, j, buf, sizeof(buf), &iv, &is_str) != SKC_OK)
+                return sk_fail(c, SKC_E_FORMAT, "classes_[%zu][%zu] is unreadable", o, j);
+            if (kind < 0 && (rc = skc_tensor_new(is_str ? SKC_DT_STRING : SKC_DT_I64, 1,
+                                                 &total, classes)))
+                return rc;
+            if (kind >= 0 && kind != is_str)
+                return sk_fail(c, SKC_E_UNSUPPORTED, "the outputs of this classifier mix "
+                               "string and integer classes");
+            kind = is_str;
+            if (is_str && (rc = skc_tensor_set_string(*classes, at, buf, strlen(buf))))
+                return rc;
+            if (!is_str)
+                ((int64_t *)skc_tensor_data_mut(*classes))[at] = iv;
+            at++;
+        }
+    }
+    return SKC_OK;
 }
 
 /* ---- trees and forests -------------------------------------------------- */
@@ -742,19 +847,27 @@ static int tr_lift_forest_classifier(sk_ctx *c, const pk_obj *est, const char *i
                                      int64_t in_width, char *out, int64_t *out_width,
                                      int single)
 {
-    skc_tensor *classes = NULL;
+    skc_tensor *classes = NULL, *sizes = NULL;
     const pk_obj *list;
     tr_ens e;
     tr_feats fs;
-    int64_t k, total, leaves, nf, *col = NULL, ncol = 0;
+    int64_t k, total, leaves, nf, *col = NULL, ncol = 0, n_out = 1;
     size_t n, i;
     char proba[64];
     int rc;
 
     memset(&e, 0, sizeof(e));
     memset(&fs, 0, sizeof(fs));
-    if ((rc = tr_single_output_classes(c, est, &classes)))
+    if (pk_attr(est, "classes_") && (pk_kind_of(pk_attr(est, "classes_")) == PK_LIST ||
+                                     pk_kind_of(pk_attr(est, "classes_")) == PK_TUPLE)) {
+        if (!single && pk_attr(est, "estimators_features_"))
+            return sk_fail(c, SKC_E_UNSUPPORTED, "a multi-output Bagging classifier");
+        if ((rc = tr_multi_classes(c, est, &classes, &sizes)))
+            goto done;
+        n_out = skc_tensor_numel(sizes);
+    } else if ((rc = tr_single_output_classes(c, est, &classes))) {
         return rc;
+    }
     k = skc_tensor_numel(classes);
     if ((rc = tr_members(c, est, 1, single, &list, &n)))
         goto done;
@@ -769,11 +882,15 @@ static int tr_lift_forest_classifier(sk_ctx *c, const pk_obj *est, const char *i
         const pk_obj *m = tr_member(est, list, i);
         tr_tree t;
         tr_leaf sp = { .kind = TR_PROBA, .k = k };
+        if (sizes) {
+            sp.sizes = skc_tensor_data(sizes);
+            sp.n_out = n_out;
+        }
         free(col);
         col = NULL;
         /* Bagging members are fit on encoded labels and may have seen
          * only some classes: their classes_ are the columns they add to. */
-        if (!single && pk_attr(m, "classes_") &&
+        if (!single && !sizes && pk_attr(m, "classes_") &&
             (rc = tr_int_array(c, pk_attr(m, "classes_"), "estimators_[i].classes_", &col,
                                &ncol)))
             goto done;
@@ -793,7 +910,7 @@ static int tr_lift_forest_classifier(sk_ctx *c, const pk_obj *est, const char *i
                 free(col);
                 col = NULL;
             }
-        } else if (t.n_cls != k) {
+        } else if (t.n_cls != k && !sizes) {
             rc = sk_fail(c, SKC_E_FORMAT, "a tree has %lld classes, the model %lld",
                          (long long)t.n_cls, (long long)k);
             goto done;
@@ -808,10 +925,33 @@ static int tr_lift_forest_classifier(sk_ctx *c, const pk_obj *est, const char *i
             goto done;
     }
     sk_out_name(c, "probabilities", proba);
-    if ((rc = tr_ens_step(c, &e, in, proba, single ? "sum" : "average", k, 1, 1.0, NULL)) ||
-        (rc = tr_classifier_tail(c, proba, proba, classes, k, out, out_width)))
+    if ((rc = tr_ens_step(c, &e, in, proba, single ? "sum" : "average", k, 1, 1.0, NULL)))
         goto done;
+    if (!sizes) {
+        rc = tr_classifier_tail(c, proba, proba, classes, k, out, out_width);
+        goto done;
+    }
+    {
+        /* Multi-output: label [N, outputs] and the outputs' probability
+         * blocks side by side in probabilities [N, sum of classes]. */
+        char label[64];
+        skc_step *st;
+        int64_t lshape[2] = { -1, n_out }, pshape[2] = { -1, k };
+        sk_out_name(c, "label", label);
+        if ((rc = sk_step(c, "multi_label", proba, label, &st)) ||
+            (rc = skc_step_set_tensor(st, "classes", classes)) ||
+            (rc = skc_step_set_tensor(st, "sizes", sizes)))
+            goto done;
+        if (c->final &&
+            ((rc = skc_model_add_output(c->m, label, skc_tensor_dtype(classes), 2, lshape)) ||
+             (rc = skc_model_add_output(c->m, proba, SKC_DT_F64, 2, pshape))))
+            goto done;
+        snprintf(c->last_label, sizeof(c->last_label), "%s", label);
+        snprintf(out, 64, "%s", proba);
+        *out_width = k;
+    }
 done:
+    skc_tensor_free(sizes);
     free(col);
     tr_feats_free(&fs);
     tr_ens_free(&e);

@@ -698,6 +698,18 @@ def run_skconv(args, m, x, work):
         return json.load(f), None
 
 
+def run_roundtrip(args, m, work):
+    """ONNX -> .skm -> ONNX with the CLI (verification on at each step)."""
+    src = os.path.join(work, 'model.onnx')
+    skm = os.path.join(work, 'rt.skm')
+    dst = os.path.join(work, 'rt.onnx')
+    for a, b in ((src, skm), (skm, dst)):
+        p = subprocess.run([args.skconv, a, '-o', b, '--force'], capture_output=True, text=True)
+        if p.returncode:
+            return None, '%s -> %s: %s' % (os.path.basename(a), os.path.basename(b), p.stderr.strip())
+    return onnx.load(dst), None
+
+
 def flat(v):
     if isinstance(v, list):
         r = []
@@ -799,6 +811,20 @@ def main():
                 if not good:
                     ok = False
                     msgs.append(msg)
+        if ok and not extra.get('no_roundtrip'):
+            # The mirror ops written back must compute what the original did.
+            rt, rerr = run_roundtrip(args, m, work)
+            ort2, oerr2 = run_ort(args, rt, x, work) if rt is not None else (None, None)
+            if rerr or oerr2:
+                ok = False
+                msgs.append('round trip: ' + (rerr or oerr2))
+            else:
+                for o in m.graph.output:
+                    oname = extra.get('rename', {}).get(o.name, o.name)
+                    good, msg, _, _ = compare(o.name, ort[oname]['dtype'], ort2[o.name]['data'], ort[oname])
+                    if not good:
+                        ok = False
+                        msgs.append('round trip: ' + msg)
         print('%s %d - %s' % ('ok' if ok else 'not ok', i, name))
         for msg in msgs:
             print('# ' + msg)

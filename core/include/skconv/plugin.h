@@ -231,6 +231,8 @@ SKC_API int  skc_output_begin(const char *path, int overwrite, skc_output **out,
 SKC_API skc_stream *skc_output_stream(skc_output *o);
 SKC_API const char *skc_output_temp_path(const skc_output *o);
 SKC_API int  skc_output_commit(skc_output *o, char *err, size_t errlen);
+/** 0: commit renames without fsync (a batch then syncs once); default 1. */
+SKC_API void skc_output_set_sync(skc_output *o, int sync);
 SKC_API void skc_output_abort(skc_output *o);
 
 #ifdef __cplusplus
