@@ -42,6 +42,10 @@ int skm_has_decision(const pk_obj *est);
  * not show it plainly. */
 int skm_decision(sk_ctx *c, const char *out, char *dec, int64_t *dec_width);
 
+/* 1 when tensor @p t, which a classifier lifted into, is its probabilities
+ * (not decision scores nor vote counts). */
+int skm_is_proba(sk_ctx *c, const char *t);
+
 /* numpy's pairwise sum (np.sum of a contiguous 1-D array). */
 double skm_pairwise_sum(const double *a, int64_t n);
 

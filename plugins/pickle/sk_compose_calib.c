@@ -439,8 +439,6 @@ static int cal_ovr(sk_ctx *c, const pk_obj *est, const char *in,
         }
         /* _predict_binary: decision_function, else predict_proba[:, 1]. */
         df = skm_has_decision(e);
-        if (i == 0 && k == 2 && n == 1)
-            with_proba = with_proba && 1;
         if (df) {
             if ((rc = skm_decision(c, o, scores[i], &sw)))
                 goto done;
@@ -449,7 +447,7 @@ static int cal_ovr(sk_ctx *c, const pk_obj *est, const char *in,
                 goto done;
             }
         }
-        if (w == 2 && strcmp(o, scores[i])) {
+        if (w == 2 && skm_is_proba(c, o)) {
             if ((rc = skm_select_step(c, o, &one, 1, probs[i])))
                 goto done;
         } else {

@@ -83,24 +83,6 @@ static int ens_weights(sk_ctx *c, const pk_obj *est, size_t n, double **w, int *
     return SKC_OK;
 }
 
-/* 1 when the tensor a classifier lifted into is its probabilities (not
- * decision scores nor vote counts). */
-static int ens_is_proba(sk_ctx *c, const char *t)
-{
-    int i, j;
-
-    for (i = skc_model_step_count(c->m) - 1; i >= 0; i--) {
-        const skc_step *s = skc_model_step(c->m, i);
-        for (j = 0; j < skc_step_output_count(s); j++) {
-            if (strcmp(skc_step_output(s, j), t) == 0) {
-                const char *op = skc_step_op(s);
-                return strcmp(op, "linear") && strcmp(op, "svm_decision") && strcmp(op, "vote");
-            }
-        }
-    }
-    return 0;
-}
-
 static int ens_weighted_sum(sk_ctx *c, char (*parts)[64], size_t n, const double *w,
                             int weighted, const char *out)
 {
@@ -204,7 +186,7 @@ static int ens_voting(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_w
                          classifier ? "classifier" : "regressor");
             goto done;
         }
-        if (classifier && !hard && (!ens_is_proba(c, parts[i]) || wd != k)) {
+        if (classifier && !hard && (!skm_is_proba(c, parts[i]) || wd != k)) {
             rc = sk_fail(c, SKC_E_UNSUPPORTED, "soft voting needs predict_proba over %lld "
                          "classes, which %s does not give", (long long)k, what);
             goto done;
@@ -274,7 +256,7 @@ static int ens_stack_part(sk_ctx *c, const char *meth, const char *o, int64_t w,
     int rc;
 
     if (strcmp(meth, "predict_proba") == 0) {
-        if (!ens_is_proba(c, o))
+        if (!skm_is_proba(c, o))
             return sk_fail(c, SKC_E_FORMAT, "stack_method_ is predict_proba, but the "
                            "estimator gives no probabilities");
         if (n_classes == 2 && w == 2) {
@@ -287,7 +269,7 @@ static int ens_stack_part(sk_ctx *c, const char *meth, const char *o, int64_t w,
         return SKC_OK;
     }
     if (strcmp(meth, "decision_function") == 0) {
-        if (ens_is_proba(c, o))
+        if (skm_is_proba(c, o))
             return skm_decision(c, o, part, pw);
         snprintf(part, 64, "%s", o);
         *pw = w;
@@ -398,7 +380,7 @@ static int ens_stacking(sk_ctx *c, const pk_obj *est, const char *in, int64_t in
     snprintf(parts[0], 64, "%s", c->last_label);
     if ((rc = ens_relabel(c, parts, 1, &one, classes, onehot, label)))
         goto done;
-    if (ens_is_proba(c, fout) && wd == k) {
+    if (skm_is_proba(c, fout) && wd == k) {
         skc_step *st;
         sk_out_name(c, "probabilities", out);
         if ((rc = sk_step(c, "identity", fout, out, &st)))
@@ -408,7 +390,7 @@ static int ens_stacking(sk_ctx *c, const pk_obj *est, const char *in, int64_t in
         snprintf(out, 64, "%s", fout);
         *out_width = wd;
     }
-    if (final && (rc = sk_output_classifier(c, label, ens_is_proba(c, fout) && wd == k
+    if (final && (rc = sk_output_classifier(c, label, skm_is_proba(c, fout) && wd == k
                                                         ? out : NULL, classes, k)))
         goto done;
     snprintf(c->last_label, sizeof(c->last_label), "%s", label);

@@ -574,6 +574,17 @@ int skm_decision(sk_ctx *c, const char *out, char *dec, int64_t *dec_width)
                    "output comes from a '%s' step) is not known", op);
 }
 
+int skm_is_proba(sk_ctx *c, const char *t)
+{
+    const skc_step *s = skm_producer(c->m, t);
+    const char *op;
+
+    if (!s)
+        return 0;
+    op = skc_step_op(s);
+    return strcmp(op, "linear") && strcmp(op, "svm_decision") && strcmp(op, "vote");
+}
+
 double skm_pairwise_sum(const double *a, int64_t n)
 {
     double r[8], res;

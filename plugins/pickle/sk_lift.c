@@ -17,6 +17,7 @@ static const sk_family *const sk_tables[] = {
     sk_compose_families,
     sk_compose_pmml_families,
     sk_compose_ensemble_families,
+    sk_compose_calib_families,
     sk_svm_families,
     sk_neighbors_families,
     sk_bayes_families,

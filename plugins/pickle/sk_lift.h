@@ -46,6 +46,7 @@ extern const sk_family sk_preprocessing_families[];
 extern const sk_family sk_compose_families[];
 extern const sk_family sk_compose_pmml_families[];
 extern const sk_family sk_compose_ensemble_families[];
+extern const sk_family sk_compose_calib_families[];
 extern const sk_family sk_svm_families[];
 extern const sk_family sk_neighbors_families[];
 extern const sk_family sk_bayes_families[];
