@@ -142,11 +142,18 @@ static void enc_map_hints(const skc_step *s, skci_hints *h)
     const int64_t *o;
     int64_t f, c, k;
 
-    if (skc_step_get_tensor(s, "categories", &cat) ||
-        skc_tensor_dtype(cat) != SKC_DT_F64 || skc_step_get_tensor(s, "offsets", &off))
+    if (skc_step_get_tensor(s, "categories", &cat) || skc_step_get_tensor(s, "offsets", &off))
         return;
     f = skc_tensor_numel(off) - 1;
     o = skc_tensor_data(off);
+    if (skc_tensor_dtype(cat) == SKC_DT_STRING) {
+        for (c = 0; h->str_src && c < f && c < h->cols; c++) {
+            h->str_src[c] = cat;
+            h->str_lo[c] = o[c];
+            h->str_hi[c] = o[c + 1];
+        }
+        return;
+    }
     for (c = 0; c < f && c < h->cols; c++) {
         for (k = o[c]; k < o[c + 1]; k++) {
             double v = skc_tensor_get_f64(cat, k);

@@ -15,6 +15,11 @@ typedef struct skci_hints {
     double **vals;      /* per column */
     int64_t *n, *cap;
     int nan_ok;         /* the model accepts NaN inputs */
+    /* String inputs: per column, the strings worth probing, borrowed as
+     * elements [str_lo, str_hi) of a step's string tensor; NULL arrays
+     * when the input holds numbers. */
+    const skc_tensor **str_src;
+    int64_t *str_lo, *str_hi;
 } skci_hints;
 
 SKCI_HIDDEN int skci_hint_add(skci_hints *h, int64_t col, double v);

@@ -19,9 +19,10 @@
 #include <string.h>
 #include "sk_lift.h"
 
-/* The model's outputs label [N] and scores [N, K] when it makes them;
- * inside a Pipeline before the last step, the transformer it is there
- * (transform(): the distances). */
+/* The model's outputs label [N] and scores [N, K] when it makes them (a
+ * predictor with label and scores when a composition reads its
+ * predictions); inside a Pipeline before the last step, the transformer
+ * it is there (transform(): the distances). */
 static int clu_kmeans(sk_ctx *c, const pk_obj *est, const char *in,
                       int64_t in_width, char *out, int64_t *out_width)
 {
@@ -51,15 +52,16 @@ static int clu_kmeans(sk_ctx *c, const pk_obj *est, const char *in,
     if (pk_array(pk_attr(est, "cluster_centers_"), &ai) == SKC_OK && ai.kind == 'f' &&
         ai.itemsize == 4 && (rc = skc_step_set_int(st, "float32", 1)))
         goto done;
-    c->wrapped_role = c->final ? SK_CLASSIFIER : SK_TRANSFORMER;
+    c->wrapped_role = c->final || c->inner ? SK_CLASSIFIER : SK_TRANSFORMER;
     if (c->final) {
         sshape[0] = -1;
         sshape[1] = k;
         if ((rc = skc_model_add_output(c->m, label, SKC_DT_I64, 1, lshape)) ||
             (rc = skc_model_add_output(c->m, out, SKC_DT_F64, 2, sshape)))
             goto done;
-        snprintf(c->last_label, sizeof(c->last_label), "%s", label);
     }
+    if (c->final || c->inner)
+        snprintf(c->last_label, sizeof(c->last_label), "%s", label);
     *out_width = k;
 done:
     skc_tensor_free(centers);

@@ -59,7 +59,7 @@ static int comp_pipeline(sk_ctx *c, const pk_obj *est, const char *in,
     const char *nm;
     int64_t width = in_width, w;
     size_t i, n, plen, namelen;
-    int rc, role = SK_TRANSFORMER, final = c->final, last;
+    int rc, role = SK_TRANSFORMER, final = c->final, inner = c->inner, last;
 
     if (!steps || (pk_kind_of(steps) != PK_LIST && pk_kind_of(steps) != PK_TUPLE))
         return sk_fail(c, SKC_E_FORMAT, "Pipeline.steps is missing or not a list");
@@ -83,9 +83,12 @@ static int comp_pipeline(sk_ctx *c, const pk_obj *est, const char *in,
         }
         plen = strlen(c->path);
         snprintf(c->path + plen, sizeof(c->path) - plen, "[%s]", nm);
+        /* Steps before the last are transformers, whatever reads the pipeline. */
         c->final = last ? final : 0;
+        c->inner = last ? inner : 0;
         rc = sk_lift_estimator(c, sub, cur, width, next, &w, &role);
         c->final = final;
+        c->inner = inner;
         if (rc)
             return rc;
         c->path[plen] = '\0';
@@ -137,7 +140,7 @@ static int comp_part(sk_ctx *c, const pk_obj *est, const pk_obj *trans, const ch
 
     if (skm_is_passthrough(trans)) {
         snprintf(o, sizeof(o), "%s", in);
-    } else if ((rc = skm_lift_inner(c, trans, name, in, in_width, o, &w, &role))) {
+    } else if ((rc = skm_lift_transformer(c, trans, name, in, in_width, o, &w, &role))) {
         return rc;
     } else if (role != SK_TRANSFORMER) {
         return sk_fail(c, SKC_E_UNSUPPORTED, "'%s' is not a transformer", name);

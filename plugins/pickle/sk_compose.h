@@ -26,10 +26,14 @@ int64_t skm_name_index(const skc_tensor *names, const char *name);
 int skm_select(sk_ctx *c, const pk_obj *sel, const skc_tensor *names, int64_t width,
                int64_t **idx, int64_t *k, int *scalar);
 
-/* Lift an estimator whose outputs a composition consumes: not final, its
- * path segment added as "[what]". */
+/* Lift an estimator whose predictions a composition consumes (Voting,
+ * Stacking, ...): not final, but a predictor (c->inner); its path segment
+ * added as "[what]". */
 int skm_lift_inner(sk_ctx *c, const pk_obj *est, const char *what, const char *in,
                    int64_t in_width, char *out, int64_t *out_width, int *role);
+/* The same for a transformer step (FeatureUnion, ColumnTransformer, ...). */
+int skm_lift_transformer(sk_ctx *c, const pk_obj *est, const char *what, const char *in,
+                         int64_t in_width, char *out, int64_t *out_width, int *role);
 
 /* The estimator at the end of Pipeline / search-CV wrappers. */
 const pk_obj *skm_final_estimator(const pk_obj *est);
@@ -40,7 +44,8 @@ int skm_has_decision(const pk_obj *est);
  * (its probabilities or its scores), found from the step that made it;
  * binary classifiers give one column. Refused when the lifter's graph does
  * not show it plainly. */
-int skm_decision(sk_ctx *c, const char *out, char *dec, int64_t *dec_width);
+int skm_decision(sk_ctx *c, const pk_obj *est, const char *out, char *dec,
+                 int64_t *dec_width);
 
 /* 1 when tensor @p t, which a classifier lifted into, is its probabilities
  * (not decision scores nor vote counts). */

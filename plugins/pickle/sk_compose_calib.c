@@ -197,7 +197,7 @@ static int cal_scores(sk_ctx *c, const pk_obj *base, const char *o, int64_t w, i
     int64_t one = 1;
 
     if (skm_has_decision(base))
-        return skm_decision(c, o, s, sw);
+        return skm_decision(c, base, o, s, sw);
     if (w != k)
         return sk_fail(c, SKC_E_FORMAT, "the classifier gives %lld probability columns for "
                        "%lld classes", (long long)w, (long long)k);
@@ -440,7 +440,7 @@ static int cal_ovr(sk_ctx *c, const pk_obj *est, const char *in,
         /* _predict_binary: decision_function, else predict_proba[:, 1]. */
         df = skm_has_decision(e);
         if (df) {
-            if ((rc = skm_decision(c, o, scores[i], &sw)))
+            if ((rc = skm_decision(c, e, o, scores[i], &sw)))
                 goto done;
             if (sw != 1) {
                 rc = sk_fail(c, SKC_E_FORMAT, "%s is not a binary classifier", what);

@@ -248,8 +248,8 @@ static int ens_voting_regressor(sk_ctx *c, const pk_obj *est, const char *in,
 /* ---- Stacking ------------------------------------------------------------------------- */
 
 /* One estimator's stack_method_ output as columns of the meta features. */
-static int ens_stack_part(sk_ctx *c, const char *meth, const char *o, int64_t w,
-                          int64_t n_classes, char *part, int64_t *pw)
+static int ens_stack_part(sk_ctx *c, const pk_obj *est, const char *meth, const char *o,
+                          int64_t w, int64_t n_classes, char *part, int64_t *pw)
 {
     skc_step *st;
     int64_t one = 1;
@@ -270,7 +270,7 @@ static int ens_stack_part(sk_ctx *c, const char *meth, const char *o, int64_t w,
     }
     if (strcmp(meth, "decision_function") == 0) {
         if (skm_is_proba(c, o))
-            return skm_decision(c, o, part, pw);
+            return skm_decision(c, est, o, part, pw);
         snprintf(part, 64, "%s", o);
         *pw = w;
         return SKC_OK;
@@ -343,7 +343,7 @@ static int ens_stacking(sk_ctx *c, const pk_obj *est, const char *in, int64_t in
             pw = wd;
         } else {
             char part[64];
-            if ((rc = ens_stack_part(c, meth, parts[np], wd, k, part, &pw)))
+            if ((rc = ens_stack_part(c, e, meth, parts[np], wd, k, part, &pw)))
                 goto done;
             snprintf(parts[np], 64, "%s", part);
         }

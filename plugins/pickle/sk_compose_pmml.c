@@ -290,7 +290,7 @@ static int pmml_multi_domain(sk_ctx *c, const pk_obj *est, const char *in,
         }
         snprintf(what, sizeof(what), "domains[%lld]", (long long)i);
         if ((rc = skm_select_step(c, in, &i, 1, sel)) ||
-            (rc = skm_lift_inner(c, d, what, sel, 1, parts[i], &w, &role)))
+            (rc = skm_lift_transformer(c, d, what, sel, 1, parts[i], &w, &role)))
             break;
         if (role != SK_TRANSFORMER || w != 1)
             rc = sk_fail(c, SKC_E_FORMAT, "%s is not a one-column transformer", what);
@@ -419,7 +419,7 @@ static int pmml_feature(sk_ctx *c, const pk_obj *trans, const char *what, const 
         const pk_obj *t = n == 1 && pk_kind_of(trans) != PK_LIST &&
                           pk_kind_of(trans) != PK_TUPLE ? trans : pk_item(trans, i);
         snprintf(name, sizeof(name), "%s.%zu", what, i);
-        if ((rc = skm_lift_inner(c, t, name, cur, w, next, &w, &role)))
+        if ((rc = skm_lift_transformer(c, t, name, cur, w, next, &w, &role)))
             return rc;
         if (role != SK_TRANSFORMER)
             return sk_fail(c, SKC_E_UNSUPPORTED, "feature %s is not transformed by a "

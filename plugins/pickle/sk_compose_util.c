@@ -407,19 +407,34 @@ int skm_select(sk_ctx *c, const pk_obj *sel, const skc_tensor *names, int64_t wi
 
 /* ---- inner estimators ----------------------------------------------------------- */
 
-int skm_lift_inner(sk_ctx *c, const pk_obj *est, const char *what, const char *in,
-                   int64_t in_width, char *out, int64_t *out_width, int *role)
+static int skm_lift_nonfinal(sk_ctx *c, const pk_obj *est, const char *what, const char *in,
+                             int64_t in_width, char *out, int64_t *out_width, int *role,
+                             int inner)
 {
     size_t plen = strlen(c->path);
-    int final = c->final, rc;
+    int final = c->final, was = c->inner, rc;
 
     snprintf(c->path + plen, sizeof(c->path) - plen, "[%s]", what);
     c->final = 0;
+    c->inner = inner;
     rc = sk_lift_estimator(c, est, in, in_width, out, out_width, role);
     c->final = final;
+    c->inner = was;
     if (rc == SKC_OK)
         c->path[plen] = '\0';
     return rc;
+}
+
+int skm_lift_inner(sk_ctx *c, const pk_obj *est, const char *what, const char *in,
+                   int64_t in_width, char *out, int64_t *out_width, int *role)
+{
+    return skm_lift_nonfinal(c, est, what, in, in_width, out, out_width, role, 1);
+}
+
+int skm_lift_transformer(sk_ctx *c, const pk_obj *est, const char *what, const char *in,
+                         int64_t in_width, char *out, int64_t *out_width, int *role)
+{
+    return skm_lift_nonfinal(c, est, what, in, in_width, out, out_width, role, 0);
 }
 
 const pk_obj *skm_final_estimator(const pk_obj *est)
@@ -517,13 +532,25 @@ static int64_t skm_width_of(const skc_model *m, const char *tensor)
     return -1;
 }
 
-int skm_decision(sk_ctx *c, const char *out, char *dec, int64_t *dec_width)
+int skm_decision(sk_ctx *c, const pk_obj *est, const char *out, char *dec, int64_t *dec_width)
 {
+    /* Their lifters make probabilities another way than from the decision
+     * function sklearn gives them. */
+    static const char *const other[] = {
+        "sklearn.ensemble.AdaBoostClassifier", "sklearn.ensemble.BaggingClassifier",
+        "sklearn.multiclass.OneVsRestClassifier", "sklearn.multiclass.OneVsOneClassifier",
+        "sklearn.ensemble.StackingClassifier",
+        "sklearn.discriminant_analysis.QuadraticDiscriminantAnalysis", NULL
+    };
     const skc_step *s = skm_producer(c->m, out), *src;
-    const char *op, *mode = NULL, *srcop;
+    const char *op, *mode = NULL, *srcop, *canon = sk_canonical(skm_final_estimator(est), NULL, NULL);
     int64_t w, k = 0;
     int i;
 
+    for (i = 0; canon && other[i]; i++)
+        if (strcmp(canon, other[i]) == 0)
+            return sk_fail(c, SKC_E_UNSUPPORTED, "the decision_function of %s is not lifted",
+                           strrchr(canon, '.') + 1);
     if (!s)
         return sk_fail(c, SKC_E_FORMAT, "no step makes tensor '%s'", out);
     op = skc_step_op(s);
@@ -545,7 +572,7 @@ int skm_decision(sk_ctx *c, const char *out, char *dec, int64_t *dec_width)
             src = skc_model_step(c->m, i);
             if (strcmp(skc_step_op(src), "svm_decision") == 0 &&
                 strcmp(skc_step_input(src, 0), skc_step_input(s, 0)) == 0)
-                return skm_decision(c, skc_step_output(src, 0), dec, dec_width);
+                return skm_decision(c, est, skc_step_output(src, 0), dec, dec_width);
         }
     }
     if (strcmp(op, "proba") == 0 || strcmp(op, "modified_huber") == 0) {

@@ -18,6 +18,9 @@ typedef struct sk_ctx {
     char last_label[64];     /* a classifier's label tensor                        */
     skc_tensor *x_columns;   /* names of X's columns when known (PMMLPipeline active_fields,
                               * feature_names_in_); owned, set on the model input at the end */
+    int inner;               /* not final, yet a composition (Voting, Stacking, ...) reads its
+                              * predictions: estimators that are also transformers (LDA)
+                              * act as predictors */
 } sk_ctx;
 
 /* What a lifted estimator contributes. */

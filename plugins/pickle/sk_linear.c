@@ -485,7 +485,7 @@ static int lin_lda_legacy(sk_ctx *c, const pk_obj *est, const char *in,
                      (long long)skc_tensor_shape(w)[1], (long long)r);
         goto done;
     }
-    if (!c->final) {
+    if (!c->final && !c->inner) {
         c->wrapped_role = SK_TRANSFORMER;
         if (sk_attr_int(est, "n_components", &ncomp) == SKC_OK && ncomp >= 0 && ncomp < k) {
             int64_t shape[2] = { ncomp, r };
@@ -538,14 +538,15 @@ done:
     return rc;
 }
 
-/* A classifier when it makes the model's outputs; inside a Pipeline
- * before the last step, the transformer it is there. */
+/* A classifier when it makes the model's outputs or a composition reads
+ * its predictions (c->inner); inside a Pipeline before the last step, the
+ * transformer it is there. */
 static int lin_lda(sk_ctx *c, const pk_obj *est, const char *in,
                    int64_t in_width, char *out, int64_t *out_width)
 {
     if (!pk_attr(est, "solver"))
         return lin_lda_legacy(c, est, in, in_width, out, out_width);
-    if (!c->final) {
+    if (!c->final && !c->inner) {
         c->wrapped_role = SK_TRANSFORMER;
         return lin_lda_transform(c, est, in, in_width, out, out_width);
     }

@@ -18,8 +18,9 @@
  * |                     | degree                  | int                         | =                            | int or (min, max); _min_degree, _max_degree |
  * |                     | column order            | powers_ order (combinations) | =                           | =                              |
  *
- * Box-Cox is scipy.special.boxcox (expm1(λ log x)/λ); standardize applies the
- * fitted _scaler after the power transform.
+ * Box-Cox is scipy.special.boxcox (expm1(λ log x)/λ); with standardize the
+ * fitted _scaler's mean_ and scale_ are folded into the power_transform
+ * step (one double-precision computation).
  */
 #include <math.h>
 #include <stdio.h>

@@ -766,12 +766,14 @@ def compare(name, dtype, sk, ort):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--skconv', required=True)
-    ap.add_argument('--node-modules', default=os.environ.get('SKCONV_NODE_MODULES', '/tmp/ortcheck/node_modules'))
+    ap.add_argument('--node-modules', default='node_modules')
     ap.add_argument('--ort-run', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ort_run.js'))
     ap.add_argument('--workdir', default='/tmp/check_reader')
     ap.add_argument('-k', default='')
     ap.add_argument('-v', action='store_true')
     args = ap.parse_args()
+    # $SKCONV_NODE_MODULES wins, as in tests/meson.build.
+    args.node_modules = os.environ.get('SKCONV_NODE_MODULES') or args.node_modules
     if not shutil.which('node') or not os.path.isdir(os.path.join(args.node_modules, 'onnxruntime-node')):
         print('1..0 # SKIP node or onnxruntime-node not found')
         return 77

@@ -321,6 +321,28 @@ static skc_model *case_trees_f64(void)
     return m;
 }
 
+/* A classifier without a numeric output: predict() fills only the label. */
+static skc_model *case_label_only(void)
+{
+    static const double coef[3] = { 0.5, 0.25, -1.0 }, icpt[1] = { 0.0 };
+    static const char *const classes[2] = { "neg", "pos" };
+    skc_model *m = case_model(SKC_DT_F64, 3);
+    skc_step *st;
+
+    if (!m)
+        return NULL;
+    if ((st = case_step(m, "linear", "X", "score"))) {
+        case_attr(st, "coef", case_f64(2, 1, 3, coef));
+        case_attr(st, "intercept", case_f64(1, 1, 0, icpt));
+    }
+    if ((st = case_step(m, "label", "score", "label"))) {
+        case_attr(st, "classes", case_strings(2, classes));
+        skc_step_set_string(st, "mode", "threshold");
+    }
+    case_out_label(m, "label", SKC_DT_STRING);
+    return m;
+}
+
 /* A float32 input is rounded before anything reads it. */
 static skc_model *case_f32_input(void)
 {
@@ -584,6 +606,7 @@ int main(int argc, char **argv)
         case_emit(ctx, argv[2], "threshold", case_threshold());
         case_emit(ctx, argv[2], "trees-f32", case_trees_f32(0));
         case_emit(ctx, argv[2], "trees-f64", case_trees_f64());
+        case_emit(ctx, argv[2], "label-only", case_label_only());
         case_emit(ctx, argv[2], "f32-input", case_f32_input());
         case_emit(ctx, argv[2], "passthrough", case_passthrough());
         case_refusals(ctx, argv[2]);

@@ -116,7 +116,7 @@ static void need_corpus(const char *sub)
     struct stat st;
     snprintf(p, sizeof p, "%s/%s", corpus, sub);
     if (stat(p, &st) < 0) {
-        print_message("corpus %s not found (set SKCONV_CORPUS)\n", p);
+        print_message("# corpus %s not found (set SKCONV_CORPUS)\n", p);
         skip();
     }
 }
@@ -210,7 +210,7 @@ static void t_hostile(void **st)
     need_corpus("hostile/expected.tsv");
     int count = 0;
     each_row("hostile/expected.tsv", hostile_row, &count);
-    print_message("hostile: %d files checked\n", count);
+    print_message("# hostile: %d files checked\n", count);
     assert_true(count >= 30);
 }
 
@@ -251,7 +251,7 @@ static void t_picklescan(void **st)
     need_corpus("picklescan/expected.tsv");
     int c[2] = { 0, 0 };
     each_row("picklescan/expected.tsv", picklescan_row, c);
-    print_message("picklescan: %d malicious pickles refused, %d of them named malicious\n",
+    print_message("# picklescan: %d malicious pickles refused, %d of them named malicious\n",
                   c[0], c[1]);
     assert_true(c[0] > 50);
 }
@@ -295,7 +295,7 @@ static void model_row(char **f, int nf, void *u)
         t->allowed_fail++;
     } else {
         t->refused++;
-        print_message("unreadable: %s: %s\n", f[0], err);
+        print_message("# unreadable: %s: %s\n", f[0], err);
     }
 }
 
@@ -306,7 +306,7 @@ static void t_jpmml(void **st)
     tally t = { 0, 0, 0, 0, "jpmml/" };
     each_row("jpmml/inventory.tsv", model_row, &t);
     each_row("jpmml/inventory-python-dump.tsv", model_row, &t);
-    print_message("jpmml: %d parsed (%d safe), %d unreadable\n", t.parsed, t.safe, t.refused);
+    print_message("# jpmml: %d parsed (%d safe), %d unreadable\n", t.parsed, t.safe, t.refused);
     assert_int_equal(t.refused, 0);
     assert_true(t.parsed > 1400);
 }
@@ -317,7 +317,7 @@ static void t_wild(void **st)
     need_corpus("wild/inventory.tsv");
     tally t = { 0, 0, 0, 0, "wild/files/" };
     each_row("wild/inventory.tsv", model_row, &t);
-    print_message("wild: %d parsed (%d safe), %d known-damaged, %d unreadable\n",
+    print_message("# wild: %d parsed (%d safe), %d known-damaged, %d unreadable\n",
                   t.parsed, t.safe, t.allowed_fail, t.refused);
     assert_int_equal(t.refused, 0);
     assert_true(t.parsed > 240);
