@@ -20,6 +20,9 @@
  * uint32 tensor no real ONNX value can be. */
 #define SKCO_ABSENT_DTYPE SKC_DT_U32
 
+/* The largest tensor a mirror op makes (2^28 elements: 2 GiB of double). */
+#define SKCO_MAX_NUMEL ((int64_t)1 << 28)
+
 /* Broadcasting of up to three inputs (Where has three; variadic ops fold). */
 #define SKCO_BCAST_MAX 3
 

@@ -13,8 +13,8 @@
  * its last inputs, listed in ".captures".
  */
 
-/* Iterations a Loop may run when neither a trip count nor a condition
- * stops it: beyond this a file is hostile, not a model. */
+/* Iterations a Loop may run: beyond this a file is hostile, not a model
+ * (the loops ONNX converters write run tens to hundreds of times). */
 #define GRAPH_MAX_ITERS 1000000
 
 typedef struct graph_prog {
@@ -438,7 +438,7 @@ int skco_eval_loop(const skc_step *s, const skc_tensor *const *in, skc_tensor **
     for (k = 0; k < ncarry; k++)
         carry[k] = skc_tensor_ref((skc_tensor *)(uintptr_t)in[2 + k]);
     for (it = 0; (trip < 0 || it < trip) && cond; it++) {
-        if (!mt && it >= GRAPH_MAX_ITERS) {
+        if (it >= GRAPH_MAX_ITERS) {
             rc = skco_fail(err, errlen, s, SKC_E_LIMIT, "more than %d iterations", GRAPH_MAX_ITERS);
             goto done;
         }

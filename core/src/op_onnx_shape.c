@@ -675,7 +675,7 @@ int skco_eval_range(const skc_step *s, const skc_tensor *const *in, skc_tensor *
         if (c == 0)
             return skco_fail(err, errlen, s, SKC_E_INVAL, "delta is 0");
         cnt = ceil(((double)b - (double)a) / (double)c);
-        if (cnt > 1e9)
+        if (cnt > (double)SKCO_MAX_NUMEL)
             return skco_fail(err, errlen, s, SKC_E_LIMIT, "range is too long");
         n = cnt > 0 ? (int64_t)cnt : 0;
         if ((rc = skco_new(dt, 1, &n, out, &y)))
@@ -687,7 +687,7 @@ int skco_eval_range(const skc_step *s, const skc_tensor *const *in, skc_tensor *
         if (c == 0 || !isfinite(a) || !isfinite(b) || !isfinite(c))
             return skco_fail(err, errlen, s, SKC_E_INVAL, "bad range");
         cnt = ceil((b - a) / c);
-        if (cnt > 1e9)
+        if (cnt > (double)SKCO_MAX_NUMEL)
             return skco_fail(err, errlen, s, SKC_E_LIMIT, "range is too long");
         n = cnt > 0 ? (int64_t)cnt : 0;
         if ((rc = skco_new(dt, 1, &n, out, &y)))

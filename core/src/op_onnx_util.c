@@ -104,7 +104,19 @@ void skco_puti(int dt, void *data, int64_t i, int64_t v)
 
 int skco_new(int dtype, int ndim, const int64_t *shape, skc_tensor **out, void **data)
 {
-    int rc = skc_tensor_new(dtype, ndim, shape, out);
+    int64_t n = 1;
+    int d, rc;
+
+    /* A hostile graph can ask for any shape (Expand, Tile, Range,
+     * ConstantOfShape): refuse what no model's batch needs. */
+    for (d = 0; d < ndim; d++) {
+        if (shape[d] < 0)
+            return SKC_E_INVAL;
+        if (shape[d] && n > SKCO_MAX_NUMEL / shape[d])
+            return SKC_E_LIMIT;
+        n *= shape[d];
+    }
+    rc = skc_tensor_new(dtype, ndim, shape, out);
 
     if (rc)
         return rc;

@@ -310,11 +310,8 @@ static int tree_build_v3(const skc_step *s, int classifier, int dbl, tree_model 
     for (i = 0; i < n; i++) {
         if (i == 0 || skco_geti(tid, i) != skco_geti(tid, i - 1))
             m->roots[m->n_roots++] = i;
-        if (m->nodes[i].mode == T_LEAF && m->nodes[i].nw == 0) {
-            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "leaf %lld of tree %lld has no weight",
-                           (long long)skco_geti(nid, i), (long long)skco_geti(tid, i));
-            goto fail;
-        }
+        /* A leaf without weights adds nothing, as in ONNX Runtime (writers
+         * leave out zero weights to keep large forests small). */
     }
     free(keys);
     free(tk);

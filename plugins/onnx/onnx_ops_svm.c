@@ -432,7 +432,8 @@ typedef struct svm_coupling_env {
     const char *q3;          /* Q as [N, K, K]                   */
     const char **qdiag;      /* K of [N, 1]: Q[t][t]             */
     const char **qrow;       /* K of [N, K]: Q[t][:]             */
-    const char *one, *two, *half, *eps;
+    const char **unit;       /* K of [K]: e_t                    */
+    const char *one, *two, *half, *eps, *axis2;
 } svm_coupling_env;
 
 /* libsvm's stopping test on p: max_t |Qp[t] - pQp| < 0.005/K, as 0/1
@@ -440,15 +441,13 @@ typedef struct svm_coupling_env {
 static int svm_x_converged(onnx_builder *b, const svm_coupling_env *env, const char *p,
                            const char **qp, const char **pqp, const char **stop)
 {
-    const char *ax2, *pu, *qp3, *pq, *dev, *err, *st;
-    int64_t axis2 = 2;
+    const char *pu, *qp3, *pq, *dev, *err, *st;
     int rc;
 
     /* Qp[t] = sum_j Q[t][j] p[j]; pQp = sum_t p[t] Qp[t]. */
-    if ((rc = onnx_x_ints(b, "axis2", &axis2, 1, &ax2)) < 0 ||
-        (rc = onnx_x2(b, "Unsqueeze", p, ax2, "p_col", &pu)) < 0 ||
+    if ((rc = onnx_x2(b, "Unsqueeze", p, env->axis2, "p_col", &pu)) < 0 ||
         (rc = onnx_x2(b, "MatMul", env->q3, pu, "qp_col", &qp3)) < 0 ||
-        (rc = onnx_x2(b, "Squeeze", qp3, ax2, "qp", qp)) < 0 ||
+        (rc = onnx_x2(b, "Squeeze", qp3, env->axis2, "qp", qp)) < 0 ||
         (rc = onnx_x2(b, "Mul", p, *qp, "p_qp", &pq)) < 0 ||
         (rc = onnx_x_reduce(b, "ReduceSum", pq, 1, 1, "pqp", pqp)) < 0 ||
         (rc = onnx_x2(b, "Sub", *qp, *pqp, "dev", &dev)) < 0 ||
@@ -466,21 +465,15 @@ static int svm_x_converged(onnx_builder *b, const svm_coupling_env *env, const c
 static int svm_x_sweep(onnx_builder *b, const svm_coupling_env *env, const char *p,
                        const char *qp, const char *pqp, const char **out)
 {
-    int64_t k = env->k, t, edims[1] = { k };
-    double *et = onnx_arena_alloc(b->arena, (size_t)k, sizeof(*et));
+    int64_t t;
     int rc;
 
-    if (!et)
-        return SKC_E_NOMEM;
-    for (t = 0; t < k; t++) {
-        const char *qpt, *diff, *e, *de, *inner, *two_qp, *a1, *s, *od;
-        memset(et, 0, (size_t)k * sizeof(*et));
-        et[t] = 1.0;
+    for (t = 0; t < env->k; t++) {
+        const char *qpt, *diff, *de, *inner, *two_qp, *a1, *s, *od;
         if ((rc = onnx_x_slice(b, qp, 1, t, t + 1, "qp_t", &qpt)) < 0 ||
             (rc = onnx_x2(b, "Sub", pqp, qpt, "diff_num", &diff)) < 0 ||
             (rc = onnx_x2(b, "Div", diff, env->qdiag[t], "diff", &diff)) < 0 ||
-            (rc = onnx_const_real(b, "unit", et, 1, edims, &e)) < 0 ||
-            (rc = onnx_x2(b, "Mul", diff, e, "diff_at_t", &de)) < 0 ||
+            (rc = onnx_x2(b, "Mul", diff, env->unit[t], "diff_at_t", &de)) < 0 ||
             (rc = onnx_x2(b, "Add", p, de, "p_step", &p)) < 0 ||
             (rc = onnx_x2(b, "Mul", diff, env->qdiag[t], "dq", &inner)) < 0 ||
             (rc = onnx_x2(b, "Mul", env->two, qpt, "qp2", &two_qp)) < 0 ||
@@ -567,8 +560,8 @@ static int svm_x_coupling(onnx_builder *b, svm_coupling_env *env, const char *d,
 static int svm_proba_emit(onnx_builder *b, const skc_step *st, int io)
 {
     const char *d, *r, *qf, *shape, *pf;
-    double *pa, *pb;
-    int64_t ad[1], bd[1], k, t, three[3];
+    double *pa, *pb, *et;
+    int64_t ad[1], bd[1], k, t, three[3], axis2 = 2;
     svm_coupling_env env;
     int rc;
 
@@ -589,7 +582,9 @@ static int svm_proba_emit(onnx_builder *b, const skc_step *st, int io)
     env.k = k;
     env.qdiag = onnx_arena_alloc(b->arena, (size_t)k, sizeof(*env.qdiag));
     env.qrow = onnx_arena_alloc(b->arena, (size_t)k, sizeof(*env.qrow));
-    if (!env.qdiag || !env.qrow)
+    env.unit = onnx_arena_alloc(b->arena, (size_t)k, sizeof(*env.unit));
+    et = onnx_arena_alloc(b->arena, (size_t)k, sizeof(*et));
+    if (!env.qdiag || !env.qrow || !env.unit || !et)
         return SKC_E_NOMEM;
     if ((rc = onnx_x_ints(b, "q_shape", three, 3, &shape)) < 0 ||
         (rc = onnx_x2(b, "Reshape", qf, shape, "q", &env.q3)) < 0 ||
@@ -598,10 +593,16 @@ static int svm_proba_emit(onnx_builder *b, const skc_step *st, int io)
         (rc = onnx_x_scalar(b, "half", 0.5, &env.half)) < 0 ||
         (rc = onnx_x_scalar(b, "eps", 0.005 / (double)k, &env.eps)) < 0)
         return rc;
-    for (t = 0; t < k; t++)
+    if ((rc = onnx_x_ints(b, "axis2", &axis2, 1, &env.axis2)) < 0)
+        return rc;
+    for (t = 0; t < k; t++) {
+        memset(et, 0, (size_t)k * sizeof(*et));
+        et[t] = 1.0;
         if ((rc = onnx_x_slice(b, qf, 1, t * k + t, t * k + t + 1, "q_tt", &env.qdiag[t])) < 0 ||
-            (rc = onnx_x_slice(b, qf, 1, t * k, t * k + k, "q_row", &env.qrow[t])) < 0)
+            (rc = onnx_x_slice(b, qf, 1, t * k, t * k + k, "q_row", &env.qrow[t])) < 0 ||
+            (rc = onnx_const_real(b, "unit", et, 1, &k, &env.unit[t])) < 0)
             return rc;
+    }
     if ((rc = svm_x_coupling(b, &env, d, &pf)) < 0)
         return rc;
     return onnx_exact_output(b, st, 0, pf, ONNX_ELEM_DOUBLE, io);

@@ -470,18 +470,24 @@ static int tr_ens_add(sk_ctx *c, tr_ens *e, const tr_tree *t, const tr_leaf *sp)
 }
 
 /* The tree_ensemble step over what was added. */
-static int tr_ens_step(sk_ctx *c, tr_ens *e, const char *in, const char *out,
+static int tr_ens_step(sk_ctx *c, tr_ens *e, const char *in, int64_t n_in, const char *out,
                        const char *aggregate, int64_t n_targets, int x_float32,
                        double scale, const double *base)
 {
     skc_tensor *bt = NULL;
     skc_step *st;
+    int64_t i;
     int rc;
 
     if (e->t != e->n_trees || e->m != e->n_nodes || e->leaf != e->n_leaves ||
         e->cat != e->n_cat)
         return sk_fail(c, SKC_E_INTERNAL, "%lld of %lld trees filled",
                        (long long)e->t, (long long)e->n_trees);
+    /* A split on a column the estimator does not have is a damaged file. */
+    for (i = 0; n_in >= 0 && i < e->n_nodes; i++)
+        if (e->feat[i] >= n_in)
+            return sk_fail(c, SKC_E_FORMAT, "a split reads column %lld of %lld",
+                           (long long)e->feat[i], (long long)n_in);
     if (base && (rc = skc_tensor_from_f64(base, n_targets, &bt)))
         return rc;
     if ((rc = sk_step(c, "tree_ensemble", in, out, &st)) ||
@@ -925,7 +931,7 @@ static int tr_lift_forest_classifier(sk_ctx *c, const pk_obj *est, const char *i
             goto done;
     }
     sk_out_name(c, "probabilities", proba);
-    if ((rc = tr_ens_step(c, &e, in, proba, single ? "sum" : "average", k, 1, 1.0, NULL)))
+    if ((rc = tr_ens_step(c, &e, in, nf, proba, single ? "sum" : "average", k, 1, 1.0, NULL)))
         goto done;
     if (!sizes) {
         rc = tr_classifier_tail(c, proba, proba, classes, k, out, out_width);
@@ -997,7 +1003,7 @@ static int tr_lift_forest_regressor(sk_ctx *c, const pk_obj *est, const char *in
             goto done;
     }
     sk_out_name(c, "variable", out);
-    if ((rc = tr_ens_step(c, &e, in, out, single ? "sum" : "average", w, 1, 1.0, NULL)))
+    if ((rc = tr_ens_step(c, &e, in, nf, out, single ? "sum" : "average", w, 1, 1.0, NULL)))
         goto done;
     if (c->final && (rc = sk_output_regressor(c, out, w)))
         goto done;
@@ -1320,7 +1326,7 @@ static int tr_lift_gb(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_w
     }
     if (!classifier) {
         sk_out_name(c, "variable", out);
-        if ((rc = tr_ens_step(c, &e, in, out, "sum", 1, 1, lr, base)))
+        if ((rc = tr_ens_step(c, &e, in, nf, out, "sum", 1, 1, lr, base)))
             goto done;
         if (c->final && (rc = sk_output_regressor(c, out, 1)))
             goto done;
@@ -1329,7 +1335,7 @@ static int tr_lift_gb(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_w
     }
     sk_new_name(c, "raw", raw);
     sk_out_name(c, "probabilities", proba);
-    if ((rc = tr_ens_step(c, &e, in, raw, "sum", k, 1, lr, base)))
+    if ((rc = tr_ens_step(c, &e, in, nf, raw, "sum", k, 1, lr, base)))
         goto done;
     if (kind == GB_MULTINOMIAL) {
         if ((rc = tr_proba_step(c, raw, proba, "softmax")))
@@ -1665,7 +1671,7 @@ static int tr_lift_hgb(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_
             sk_new_name(c, "raw", r2);
         else
             snprintf(r2, sizeof(r2), "%s", out);
-        if ((rc = tr_ens_step(c, &e, in, r2, "sum", 1, 0, 1.0, base)))
+        if ((rc = tr_ens_step(c, &e, in, nf, r2, "sum", 1, 0, 1.0, base)))
             goto done;
         if (link_exp && ((rc = sk_step(c, "activation", r2, out, &st)) ||
                          (rc = skc_step_set_string(st, "function", "exp"))))
@@ -1677,7 +1683,7 @@ static int tr_lift_hgb(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_
     }
     sk_new_name(c, "raw", raw);
     sk_out_name(c, "probabilities", proba);
-    if ((rc = tr_ens_step(c, &e, in, raw, "sum", k, 0, 1.0, base)) ||
+    if ((rc = tr_ens_step(c, &e, in, nf, raw, "sum", k, 0, 1.0, base)) ||
         (rc = tr_proba_step(c, raw, proba, k == 1 ? "logistic_binary" : "softmax")) ||
         (rc = tr_classifier_tail(c, proba, proba, classes, ncls, out, out_width)))
         goto done;
@@ -1754,7 +1760,7 @@ static int tr_iforest(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_w
     sk_out_name(c, "scores", scores);
     sk_out_name(c, "label", label);
     sk_new_name(c, "neg_scores", neg);
-    if ((rc = tr_ens_step(c, &e, in, depths, "sum", 1, 1, 1.0, NULL)) ||
+    if ((rc = tr_ens_step(c, &e, in, nf, depths, "sum", 1, 1, 1.0, NULL)) ||
         (rc = sk_step(c, "iforest_score", depths, ss, &st)) ||
         (rc = skc_step_set_float(st, "denominator", denom)) ||
         (rc = tr_affine1(c, ss, scores, offset, 1.0)) ||
@@ -1867,7 +1873,7 @@ static int tr_adaboost_classifier(sk_ctx *c, const pk_obj *est, const char *in,
     sk_new_name(c, "votes", pred);
     sk_out_name(c, "probabilities", proba);
     /* decision_function: pred / estimator_weights_.sum(). */
-    if ((rc = tr_ens_step(c, &e, in, pred, "sum", k, 1, 1.0 / wsum, NULL)))
+    if ((rc = tr_ens_step(c, &e, in, nf, pred, "sum", k, 1, 1.0 / wsum, NULL)))
         goto done;
     if (k == 2) {
         /* Binary: d = pred1 - pred0; the label is classes_[d > 0]; the
@@ -1963,7 +1969,7 @@ static int tr_adaboost_regressor(sk_ctx *c, const pk_obj *est, const char *in,
         goto done;
     sk_new_name(c, "predictions", preds);
     sk_out_name(c, "variable", out);
-    if ((rc = tr_ens_step(c, &e, in, preds, "none", (int64_t)n, 1, 1.0, NULL)) ||
+    if ((rc = tr_ens_step(c, &e, in, nf, preds, "none", (int64_t)n, 1, 1.0, NULL)) ||
         (rc = sk_step(c, "weighted_median", preds, out, &st)) ||
         (rc = skc_step_set_tensor(st, "weights", wt)))
         goto done;

@@ -16,17 +16,17 @@
 /* Static helper functions of the generated file, emitted only when a step
  * that is computed needs them (an unused static function is a warning). */
 enum {
-    CW_H_COPY        = 1u << 0,
-    CW_H_SCALER      = 1u << 1,
-    CW_H_CLIP        = 1u << 2,
-    CW_H_LINEAR      = 1u << 3,
-    CW_H_SIGMOID     = 1u << 4,
-    CW_H_LOGISTIC2   = 1u << 5,
-    CW_H_SOFTMAX     = 1u << 6,
+    CW_H_COPY         = 1u << 0,
+    CW_H_SCALER       = 1u << 1,
+    CW_H_CLIP         = 1u << 2,
+    CW_H_LINEAR       = 1u << 3,
+    CW_H_SIGMOID      = 1u << 4,
+    CW_H_LOGISTIC2    = 1u << 5,
+    CW_H_SOFTMAX      = 1u << 6,
     CW_H_LOGISTIC_OVR = 1u << 7,
-    CW_H_ARGMAX      = 1u << 8,
-    CW_H_F32         = 1u << 9,
-    CW_H_TREE        = 1u << 10
+    CW_H_ARGMAX       = 1u << 8,
+    CW_H_F32          = 1u << 9,
+    CW_H_TREE         = 1u << 10
 };
 
 /* Identifiers in the generated file are <prefix>_<name>; macros use the
