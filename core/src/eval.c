@@ -240,6 +240,13 @@ int skc_model_eval(const skc_model *m, const skc_tensor *const *inputs,
         }
         for (j = 0; j < s->n_inputs; j++) {
             in[j] = env.vals[eval_defined(env.names, env.n, s->inputs[j])];
+            if (!op->any_dtype && !op->strings_ok &&
+                skc_tensor_dtype(in[j]) == SKC_DT_STRING) {
+                skci_errf(err, errlen, "step %d ('%s'): input '%s' holds strings, not numbers",
+                          i, s->op, s->inputs[j]);
+                rc = SKC_E_INVAL;
+                break;
+            }
             /* Classic ops compute on float64 [N, C]: convert other numerics. */
             if (!op->any_dtype && skc_tensor_dtype(in[j]) != SKC_DT_STRING &&
                 (skc_tensor_dtype(in[j]) != SKC_DT_F64 || skc_tensor_ndim(in[j]) != 2) &&

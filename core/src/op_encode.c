@@ -232,7 +232,7 @@ static int enc_onehot_eval(const skc_step *s, const skc_tensor *const *in,
 
 const skci_op skci_ops_encode[] = {
     { .name = "category_map", .n_inputs = 1, .n_outputs = 1, .check = enc_map_check,
-      .eval = enc_map_eval, .hints = enc_map_hints },
+      .eval = enc_map_eval, .hints = enc_map_hints, .strings_ok = 1 },
     { .name = "onehot", .n_inputs = 1, .n_outputs = 1, .check = enc_onehot_check,
       .eval = enc_onehot_eval },
     { .name = NULL }

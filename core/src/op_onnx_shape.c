@@ -544,8 +544,8 @@ static int shape_broadcast_to(const skc_step *s, const skc_tensor *x, int nd, co
 
     /* A zero-filled tensor of the target shape lets skco_bcast do the
      * bidirectional rule. */
-    if ((rc = skc_tensor_new(SKC_DT_U8, nd, sh, &probe)))
-        return rc == SKC_E_INVAL ? skco_fail(err, errlen, s, SKC_E_INVAL, "bad shape") : rc;
+    if ((rc = skco_new(SKC_DT_U8, nd, sh, &probe, NULL)))
+        return rc == SKC_E_NOMEM ? rc : skco_fail(err, errlen, s, rc, "cannot expand to that shape");
     two[0] = x;
     two[1] = probe;
     rc = skco_bcast_init(&bc, 2, two, s, err, errlen);

@@ -934,7 +934,7 @@ const skci_op skci_ops_prep[] = {
       .check = prep_missing_mask_check, .eval = prep_missing_mask_eval,
       .hints = prep_missing_mask_hints },
     { .name = "select_columns", .n_inputs = 1, .n_outputs = 1, .check = prep_select_check,
-      .eval = prep_select_eval },
+      .eval = prep_select_eval, .strings_ok = 1 },
     { .name = "concat", .n_inputs = -1, .n_outputs = 1, .eval = prep_concat_eval },
     { .name = "bucketize", .n_inputs = 1, .n_outputs = 1, .check = prep_bucketize_check,
       .eval = prep_bucketize_eval, .hints = prep_bucketize_hints },

@@ -36,6 +36,9 @@ typedef struct skci_op {
     /* 1: eval takes tensors of any dtype and shape as they are (the ONNX
      * mirror ops); 0: numeric inputs arrive as float64 [N, C]. */
     int any_dtype;
+    /* 1: eval also takes string tensors (category_map, select_columns);
+     * other classic ops are refused one rather than read it as numbers. */
+    int strings_ok;
 } skci_op;
 
 SKCI_HIDDEN const skci_op *skci_op_find(const char *name);

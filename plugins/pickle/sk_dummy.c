@@ -123,7 +123,7 @@ static int dum_classifier(sk_ctx *c, const pk_obj *est, const char *in,
         (rc = sk_attr_f64(c, est, "class_prior_", &prior)))
         goto done;
     k = skc_tensor_numel(classes);
-    if (skc_tensor_numel(prior) != k) {
+    if (k < 1 || skc_tensor_numel(prior) != k) {
         rc = sk_fail(c, SKC_E_FORMAT, "class_prior_ has %lld entries for %lld classes",
                      (long long)skc_tensor_numel(prior), (long long)k);
         goto done;

@@ -415,9 +415,14 @@ static int tr_ens_add(sk_ctx *c, tr_ens *e, const tr_tree *t, const tr_leaf *sp)
     for (i = 0; i < t->n_nodes; i++) {
         int64_t l = tr_i64(&t->left, i), r = tr_i64(&t->right, i);
         int64_t m = base + i;
-        if (l < 0 || r < 0) {
+        if (l < 0) {
             /* TREE_LEAF is -1. The op keeps one value row per leaf, its
              * index in left (core/OPS.md); it checks the structure. */
+            if (r >= 0) {
+                rc = sk_fail(c, SKC_E_FORMAT, "tree node %lld has only a right child",
+                             (long long)i);
+                break;
+            }
             if (e->leaf >= e->n_leaves) {
                 rc = sk_fail(c, SKC_E_INTERNAL, "more leaves than counted");
                 break;

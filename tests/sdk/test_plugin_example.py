@@ -132,6 +132,8 @@ def build_example(tap, src, work, sdk):
 
 
 def skconv_env(sdk, exbuild):
+    # The installed skconv has an rpath to its libskconv; c_ir_cases,
+    # built here, has not.
     env = dict(os.environ)
     env['LD_LIBRARY_PATH'] = sdk['libdir'] + (
         ':' + env['LD_LIBRARY_PATH'] if env.get('LD_LIBRARY_PATH') else '')
