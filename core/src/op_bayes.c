@@ -80,8 +80,8 @@ static int nb_check(const skc_step *s, char *err, size_t errlen)
 }
 
 /* The joint log-likelihood of one row, in sklearn's order of operations. */
-static int nb_jll(const skc_step *s, int kind, const double *x, int64_t f, int64_t k,
-                  double *jll, char *err, size_t errlen)
+static void nb_jll(const skc_step *s, int kind, const double *x, int64_t f, int64_t k,
+                  double *jll)
 {
     const skc_tensor *a, *b, *c;
     int64_t i, j;
@@ -105,7 +105,7 @@ static int nb_jll(const skc_step *s, int kind, const double *x, int64_t f, int64
             }
             jll[i] = log(pr[i]) + (-0.5 * c0 - 0.5 * q);
         }
-        return SKC_OK;
+        return;
     }
     if (kind == NB_LINEAR) {
         const double *w, *ic;
@@ -121,7 +121,7 @@ static int nb_jll(const skc_step *s, int kind, const double *x, int64_t f, int64
                 acc += (bin ? (x[j] > thr ? 1.0 : 0.0) : x[j]) * w[i * f + j];
             jll[i] = acc + ic[i];
         }
-        return SKC_OK;
+        return;
     }
     {
         const double *lp, *nc, *ic;
@@ -137,12 +137,14 @@ static int nb_jll(const skc_step *s, int kind, const double *x, int64_t f, int64
             jll[i] = 0.0;
         for (j = 0; j < f; j++) {
             /* check_array(dtype=int) truncates; check_non_negative and the
-             * category tables' bounds reject the rest. */
+             * category tables' bounds reject the rest, where sklearn
+             * raises: such a row gets NaN likelihoods instead (so NaN
+             * probabilities and the first class). */
             double t = trunc(x[j]);
             if (!(t >= 0 && t < nc[j])) {
-                skci_errf(err, errlen, "step 'naive_bayes': feature %lld has category %g, "
-                          "outside 0..%g", (long long)j, x[j], nc[j] - 1);
-                return SKC_E_INVAL;
+                for (i = 0; i < k; i++)
+                    jll[i] = NAN;
+                return;
             }
             for (i = 0; i < k; i++)
                 jll[i] += lp[i * total + off + (int64_t)t];
@@ -150,7 +152,6 @@ static int nb_jll(const skc_step *s, int kind, const double *x, int64_t f, int64
         }
         for (i = 0; i < k; i++)
             jll[i] = jll[i] + ic[i];
-        return SKC_OK;
     }
 }
 
@@ -202,8 +203,7 @@ static int nb_eval(const skc_step *s, const skc_tensor *const *in, skc_tensor **
     pr = skc_tensor_data_mut(out[1]);
     for (r = 0; r < n; r++) {
         double *row = pr + r * k, amax, sum = 0.0, lse;
-        if ((rc = nb_jll(s, kind, x + r * f, f, k, row, err, errlen)))
-            goto done;
+        nb_jll(s, kind, x + r * f, f, k, row);
         /* predict: argmax of the jll, the first on ties. */
         lab[r] = 0;
         for (i = 1; i < k; i++)

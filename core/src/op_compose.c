@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* op_compose.c: reference semantics of the composition IR operations (core/OPS.md): domain, weighted_sum, vote, isotonic, proba_normalize, as_real. */
+/* op_compose.c: reference semantics of the composition IR operations (core/OPS.md): domain, weighted_sum, vote, isotonic, proba_normalize, as_real, aggregate, power. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -624,6 +624,108 @@ static int comp_real_eval(const skc_step *s, const skc_tensor *const *in,
     return SKC_OK;
 }
 
+/* ---- aggregate: one value per row, NaN ignored (numpy's nan* functions) ---- */
+
+static const char *const comp_agg_fns[] = { "mean", "sum", "min", "max", "prod", NULL };
+
+static int comp_agg_check(const skc_step *s, char *err, size_t errlen)
+{
+    const char *v;
+    int fn;
+
+    if (skc_step_get_string(s, "function", &v) != SKC_OK) {
+        skci_errf(err, errlen, "step 'aggregate' needs a string attribute 'function'");
+        return SKC_E_FORMAT;
+    }
+    return comp_choice(s, "function", comp_agg_fns, &fn, err, errlen);
+}
+
+static int comp_agg_eval(const skc_step *s, const skc_tensor *const *in,
+                         skc_tensor **out, char *err, size_t errlen)
+{
+    const double *x;
+    double *y, *tmp = NULL, acc;
+    int64_t n, f, r, c, cnt;
+    int rc, fn;
+
+    if ((rc = comp_numeric(s, in[0], err, errlen)))
+        return rc;
+    comp_choice(s, "function", comp_agg_fns, &fn, err, errlen);
+    n = skci_rows(in[0]);
+    f = skci_cols(in[0]);
+    if ((rc = skci_new_matrix(n, 1, out)))
+        return rc;
+    if (!(tmp = malloc((size_t)(f ? f : 1) * sizeof(*tmp)))) {
+        skc_tensor_free(*out);
+        *out = NULL;
+        return SKC_E_NOMEM;
+    }
+    x = skc_tensor_data(in[0]);
+    y = skc_tensor_data_mut(*out);
+    for (r = 0; r < n; r++) {
+        const double *xr = x + r * f;
+        cnt = 0;
+        for (c = 0; c < f; c++)
+            cnt += !isnan(xr[c]);
+        if (fn <= 1) {
+            /* nansum / nanmean: NaN as 0 in numpy's pairwise row sum. */
+            for (c = 0; c < f; c++)
+                tmp[c] = isnan(xr[c]) ? 0.0 : xr[c];
+            acc = comp_pairwise_sum(tmp, f);
+            y[r] = fn == 1 ? acc : cnt ? acc / (double)cnt : NAN;
+        } else if (fn == 4) {
+            acc = 1.0;
+            for (c = 0; c < f; c++)
+                if (!isnan(xr[c]))
+                    acc *= xr[c];
+            y[r] = acc;
+        } else {
+            acc = NAN;
+            for (c = 0; c < f; c++)
+                if (!isnan(xr[c]) && (isnan(acc) || (fn == 2 ? xr[c] < acc : xr[c] > acc)))
+                    acc = xr[c];
+            y[r] = acc;
+        }
+    }
+    free(tmp);
+    return SKC_OK;
+}
+
+/* ---- power: Y = X ** exponent ------------------------------------------------ */
+
+static int comp_power_check(const skc_step *s, char *err, size_t errlen)
+{
+    double e;
+
+    if (skc_step_get_float(s, "exponent", &e) != SKC_OK) {
+        skci_errf(err, errlen, "step 'power' needs a float attribute 'exponent'");
+        return SKC_E_FORMAT;
+    }
+    return SKC_OK;
+}
+
+static int comp_power_eval(const skc_step *s, const skc_tensor *const *in,
+                           skc_tensor **out, char *err, size_t errlen)
+{
+    const double *x;
+    double *y, e = 1.0;
+    int64_t i, n;
+    int rc;
+
+    if ((rc = comp_numeric(s, in[0], err, errlen)))
+        return rc;
+    skc_step_get_float(s, "exponent", &e);
+    if ((rc = skci_new_matrix(skci_rows(in[0]), skci_cols(in[0]), out)))
+        return rc;
+    x = skc_tensor_data(in[0]);
+    y = skc_tensor_data_mut(*out);
+    n = skc_tensor_numel(in[0]);
+    /* numpy.power's float loop is C pow(). */
+    for (i = 0; i < n; i++)
+        y[i] = pow(x[i], e);
+    return SKC_OK;
+}
+
 const skci_op skci_ops_compose[] = {
     { .name = "domain", .n_inputs = 1, .n_outputs = 1, .check = comp_domain_check,
       .eval = comp_domain_eval, .hints = comp_domain_hints },
@@ -637,5 +739,9 @@ const skci_op skci_ops_compose[] = {
       .eval = comp_norm_eval },
     { .name = "as_real", .n_inputs = 1, .n_outputs = 1, .eval = comp_real_eval,
       .any_dtype = 1 },
+    { .name = "aggregate", .n_inputs = 1, .n_outputs = 1, .check = comp_agg_check,
+      .eval = comp_agg_eval },
+    { .name = "power", .n_inputs = 1, .n_outputs = 1, .check = comp_power_check,
+      .eval = comp_power_eval },
     { 0 }
 };

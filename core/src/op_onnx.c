@@ -4,8 +4,9 @@
 
 /* Inputs -1: one or more (optional inputs are checked by the op itself).
  * Every entry takes tensors as they are (any_dtype). */
-#define ONNX_OP(n, ni, no, ev) { "onnx." n, ni, no, NULL, ev, NULL, 1 }
-#define ONNX_OPC(n, ni, no, ck, ev) { "onnx." n, ni, no, ck, ev, NULL, 1 }
+#define ONNX_OPC(n, ni, no, ck, ev) \
+    { .name = "onnx." n, .n_inputs = ni, .n_outputs = no, .check = ck, .eval = ev, .any_dtype = 1 }
+#define ONNX_OP(n, ni, no, ev) ONNX_OPC(n, ni, no, NULL, ev)
 
 const skci_op skci_ops_onnx[] = {
     ONNX_OPC("Constant", 0, 1, skco_check_constant, skco_eval_constant),

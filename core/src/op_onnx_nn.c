@@ -300,6 +300,7 @@ int skco_eval_reduce(const skc_step *s, const skc_tensor *const *in, skc_tensor 
     int ond = 0, rc, noop, d;
     double *acc = NULL, *x = NULL;
     int64_t *iacc = NULL;
+    uint8_t *seen = NULL;
     void *y;
     int ints = skco_is_int(dt) && (code == R_SUM || code == R_MAX || code == R_MIN ||
                                    code == R_PROD || code == R_MEAN || code == R_SSQ ||
@@ -326,9 +327,11 @@ int skco_eval_reduce(const skc_step *s, const skc_tensor *const *in, skc_tensor 
     on = skc_tensor_numel(*out);
     acc = calloc((size_t)(on ? on : 1), sizeof(double));
     iacc = calloc((size_t)(on ? on : 1), sizeof(int64_t));
+    seen = calloc((size_t)(on ? on : 1), 1);
     x = skco_load(in[0]);
-    if (!acc || !iacc || !x) {
+    if (!acc || !iacc || !seen || !x) {
         free(iacc);
+        free(seen);
         return nn_nomem(out, acc, x);
     }
     for (i = 0; i < on; i++) {
@@ -343,6 +346,7 @@ int skco_eval_reduce(const skc_step *s, const skc_tensor *const *in, skc_tensor 
         int64_t n = skc_tensor_numel(in[0]);
         if (!mx) {
             free(iacc);
+            free(seen);
             return nn_nomem(out, acc, x);
         }
         for (i = 0; i < on; i++)
@@ -399,14 +403,17 @@ int skco_eval_reduce(const skc_step *s, const skc_tensor *const *in, skc_tensor 
             }
             switch (code) {
             case R_SUM: case R_MEAN: acc[o] += v; break;
-            case R_MAX: if (v > acc[o] || isnan(v)) acc[o] = isnan(acc[o]) ? acc[o] : v; break;
-            case R_MIN: if (v < acc[o] || isnan(v)) acc[o] = isnan(acc[o]) ? acc[o] : v; break;
+            /* ORT starts from the first value and keeps the larger one:
+             * a NaN after the first is passed over, a first NaN stays. */
+            case R_MAX: if (!seen[o] || v > acc[o]) acc[o] = v; break;
+            case R_MIN: if (!seen[o] || v < acc[o]) acc[o] = v; break;
             case R_PROD: acc[o] *= v; break;
             case R_SSQ: case R_L2: acc[o] += v * v; break;
             case R_L1: acc[o] += fabs(v); break;
             case R_LOGSUM: acc[o] += v; break;
             default: break;
             }
+            seen[o] = 1;
         }
         for (i = 0; i < on; i++) {
             if (ints) {
@@ -428,6 +435,7 @@ int skco_eval_reduce(const skc_step *s, const skc_tensor *const *in, skc_tensor 
 done:
     free(acc);
     free(iacc);
+    free(seen);
     free(x);
     return SKC_OK;
 }

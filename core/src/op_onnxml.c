@@ -368,13 +368,13 @@ int skco_eval_normalizer(const skc_step *s, const skc_tensor *const *in, skc_ten
     return SKC_OK;
 }
 
-/* ---- Binarizer (ORT: float only, NaN refused, threshold default 1) ------ */
+/* ---- Binarizer (ORT: float only, NaN refused) -------------------------- */
 
 int skco_eval_binarizer(const skc_step *s, const skc_tensor *const *in, skc_tensor **out,
                         char *err, size_t errlen)
 {
     int dt = skc_tensor_dtype(in[0]), rc;
-    float th = (float)skco_attr_f(s, "threshold", 1.0);
+    float th = (float)skco_attr_f(s, "threshold", 0.0);
     int64_t i, n = skc_tensor_numel(in[0]);
     void *y;
 
@@ -741,7 +741,8 @@ int skco_eval_feature_vectorizer(const skc_step *s, const skc_tensor *const *in,
 
 /* ---- the table ------------------------------------------------------------ */
 
-#define ML_OP(n, ni, no, ck, ev) { "onnxml." n, ni, no, ck, ev, NULL, 1 }
+#define ML_OP(n, ni, no, ck, ev) \
+    { .name = "onnxml." n, .n_inputs = ni, .n_outputs = no, .check = ck, .eval = ev, .any_dtype = 1 }
 
 const skci_op skci_ops_onnxml[] = {
     ML_OP("LinearClassifier", 1, 2, NULL, skco_eval_linear_classifier),

@@ -427,7 +427,8 @@ static int prep_bucketize_eval(const skc_step *s, const skc_tensor *const *in,
                 continue;
             }
             /* sklearn < 1.1 nudged values up before np.digitize (rtol/atol). */
-            v += atol + rtol * fabs(v);
+            if (rtol != 0.0 || atol != 0.0)
+                v += atol + rtol * fabs(v);
             for (k = 0; k < b; k++)
                 if (e[c * b + k] <= v)
                     cnt += 1.0;

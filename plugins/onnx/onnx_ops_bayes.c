@@ -86,15 +86,17 @@ static int nb_x_linear(onnx_builder *b, const skc_step *st, const char *x, const
 }
 
 /* jll = sum over features of table_f[x_f] + intercept, in feature order.
- * Inputs are truncated to integers like check_array(dtype=int); negative
- * ones are moved out of range so that Gather refuses them as it refuses
- * too large ones (sklearn raises for both). */
-static int nb_x_categorical(onnx_builder *b, const skc_step *st, const char *x, const char **jll)
+ * Inputs are truncated to integers like check_array(dtype=int). A row
+ * with a category sklearn refuses (trunc(x) < 0 or >= n_f, NaN) gets NaN
+ * likelihoods, as the reference evaluator gives, and *invalid ([N] bool)
+ * marks it so that its label is the first class. */
+static int nb_x_categorical(onnx_builder *b, const skc_step *st, const char *x, const char **jll,
+                            const char **invalid)
 {
-    const char *xi, *zero, *big, *neg, *ic, *acc = NULL, *sq, *one;
-    double *lp, *nc, *icpt;
+    const char *lo, *hi, *ok, *zero, *xs, *xi, *bad, *badd, *badr, *half, *nan, *ic, *acc = NULL;
+    const char *sq, *one, *rowbad;
+    double *lp, *nc, *icpt, *nv;
     int64_t ld[2], nd[1], id[1], k, f, total, off = 0, i, j, t, one64 = 1;
-    const int64_t zero64 = 0, big64 = INT64_C(1) << 62;
     Onnx__NodeProto *n;
     int rc;
 
@@ -107,11 +109,24 @@ static int nb_x_categorical(onnx_builder *b, const skc_step *st, const char *x, 
     f = nd[0];
     if (id[0] != k || f < 1)
         return onnx_error(b, SKC_E_FORMAT, "log_prob, n_categories and intercept disagree");
-    if ((rc = onnx_x_cast(b, x, ONNX_ELEM_INT64, "category", &xi)) < 0 ||
-        (rc = onnx_const_i64(b, "zero_i", &zero64, 0, NULL, &zero)) < 0 ||
-        (rc = onnx_const_i64(b, "out_of_range", &big64, 0, NULL, &big)) < 0 ||
-        (rc = onnx_x2(b, "Less", xi, zero, "negative", &neg)) < 0 ||
-        (rc = onnx_x3(b, "Where", neg, big, xi, "category_checked", &xi)) < 0)
+    nv = onnx_arena_alloc(b->arena, (size_t)f, sizeof(*nv));
+    if (!nv)
+        return SKC_E_NOMEM;
+    memcpy(nv, nc, (size_t)f * sizeof(*nv));
+    /* trunc(x) in 0..n_f-1  <=>  -1 < x < n_f (NaN fails both). */
+    if ((rc = onnx_x_scalar(b, "minus_one", -1.0, &lo)) < 0 ||
+        (rc = onnx_const_real(b, "n_categories", nv, 1, nd, &hi)) < 0 ||
+        (rc = onnx_x_scalar(b, "zero", 0.0, &zero)) < 0 ||
+        (rc = onnx_x2(b, "Greater", x, lo, "above_min", &ok)) < 0 ||
+        (rc = onnx_x2(b, "Less", x, hi, "below_max", &bad)) < 0 ||
+        (rc = onnx_x2(b, "And", ok, bad, "category_ok", &ok)) < 0 ||
+        (rc = onnx_x3(b, "Where", ok, x, zero, "category_safe", &xs)) < 0 ||
+        (rc = onnx_x_cast(b, xs, ONNX_ELEM_INT64, "category", &xi)) < 0 ||
+        (rc = onnx_x1(b, "Not", ok, "category_bad", &bad)) < 0 ||
+        (rc = onnx_x_cast(b, bad, ONNX_ELEM_DOUBLE, "category_bad_d", &badd)) < 0 ||
+        (rc = onnx_x_reduce(b, "ReduceMax", badd, 1, 0, "row_bad_d", &badr)) < 0 ||
+        (rc = onnx_x_scalar(b, "half", 0.5, &half)) < 0 ||
+        (rc = onnx_x2(b, "Greater", badr, half, "row_bad", invalid)) < 0)
         return rc;
     for (j = 0; j < f; j++) {
         int64_t nf = (int64_t)nc[j], tdims[2] = { nf, k };
@@ -141,14 +156,18 @@ static int nb_x_categorical(onnx_builder *b, const skc_step *st, const char *x, 
     }
     if ((rc = onnx_x_ints(b, "axis1", &one64, 1, &one)) < 0 ||
         (rc = onnx_x2(b, "Squeeze", acc, one, "jll_sum", &sq)) < 0 ||
-        (rc = onnx_const_real(b, "intercept", icpt, 1, id, &ic)) < 0)
+        (rc = onnx_const_real(b, "intercept", icpt, 1, id, &ic)) < 0 ||
+        (rc = onnx_x2(b, "Add", sq, ic, "jll_valid", &sq)) < 0 ||
+        (rc = onnx_x_scalar(b, "nan", NAN, &nan)) < 0 ||
+        (rc = onnx_x2(b, "Unsqueeze", *invalid, one, "row_bad_col", &rowbad)) < 0)
         return rc;
-    return onnx_x2(b, "Add", sq, ic, "jll", jll);
+    return onnx_x3(b, "Where", rowbad, nan, sq, "jll", jll);
 }
 
 static int nb_emit(onnx_builder *b, const skc_step *st, int io)
 {
     const char *kind, *x, *jll, *idx, *amax, *inf, *nan, *bad, *zero, *sh, *t, *s, *lse, *lp, *p;
+    const char *invalid = NULL;
     Onnx__NodeProto *n;
     int rc;
 
@@ -161,7 +180,7 @@ static int nb_emit(onnx_builder *b, const skc_step *st, int io)
     else if (strcmp(kind, "linear") == 0)
         rc = nb_x_linear(b, st, x, &jll);
     else if (strcmp(kind, "categorical") == 0)
-        rc = nb_x_categorical(b, st, x, &jll);
+        rc = nb_x_categorical(b, st, x, &jll, &invalid);
     else
         return onnx_error(b, SKC_E_UNSUPPORTED, "kind '%s' is not gaussian, linear or "
                           "categorical", kind);
@@ -171,8 +190,18 @@ static int nb_emit(onnx_builder *b, const skc_step *st, int io)
     if ((rc = onnx_name_fresh(b, "class_index", &idx)) < 0 ||
         (rc = onnx_node(b, "ArgMax", NULL, &jll, 1, &idx, 1, &n)) < 0 ||
         (rc = onnx_attr_int(b, n, "axis", 1)) < 0 ||
-        (rc = onnx_attr_int(b, n, "keepdims", 0)) < 0 ||
-        (rc = onnx_x_labels(b, st, 0, idx)) < 0)
+        (rc = onnx_attr_int(b, n, "keepdims", 0)) < 0)
+        return rc;
+    if (invalid) {
+        /* Rows of NaN likelihoods: the first class, as the reference's
+         * strict comparison gives (ArgMax leaves NaN unspecified). */
+        const char *z;
+        const int64_t zero64 = 0;
+        if ((rc = onnx_const_i64(b, "first_class", &zero64, 0, NULL, &z)) < 0 ||
+            (rc = onnx_x3(b, "Where", invalid, z, idx, "class_index_valid", &idx)) < 0)
+            return rc;
+    }
+    if ((rc = onnx_x_labels(b, st, 0, idx)) < 0)
         return rc;
     /* predict_proba = exp(jll - logsumexp(jll)), scipy's logsumexp: the
      * row maximum (0 when not finite) is taken out before exp. */

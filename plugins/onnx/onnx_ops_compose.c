@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* onnx_ops_compose.c: the composition IR steps (domain, weighted_sum, vote, isotonic, proba_normalize, as_real) in standard ONNX operators (core/OPS.md). */
+/* onnx_ops_compose.c: the composition IR steps (domain, weighted_sum, vote, isotonic, proba_normalize, as_real, aggregate, power) in standard ONNX operators (core/OPS.md). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -491,4 +491,78 @@ int onnx_emit_isotonic(onnx_builder *b, const skc_step *st)
 
     onnx_exact_end(b, saved);
     return rc;
+}
+
+/* ---- aggregate: NaN-ignoring row reductions ---------------------------------------------------- */
+
+int onnx_emit_aggregate(onnx_builder *b, const skc_step *st)
+{
+    const char *fn, *x, *nan, *keep, *cnt, *fill, *z, *r, *y, *out, *c0, *nanv, *none;
+    double init;
+    int rc;
+
+    if ((rc = onnx_step_arity(b, st, 1, 1)) < 0 ||
+        (rc = onnx_step_string(b, st, "function", &fn)) < 0 ||
+        (rc = onnx_step_real_input(b, st, 0, &x)) < 0)
+        return rc;
+    if (strcmp(fn, "mean") == 0 || strcmp(fn, "sum") == 0)
+        init = 0.0;
+    else if (strcmp(fn, "prod") == 0)
+        init = 1.0;
+    else if (strcmp(fn, "min") == 0)
+        init = INFINITY;
+    else if (strcmp(fn, "max") == 0)
+        init = -INFINITY;
+    else
+        return onnx_error(b, SKC_E_UNSUPPORTED, "aggregate function '%s'", fn);
+    /* NaN entries become the reduction's neutral value; a row of NaN only
+     * gives NaN (mean, min, max), 0 (sum) or 1 (prod), as numpy's nan*. */
+    if ((rc = onnx_x1(b, "IsNaN", x, "agg_nan", &nan)) < 0 ||
+        (rc = onnx_const_scalar(b, "agg_neutral", init, &fill)) < 0 ||
+        (rc = onnx_x3(b, "Where", nan, fill, x, "agg_filled", &z)) < 0 ||
+        (rc = onnx_x1(b, "Not", nan, "agg_kept", &keep)) < 0 ||
+        (rc = onnx_x_cast(b, keep, b->real_elem, "agg_kept_real", &keep)) < 0 ||
+        (rc = onnx_x_reduce(b, "ReduceSum", keep, 1, 1, "agg_count", &cnt)) < 0)
+        return rc;
+    if (init == 0.0) {
+        if ((rc = onnx_x_reduce(b, "ReduceSum", z, 1, 1, "agg_sum", &r)) < 0)
+            return rc;
+        y = r;
+        if (strcmp(fn, "mean") == 0 && (rc = onnx_x2(b, "Div", r, cnt, "agg_mean", &y)) < 0)
+            return rc;
+    } else if (init == 1.0) {
+        if ((rc = onnx_x_reduce(b, "ReduceProd", z, 1, 1, "agg_prod", &y)) < 0)
+            return rc;
+    } else {
+        if ((rc = onnx_x_reduce(b, init > 0 ? "ReduceMin" : "ReduceMax", z, 1, 1, "agg_extreme",
+                                &r)) < 0 ||
+            (rc = onnx_const_scalar(b, "agg_zero", 0.0, &c0)) < 0 ||
+            (rc = onnx_const_scalar(b, "agg_nan_value", NAN, &nanv)) < 0 ||
+            (rc = onnx_x2(b, "Equal", cnt, c0, "agg_all_nan", &none)) < 0 ||
+            (rc = onnx_x3(b, "Where", none, nanv, r, "agg_value", &y)) < 0)
+            return rc;
+    }
+    if ((rc = onnx_step_output(b, st, 0, b->real_elem, &out)) < 0)
+        return rc;
+    return onnx_node(b, "Identity", NULL, &y, 1, &out, 1, NULL);
+}
+
+/* ---- power ----------------------------------------------------------------------------------------- */
+
+int onnx_emit_power(onnx_builder *b, const skc_step *st)
+{
+    const char *x, *e, *out;
+    double ex;
+    int rc;
+
+    if ((rc = onnx_step_arity(b, st, 1, 1)) < 0 ||
+        (rc = onnx_step_real_input(b, st, 0, &x)) < 0)
+        return rc;
+    if (skc_step_get_float(st, "exponent", &ex) < 0)
+        return onnx_error(b, SKC_E_FORMAT, "attribute 'exponent' is missing");
+    if ((rc = onnx_const_scalar(b, "exponent", ex, &e)) < 0 ||
+        (rc = onnx_step_output(b, st, 0, b->real_elem, &out)) < 0)
+        return rc;
+    const char *in[2] = { x, e };
+    return onnx_node(b, "Pow", NULL, in, 2, &out, 1, NULL);
 }

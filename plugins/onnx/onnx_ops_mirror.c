@@ -413,8 +413,11 @@ static int mirror_subgraph(onnx_builder *b, const skc_step *st, const char *key,
     }
     for (i = 0; i < n_formal && rc == 0; i++) {
         const char *name;
+        /* Loop's iteration count and condition are scalars, and ONNX
+         * Runtime wants that said; other shapes are left open. */
+        int nd = strcmp(skc_step_op(st), "onnx.Loop") == 0 && i < 2 ? 0 : -1;
         if ((rc = onnx_name_define(b, skc_tensor_string(formal, i, NULL), formal_elem[i], &name)) == 0)
-            rc = onnx_graph_input(b, name, formal_elem[i], -1, NULL);
+            rc = onnx_graph_input(b, name, formal_elem[i], nd, NULL);
     }
     if (rc == 0)
         rc = skc_model_new(&tmp);

@@ -147,34 +147,50 @@ static uint8_t *te_varint(uint8_t *p, uint64_t v)
     return p;
 }
 
-/* A new attribute on @p n whose list payload is the protobuf bytes
- * @p data (after the field tag): kept as an unknown field, which
- * protobuf-c writes verbatim after the known ones. */
-static int te_attr_raw(onnx_builder *b, Onnx__NodeProto *n, const char *key,
-                       Onnx__AttributeProto__AttributeType type, uint32_t field,
-                       uint8_t *data, size_t len)
+/* A new attribute of type @p type appended to @p n (nodes here carry a
+ * dozen attributes, so the pointer array is simply copied each time). */
+static int te_attr_push(onnx_builder *b, Onnx__NodeProto *n, const char *key,
+                        Onnx__AttributeProto__AttributeType type, Onnx__AttributeProto **out)
 {
     Onnx__AttributeProto *at = onnx_arena_alloc(b->arena, 1, sizeof(*at));
     Onnx__AttributeProto **v = onnx_arena_alloc(b->arena, n->n_attribute + 1, sizeof(*v));
-    ProtobufCMessageUnknownField *uf = onnx_arena_alloc(b->arena, 1, sizeof(*uf));
 
-    if (!at || !v || !uf)
+    if (!at || !v)
         return SKC_E_NOMEM;
     onnx__attribute_proto__init(at);
     if (!(at->name = onnx_arena_strdup(b->arena, key)))
         return SKC_E_NOMEM;
     at->has_type = 1;
     at->type = type;
+    if (n->n_attribute)
+        memcpy(v, n->attribute, n->n_attribute * sizeof(*v));
+    v[n->n_attribute++] = at;
+    n->attribute = v;
+    *out = at;
+    return 0;
+}
+
+/* A list attribute whose payload is the protobuf bytes @p data (after
+ * the field tag): kept as an unknown field, which protobuf-c writes
+ * verbatim after the known ones. */
+static int te_attr_raw(onnx_builder *b, Onnx__NodeProto *n, const char *key,
+                       Onnx__AttributeProto__AttributeType type, uint32_t field,
+                       uint8_t *data, size_t len)
+{
+    ProtobufCMessageUnknownField *uf = onnx_arena_alloc(b->arena, 1, sizeof(*uf));
+    Onnx__AttributeProto *at;
+    int rc;
+
+    if (!uf)
+        return SKC_E_NOMEM;
+    if ((rc = te_attr_push(b, n, key, type, &at)) < 0)
+        return rc;
     uf->tag = field;
     uf->wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
     uf->len = len;
     uf->data = data;
     at->base.n_unknown_fields = 1;
     at->base.unknown_fields = uf;
-    if (n->n_attribute)
-        memcpy(v, n->attribute, n->n_attribute * sizeof(*v));
-    v[n->n_attribute++] = at;
-    n->attribute = v;
     return 0;
 }
 
@@ -182,24 +198,17 @@ static int te_attr_raw(onnx_builder *b, Onnx__NodeProto *n, const char *key,
 static int te_attr_string(onnx_builder *b, Onnx__NodeProto *n, const char *key,
                           const char *v)
 {
-    Onnx__AttributeProto *at = onnx_arena_alloc(b->arena, 1, sizeof(*at));
-    Onnx__AttributeProto **av = onnx_arena_alloc(b->arena, n->n_attribute + 1, sizeof(*av));
+    Onnx__AttributeProto *at;
     char *d = onnx_arena_strdup(b->arena, v);
+    int rc;
 
-    if (!at || !av || !d)
+    if (!d)
         return SKC_E_NOMEM;
-    onnx__attribute_proto__init(at);
-    if (!(at->name = onnx_arena_strdup(b->arena, key)))
-        return SKC_E_NOMEM;
-    at->has_type = 1;
-    at->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+    if ((rc = te_attr_push(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, &at)) < 0)
+        return rc;
     at->has_s = 1;
     at->s.data = (uint8_t *)d;
     at->s.len = strlen(d);
-    if (n->n_attribute)
-        memcpy(av, n->attribute, n->n_attribute * sizeof(*av));
-    av[n->n_attribute++] = at;
-    n->attribute = av;
     return 0;
 }
 
@@ -249,19 +258,18 @@ static int te_attr_modes(onnx_builder *b, Onnx__NodeProto *n, const te_step *s)
 
 /* An attribute holding a tensor (ml v3 *_as_tensor, v5 splits and weights). */
 static int te_attr_tensor(onnx_builder *b, Onnx__NodeProto *n, const char *key,
-                          int elem, const void *data, size_t count, Onnx__TensorProto **out)
+                          int elem, const void *data, size_t count)
 {
-    Onnx__AttributeProto *at = onnx_arena_alloc(b->arena, 1, sizeof(*at));
-    Onnx__AttributeProto **v = onnx_arena_alloc(b->arena, n->n_attribute + 1, sizeof(*v));
+    Onnx__AttributeProto *at;
     Onnx__TensorProto *tp = onnx_arena_alloc(b->arena, 1, sizeof(*tp));
     int64_t *dims = onnx_arena_alloc(b->arena, 1, sizeof(*dims));
+    int rc;
 
-    if (!at || !v || !tp || !dims)
+    if (!tp || !dims)
         return SKC_E_NOMEM;
-    onnx__attribute_proto__init(at);
+    if ((rc = te_attr_push(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR, &at)) < 0)
+        return rc;
     onnx__tensor_proto__init(tp);
-    if (!(at->name = onnx_arena_strdup(b->arena, key)))
-        return SKC_E_NOMEM;
     dims[0] = (int64_t)count;
     tp->n_dims = 1;
     tp->dims = dims;
@@ -270,24 +278,13 @@ static int te_attr_tensor(onnx_builder *b, Onnx__NodeProto *n, const char *key,
     if (elem == ONNX_ELEM_DOUBLE) {
         tp->n_double_data = count;
         tp->double_data = (double *)(uintptr_t)data;
-    } else if (elem == ONNX_ELEM_FLOAT) {
-        tp->n_float_data = count;
-        tp->float_data = (float *)(uintptr_t)data;
     } else {
-        /* uint8: raw bytes, the same on any host. */
+        /* uint8 (v5 nodes_modes): raw bytes, the same on any host. */
         tp->has_raw_data = 1;
         tp->raw_data.len = count;
         tp->raw_data.data = (uint8_t *)(uintptr_t)data;
     }
-    at->has_type = 1;
-    at->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
     at->t = tp;
-    if (n->n_attribute)
-        memcpy(v, n->attribute, n->n_attribute * sizeof(*v));
-    v[n->n_attribute++] = at;
-    n->attribute = v;
-    if (out)
-        *out = tp;
     return 0;
 }
 
@@ -677,7 +674,7 @@ static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const 
         for (i = 0; i < s->n_nodes; i++)
             dv[i] = s->left[i] < 0 ? 0.0 : te_split(s, i);
         if ((rc = te_attr_tensor(b, n, "nodes_values_as_tensor", ONNX_ELEM_DOUBLE, dv,
-                                 (size_t)s->n_nodes, NULL)) < 0)
+                                 (size_t)s->n_nodes)) < 0)
             return rc;
     }
     return te_attr_lists(b, n, s, te_v3_votes, votes, TE_VOTE_LISTS, TE_VOTE_WEIGHT);
@@ -803,10 +800,10 @@ static int te_emit_v5(onnx_builder *b, const te_step *s, const char *xin, const 
     }
     if ((rc = te_attr_ints(b, n, "tree_roots", roots, (size_t)s->n_trees)) < 0 ||
         (rc = te_attr_tensor(b, n, "nodes_modes", ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, modes,
-                             (size_t)n_int, NULL)) < 0 ||
-        (rc = te_attr_tensor(b, n, "nodes_splits", ONNX_ELEM_DOUBLE, splits, (size_t)n_int, NULL)) < 0 ||
-        (rc = te_attr_tensor(b, n, "leaf_weights", ONNX_ELEM_DOUBLE, weights, (size_t)s->n_leaves,
-                             NULL)) < 0)
+                             (size_t)n_int)) < 0 ||
+        (rc = te_attr_tensor(b, n, "nodes_splits", ONNX_ELEM_DOUBLE, splits, (size_t)n_int)) < 0 ||
+        (rc = te_attr_tensor(b, n, "leaf_weights", ONNX_ELEM_DOUBLE, weights,
+                             (size_t)s->n_leaves)) < 0)
         goto done;
     rc = 0;
 done:

@@ -48,6 +48,8 @@ static const struct {
     { "isotonic", onnx_emit_isotonic },
     { "proba_normalize", onnx_emit_proba_normalize },
     { "as_real", onnx_emit_as_real },
+    { "aggregate", onnx_emit_aggregate },
+    { "power", onnx_emit_power },
 };
 
 onnx_emit_fn onnx_op_emitter(const char *op)

@@ -218,6 +218,8 @@ int onnx_emit_vote(onnx_builder *b, const skc_step *st);
 int onnx_emit_isotonic(onnx_builder *b, const skc_step *st);
 int onnx_emit_proba_normalize(onnx_builder *b, const skc_step *st);
 int onnx_emit_as_real(onnx_builder *b, const skc_step *st);
+int onnx_emit_aggregate(onnx_builder *b, const skc_step *st);
+int onnx_emit_power(onnx_builder *b, const skc_step *st);
 
 /* The emitter for IR op @p op, or NULL if the writer cannot write it. */
 onnx_emit_fn onnx_op_emitter(const char *op);

@@ -22,7 +22,9 @@
  *   Complement   X W^T (+ class_log_prior_ with one class)
  *   Bernoulli    b(X) (W - N)^T + class_log_prior_ + sum N, N = log(1 - exp(W)),
  *                b = binarize (x > threshold) unless binarize is None
- * so all three are the step's "linear" kind.
+ * so all three are the step's "linear" kind. CategoricalNB rows with a
+ * category sklearn refuses (it raises) get NaN probabilities instead, as
+ * the encoders do for unknown categories (sk_prep_encode.c).
  */
 #include <math.h>
 #include <stdio.h>

@@ -35,7 +35,9 @@ int skm_lift_inner(sk_ctx *c, const pk_obj *est, const char *what, const char *i
 int skm_lift_transformer(sk_ctx *c, const pk_obj *est, const char *what, const char *in,
                          int64_t in_width, char *out, int64_t *out_width, int *role);
 
-/* The estimator at the end of Pipeline / search-CV wrappers. */
+/* The estimator at the end of Pipeline / search-CV / FrozenEstimator
+ * wrappers; for a BaggingClassifier, its base estimator unless that has a
+ * decision_function (then the Bagging itself, which has one too). */
 const pk_obj *skm_final_estimator(const pk_obj *est);
 /* 1 when sklearn gives the estimator a decision_function (by class, for the
  * estimators skconv lifts). */
@@ -57,6 +59,9 @@ double skm_pairwise_sum(const double *a, int64_t n);
 /* Steps. Each writes the new tensor's name into @p out (64 bytes). */
 int skm_concat(sk_ctx *c, char (*parts)[64], int n, char *out);
 int skm_select_step(sk_ctx *c, const char *in, const int64_t *idx, int64_t k, char *out);
+/* The weighted_sum step (sum of w[i] parts[i], divided) into tensor @p out. */
+int skm_weighted_sum(sk_ctx *c, char (*parts)[64], int n, const double *w, double divisor,
+                     const char *out);
 /* Y = X * w (a scaler step with scale w on every column). */
 int skm_scale(sk_ctx *c, const char *in, int64_t width, double w, char *out);
 

@@ -340,7 +340,8 @@ static int cal_calibrated(sk_ctx *c, const pk_obj *est, const char *in,
     const pk_obj *list = pk_attr(est, "calibrated_classifiers_");
     const char *method = sk_attr_str(est, "method");
     char (*parts)[64] = NULL, label[64];
-    skc_tensor *classes = NULL, *w = NULL;
+    skc_tensor *classes = NULL;
+    double *ones = NULL;
     int64_t n, k, i;
     skc_step *st;
     int rc;
@@ -367,18 +368,13 @@ static int cal_calibrated(sk_ctx *c, const pk_obj *est, const char *in,
     /* The mean over folds: summed in order, divided by their count. */
     sk_out_name(c, "probabilities", out);
     sk_out_name(c, "label", label);
-    if ((rc = skc_tensor_new(SKC_DT_F64, 1, &n, &w)))
+    if (!(ones = malloc((size_t)n * sizeof(*ones)))) {
+        rc = SKC_E_NOMEM;
         goto done;
+    }
     for (i = 0; i < n; i++)
-        ((double *)skc_tensor_data_mut(w))[i] = 1.0;
-    if ((rc = skc_model_add_step(c->m, "weighted_sum", &st)))
-        goto done;
-    for (i = 0; i < n; i++)
-        if ((rc = skc_step_add_input(st, parts[i])))
-            goto done;
-    if ((rc = skc_step_add_output(st, out)) ||
-        (rc = skc_step_set_tensor(st, "weights", w)) ||
-        (rc = skc_step_set_float(st, "divisor", (double)n)) ||
+        ones[i] = 1.0;
+    if ((rc = skm_weighted_sum(c, parts, (int)n, ones, (double)n, out)) ||
         (rc = sk_step(c, "label", out, label, &st)) ||
         (rc = skc_step_set_tensor(st, "classes", classes)) ||
         (rc = skc_step_set_string(st, "mode", "argmax")) ||
@@ -388,8 +384,8 @@ static int cal_calibrated(sk_ctx *c, const pk_obj *est, const char *in,
     *out_width = k;
 done:
     free(parts);
+    free(ones);
     skc_tensor_free(classes);
-    skc_tensor_free(w);
     return rc;
 }
 

@@ -83,31 +83,6 @@ static int ens_weights(sk_ctx *c, const pk_obj *est, size_t n, double **w, int *
     return SKC_OK;
 }
 
-static int ens_weighted_sum(sk_ctx *c, char (*parts)[64], size_t n, const double *w,
-                            int weighted, const char *out)
-{
-    skc_tensor *wt = NULL;
-    skc_step *st;
-    size_t i;
-    int rc;
-
-    if ((rc = skc_tensor_from_f64(w, (int64_t)n, &wt)) ||
-        (rc = skc_model_add_step(c->m, "weighted_sum", &st)))
-        goto done;
-    for (i = 0; i < n; i++)
-        if ((rc = skc_step_add_input(st, parts[i])))
-            goto done;
-    /* np.average divides by np.sum(weights) (pairwise), np.mean by the count. */
-    if ((rc = skc_step_add_output(st, out)) ||
-        (rc = skc_step_set_tensor(st, "weights", wt)) ||
-        (rc = skc_step_set_float(st, "divisor", weighted ? skm_pairwise_sum(w, (int64_t)n)
-                                                          : (double)n)))
-        goto done;
-done:
-    skc_tensor_free(wt);
-    return rc;
-}
-
 /* One-hot rows of class indices (a single-input vote), then the label
  * step over @p classes: classes[index]. */
 static int ens_relabel(sk_ctx *c, char (*idx)[64], size_t n, const double *w,
@@ -199,7 +174,9 @@ static int ens_voting(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_w
     }
     if (!classifier) {
         sk_out_name(c, "variable", out);
-        if ((rc = ens_weighted_sum(c, parts, n, w, weighted, out)) ||
+        /* np.average divides by np.sum(weights) (pairwise), np.mean by the count. */
+        if ((rc = skm_weighted_sum(c, parts, (int)n, w, weighted ? skm_pairwise_sum(w, (int64_t)n)
+                                                                   : (double)n, out)) ||
             (c->final && (rc = sk_output_regressor(c, out, 1))))
             goto done;
         *out_width = 1;
@@ -215,7 +192,8 @@ static int ens_voting(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_w
     } else {
         skc_step *st;
         sk_out_name(c, "probabilities", avg);
-        if ((rc = ens_weighted_sum(c, parts, n, w, weighted, avg)) ||
+        if ((rc = skm_weighted_sum(c, parts, (int)n, w, weighted ? skm_pairwise_sum(w, (int64_t)n)
+                                                                   : (double)n, avg)) ||
             (rc = sk_step(c, "label", avg, label, &st)) ||
             (rc = skc_step_set_tensor(st, "classes", classes)) ||
             (rc = skc_step_set_string(st, "mode", "argmax")) ||

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* sk_compose_pmml.c: what the jpmml corpus wraps sklearn in: sklearn2pmml's Domain decorators (ContinuousDomain, CategoricalDomain, MultiDomain, Alias) and sklearn_pandas' DataFrameMapper.
+/* sk_compose_pmml.c: what the jpmml corpus wraps sklearn in: sklearn2pmml's Domain decorators (ContinuousDomain, CategoricalDomain, MultiDomain, Alias), SelectorProxy and simple transformers (AggregateTransformer, PowerFunctionTransformer, DataFrameConstructor), and sklearn_pandas' DataFrameMapper.
  *
  * State across versions (side by side):
  *
@@ -13,6 +13,10 @@
  * | CategoricalDomain values     | data_                       | data_ / data_values_            | data_values_ (list per column when 2-D) |
  * | Alias                        | transformer_ (fitted), or transformer when prefit                                                |
  * | MultiDomain                  | domains: one Domain per column                                                                  |
+ * | SelectorProxy                | selector (fitted), support_mask_ (0.60 +)                                                       |
+ * | AggregateTransformer         | function: avg / mean, sum, min, max, prod / product (numpy nan* over each row)                  |
+ * | PowerFunctionTransformer     | power (an int): numpy.power(X, power)                                                          |
+ * | DataFrameConstructor         | columns, dtype: the values unchanged                                                           |
  *
  * Domain.transform, as sklearn2pmml defines it (these are its Python
  * semantics, which the expected outputs follow): missing entries (NaN, or
@@ -327,6 +331,101 @@ static int pmml_alias(sk_ctx *c, const pk_obj *est, const char *in,
     return SKC_OK;
 }
 
+/* ---- sklearn2pmml helpers around plain transformers ------------------------------------ */
+
+/* SelectorProxy: the columns its support_mask_ keeps (the selector it
+ * wraps computed the mask at fit). */
+static int pmml_selector_proxy(sk_ctx *c, const pk_obj *est, const char *in,
+                               int64_t in_width, char *out, int64_t *out_width)
+{
+    const pk_obj *sel = pk_attr(est, "selector");
+    int64_t *idx = NULL, k, n;
+    int rc, role;
+
+    if (!pk_attr(est, "support_mask_")) {
+        if (!sel || pk_kind_of(sel) == PK_NONE)
+            return sk_fail(c, SKC_E_FORMAT, "SelectorProxy without selector or support_mask_");
+        if ((rc = sk_lift_estimator(c, sel, in, in_width, out, out_width, &role)))
+            return rc;
+        c->wrapped_role = role;
+        return SKC_OK;
+    }
+    if ((rc = skp_mask_indices(c, est, "support_mask_", &idx, &k, &n)))
+        return rc;
+    c->wrapped_role = SK_TRANSFORMER;
+    rc = skp_apply_selection(c, in, in_width, idx, k, n, out, out_width);
+    free(idx);
+    return rc;
+}
+
+/* AggregateTransformer: numpy's nanmean / nansum / nanmin / nanmax /
+ * nanprod over each row, one column out. */
+static int pmml_aggregate(sk_ctx *c, const pk_obj *est, const char *in,
+                          int64_t in_width, char *out, int64_t *out_width)
+{
+    static const struct {
+        const char *name, *fn;
+    } fns[] = { { "avg", "mean" }, { "mean", "mean" }, { "sum", "sum" }, { "min", "min" },
+                { "max", "max" }, { "prod", "prod" }, { "product", "prod" } };
+    const char *f = sk_attr_str(est, "function");
+    skc_step *st;
+    size_t i;
+    int rc;
+
+    if ((rc = sk_check_width(c, in, in_width, in_width)))
+        return rc;
+    for (i = 0; f && i < sizeof(fns) / sizeof(fns[0]); i++) {
+        if (strcmp(f, fns[i].name) == 0) {
+            sk_new_name(c, "aggregated", out);
+            if ((rc = sk_step(c, "aggregate", in, out, &st)) ||
+                (rc = skc_step_set_string(st, "function", fns[i].fn)))
+                return rc;
+            *out_width = 1;
+            return SKC_OK;
+        }
+    }
+    return sk_fail(c, SKC_E_UNSUPPORTED, "AggregateTransformer function '%s'", f ? f : "?");
+}
+
+/* PowerFunctionTransformer: numpy.power(X, power), power an integer. */
+static int pmml_power(sk_ctx *c, const pk_obj *est, const char *in,
+                      int64_t in_width, char *out, int64_t *out_width)
+{
+    skc_step *st;
+    int64_t p;
+    int rc;
+
+    if (sk_attr_int(est, "power", &p) != SKC_OK)
+        return sk_fail(c, SKC_E_FORMAT, "PowerFunctionTransformer.power is not an integer");
+    if (p < 0)
+        return sk_fail(c, SKC_E_UNSUPPORTED, "a negative power (numpy refuses integer "
+                       "arrays, and gives inf at 0)");
+    sk_new_name(c, "powered", out);
+    if ((rc = sk_step(c, "power", in, out, &st)) ||
+        (rc = skc_step_set_float(st, "exponent", (double)p)))
+        return rc;
+    *out_width = in_width;
+    return SKC_OK;
+}
+
+/* DataFrameConstructor: the same values under column names. */
+static int pmml_dataframe(sk_ctx *c, const pk_obj *est, const char *in,
+                          int64_t in_width, char *out, int64_t *out_width)
+{
+    const pk_obj *d = pk_attr(est, "dtype");
+    const char *mod, *name;
+
+    if (d && pk_kind_of(d) != PK_NONE &&
+        !(pk_kind_of(d) == PK_GLOBAL && pk_global(d, &mod, &name) == SKC_OK &&
+          (strcmp(name, "float") == 0 || strcmp(name, "float64") == 0 ||
+           strcmp(name, "double") == 0)) &&
+        !skm_is_str(d, "float") && !skm_is_str(d, "float64"))
+        return sk_fail(c, SKC_E_UNSUPPORTED, "a DataFrameConstructor that casts its input");
+    snprintf(out, 64, "%s", in);
+    *out_width = in_width;
+    return SKC_OK;
+}
+
 /* ---- DataFrameMapper ---------------------------------------------------------------- */
 
 /* X's column names: known (PMMLPipeline active_fields), or those the
@@ -516,6 +615,10 @@ const sk_family sk_compose_pmml_families[] = {
     { "sklearn2pmml.decoration.MultiDomain", SK_TRANSFORMER, pmml_multi_domain },
     { "sklearn2pmml.decoration.Alias", SK_WRAPPER, pmml_alias },
     { "sklearn2pmml.decoration.MultiAlias", SK_WRAPPER, pmml_alias },
+    { "sklearn2pmml.SelectorProxy", SK_WRAPPER, pmml_selector_proxy },
+    { "sklearn2pmml.preprocessing.AggregateTransformer", SK_TRANSFORMER, pmml_aggregate },
+    { "sklearn2pmml.preprocessing.PowerFunctionTransformer", SK_TRANSFORMER, pmml_power },
+    { "sklearn2pmml.preprocessing.DataFrameConstructor", SK_TRANSFORMER, pmml_dataframe },
     { "sklearn_pandas.DataFrameMapper", SK_TRANSFORMER, pmml_mapper },
     { "sklearn_pandas.dataframe_mapper.DataFrameMapper", SK_TRANSFORMER, pmml_mapper },
     { NULL, 0, NULL }

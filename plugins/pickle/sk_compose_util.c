@@ -18,6 +18,9 @@ int skm_is_passthrough(const pk_obj *o)
     return !o || pk_kind_of(o) == PK_NONE || skm_is_str(o, "passthrough");
 }
 
+/* Column counts beyond this are refused before anything is allocated for them. */
+#define SKM_MAX_COLUMNS ((int64_t)1 << 28)
+
 /* ---- names ------------------------------------------------------------------ */
 
 static const pk_obj *skm_index_data(const pk_obj *o)
@@ -231,7 +234,11 @@ static int skm_slice(sk_ctx *c, const pk_obj *args, const skc_tensor *names, int
 
     if (width < 0)
         return sk_fail(c, SKC_E_UNSUPPORTED, "a slice selector over an input of unknown width");
-    if (st && pk_kind_of(st) != PK_NONE && (pk_int(st, &step) != SKC_OK || step == 0))
+    if (width > SKM_MAX_COLUMNS)
+        return sk_fail(c, SKC_E_LIMIT, "an input of %lld columns", (long long)width);
+    if (st && pk_kind_of(st) != PK_NONE &&
+        (pk_int(st, &step) != SKC_OK || step == 0 || step < -SKM_MAX_COLUMNS ||
+         step > SKM_MAX_COLUMNS))
         return sk_fail(c, SKC_E_UNSUPPORTED, "a slice selector with step that is not a "
                        "non-zero integer");
     if (a && pk_kind_of(a) != PK_NONE) {
@@ -272,8 +279,14 @@ static int skm_slice(sk_ctx *c, const pk_obj *args, const skc_tensor *names, int
         start = start < -1 ? -1 : start > width - 1 ? width - 1 : start;
         stop = stop < -1 ? -1 : stop > width - 1 ? width - 1 : stop;
     }
-    if (!(v = malloc((size_t)(width ? width : 1) * sizeof(*v))))
+    /* Count first: the width comes from the file. */
+    if (step > 0 && stop > start)
+        n = (stop - start + step - 1) / step;
+    else if (step < 0 && start > stop)
+        n = (start - stop + (-step) - 1) / (-step);
+    if (!(v = malloc((size_t)(n ? n : 1) * sizeof(*v))))
         return SKC_E_NOMEM;
+    n = 0;
     for (i = start; step > 0 ? i < stop : i > stop; i += step)
         v[n++] = i;
     *idx = v;
@@ -658,6 +671,28 @@ int skm_concat(sk_ctx *c, char (*parts)[64], int n, char *out)
         if ((rc = skc_step_add_input(st, parts[i])))
             return rc;
     return skc_step_add_output(st, out);
+}
+
+int skm_weighted_sum(sk_ctx *c, char (*parts)[64], int n, const double *w, double divisor,
+                     const char *out)
+{
+    skc_tensor *wt = NULL;
+    skc_step *st;
+    int i, rc;
+
+    if ((rc = skc_tensor_from_f64(w, n, &wt)) ||
+        (rc = skc_model_add_step(c->m, "weighted_sum", &st)))
+        goto done;
+    for (i = 0; i < n; i++)
+        if ((rc = skc_step_add_input(st, parts[i])))
+            goto done;
+    if ((rc = skc_step_add_output(st, out)) ||
+        (rc = skc_step_set_tensor(st, "weights", wt)) ||
+        (rc = skc_step_set_float(st, "divisor", divisor)))
+        goto done;
+done:
+    skc_tensor_free(wt);
+    return rc;
 }
 
 int skm_select_step(sk_ctx *c, const char *in, const int64_t *idx, int64_t k, char *out)

@@ -289,7 +289,8 @@ static int tr_ens_init(sk_ctx *c, tr_ens *e, int64_t n_trees, int64_t n_nodes,
 enum tr_leaf_kind {
     TR_RAW,       /* values[:, o, 0] for each output o (regressors)             */
     TR_PROBA,     /* the normalised class row (predict_proba)                    */
-    TR_SAMME,     /* weight on the class predict() gives, 0 elsewhere            */
+    TR_PROBA_W,   /* the normalised class row times weight (AdaBoost SAMME < 0.22) */
+    TR_SAMME,     /* weight on the class predict() gives, `other` elsewhere      */
     TR_SAMME_R,   /* (K-1) (log p - mean log p), p clipped to eps (_samme_proba) */
     TR_PATH       /* isolation path length: depth + 1 + c(n_samples) - 1         */
 };
@@ -299,7 +300,8 @@ typedef struct tr_leaf {
     int64_t k;               /* ensemble columns for PROBA / SAMME / SAMME_R  */
     const int64_t *col;      /* tree class j → column col[j]; NULL: identity  */
     int64_t n_col;
-    double weight;           /* SAMME                                         */
+    double weight;           /* SAMME, PROBA_W                                */
+    double other;            /* SAMME: the other classes' value               */
     const int64_t *feat;     /* tree feature → input column; NULL: identity   */
     int64_t n_feat;
     int32_t target;          /* column when the ensemble has a target tensor  */
@@ -339,6 +341,8 @@ static int tr_leaf_values(sk_ctx *c, const tr_tree *t, const tr_leaf *sp, int64_
         o = sp->col ? sp->col[best] : best;
         if (o < 0 || o >= width)
             return sk_fail(c, SKC_E_FORMAT, "a tree class maps outside the ensemble's classes");
+        for (j = 0; j < width; j++)
+            row[j] = sp->other;
         row[o] = sp->weight;
         return SKC_OK;
     default:
@@ -369,12 +373,14 @@ static int tr_leaf_values(sk_ctx *c, const tr_tree *t, const tr_leaf *sp, int64_
         }
         return SKC_OK;
     }
-    if (sp->kind == TR_PROBA) {
+    if (sp->kind == TR_PROBA || sp->kind == TR_PROBA_W) {
         for (j = 0; j < nc; j++) {
             o = sp->col ? sp->col[j] : j;
             if (o < 0 || o >= width)
                 return sk_fail(c, SKC_E_FORMAT, "a tree class maps outside the ensemble's classes");
             row[o] = tr_tree_value(t, node, 0, j) / sum;
+            if (sp->kind == TR_PROBA_W)
+                row[o] *= sp->weight;
         }
         return SKC_OK;
     }
@@ -1019,28 +1025,23 @@ done:
     return rc;
 }
 
-static int tr_tree_classifier(sk_ctx *c, const pk_obj *est, const char *in,
-                              int64_t in_width, char *out, int64_t *out_width)
+static int tr_is_classifier(const pk_obj *est)
 {
-    return tr_lift_forest_classifier(c, est, in, in_width, out, out_width, 1);
+    const char *cn = sk_canonical(est, NULL, NULL);
+
+    return cn && strstr(cn, "Classifier") != NULL;
 }
 
-static int tr_forest_classifier(sk_ctx *c, const pk_obj *est, const char *in,
-                                int64_t in_width, char *out, int64_t *out_width)
+/* Single trees (sklearn.tree.*), forests and Bagging ensembles. */
+static int tr_forest(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_width,
+                     char *out, int64_t *out_width)
 {
-    return tr_lift_forest_classifier(c, est, in, in_width, out, out_width, 0);
-}
+    const char *cn = sk_canonical(est, NULL, NULL);
+    int single = cn && strncmp(cn, "sklearn.tree.", 13) == 0;
 
-static int tr_tree_regressor(sk_ctx *c, const pk_obj *est, const char *in,
-                             int64_t in_width, char *out, int64_t *out_width)
-{
-    return tr_lift_forest_regressor(c, est, in, in_width, out, out_width, 1);
-}
-
-static int tr_forest_regressor(sk_ctx *c, const pk_obj *est, const char *in,
-                               int64_t in_width, char *out, int64_t *out_width)
-{
-    return tr_lift_forest_regressor(c, est, in, in_width, out, out_width, 0);
+    if (tr_is_classifier(est))
+        return tr_lift_forest_classifier(c, est, in, in_width, out, out_width, single);
+    return tr_lift_forest_regressor(c, est, in, in_width, out, out_width, single);
 }
 
 /* ---- small step helpers ------------------------------------------------- */
@@ -1404,16 +1405,10 @@ done:
     return rc;
 }
 
-static int tr_gb_classifier(sk_ctx *c, const pk_obj *est, const char *in,
-                            int64_t in_width, char *out, int64_t *out_width)
+static int tr_gb(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_width,
+                 char *out, int64_t *out_width)
 {
-    return tr_lift_gb(c, est, in, in_width, out, out_width, 1);
-}
-
-static int tr_gb_regressor(sk_ctx *c, const pk_obj *est, const char *in,
-                           int64_t in_width, char *out, int64_t *out_width)
-{
-    return tr_lift_gb(c, est, in, in_width, out, out_width, 0);
+    return tr_lift_gb(c, est, in, in_width, out, out_width, tr_is_classifier(est));
 }
 
 /* ---- HistGradientBoosting ----------------------------------------------- */
@@ -1620,7 +1615,7 @@ static int tr_lift_hgb(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_
     } else if (k != 1) {
         return sk_fail(c, SKC_E_FORMAT, "a regressor with %lld trees per iteration", (long long)k);
     } else if (lcn && (strstr(lcn, "Poisson") || strstr(lcn, "Gamma") ||
-                       strstr(lcn, "Tweedie"))) {
+                       (strstr(lcn, "Tweedie") && !strstr(lcn, "Identity")))) {
         /* Log link: predict is exp(raw). */
         link_exp = 1;
     }
@@ -1700,16 +1695,10 @@ done:
     return rc;
 }
 
-static int tr_hgb_classifier(sk_ctx *c, const pk_obj *est, const char *in,
-                             int64_t in_width, char *out, int64_t *out_width)
+static int tr_hgb(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_width,
+                  char *out, int64_t *out_width)
 {
-    return tr_lift_hgb(c, est, in, in_width, out, out_width, 1);
-}
-
-static int tr_hgb_regressor(sk_ctx *c, const pk_obj *est, const char *in,
-                            int64_t in_width, char *out, int64_t *out_width)
-{
-    return tr_lift_hgb(c, est, in, in_width, out, out_width, 0);
+    return tr_lift_hgb(c, est, in, in_width, out, out_width, tr_is_classifier(est));
 }
 
 /* ---- IsolationForest --------------------------------------------------- */
@@ -1798,6 +1787,56 @@ done:
 
 /* ---- AdaBoost ------------------------------------------------------------ */
 
+/* The sklearn version that wrote @p est as major * 100 + minor (1.3 is
+ * 103), or -1 when the pickle does not say (before 0.18). Only used where
+ * a behaviour changed with no trace in the state (see the table). */
+static int tr_version(const pk_obj *est)
+{
+    const char *v = sk_attr_str(est, "_sklearn_version");
+    int major, minor;
+
+    if (!v || sscanf(v, "%d.%d", &major, &minor) != 2 || major < 0 || minor < 0 || minor > 99)
+        return -1;
+    return major * 100 + minor;
+}
+
+/* One tree_ensemble over an AdaBoost's trees with leaves of @p kind,
+ * summed and divided by the weights' total (decision_function). */
+static int tr_ada_ensemble(sk_ctx *c, const pk_obj *est, const pk_obj *list, size_t n,
+                           const double *w, double wsum, int kind, int symmetric,
+                           const char *in, int64_t nf, const char *out, int64_t k)
+{
+    tr_ens e;
+    int64_t total, leaves;
+    size_t i;
+    int rc;
+
+    memset(&e, 0, sizeof(e));
+    if ((rc = tr_count(c, est, list, n, &total, &leaves)) ||
+        (rc = tr_ens_init(c, &e, (int64_t)n, total, leaves, k, 0, 0)))
+        goto done;
+    for (i = 0; i < n; i++) {
+        tr_tree t;
+        tr_leaf sp = { .kind = kind, .k = k, .weight = w[i] };
+        /* sklearn ≥ 1.3: -w / (K - 1) for the classes not predicted. */
+        if (symmetric)
+            sp.other = -1.0 / (double)(k - 1) * w[i];
+        if ((rc = tr_tree_open(c, tr_item(list, i), &t)))
+            goto done;
+        if (t.n_cls != k) {
+            rc = sk_fail(c, SKC_E_FORMAT, "estimators_[%zu] has %lld classes, the model %lld",
+                         i, (long long)t.n_cls, (long long)k);
+            goto done;
+        }
+        if ((rc = tr_ens_add(c, &e, &t, &sp)))
+            goto done;
+    }
+    rc = tr_ens_step(c, &e, in, nf, out, "sum", k, 1, 1.0 / wsum, NULL);
+done:
+    tr_ens_free(&e);
+    return rc;
+}
+
 /* estimator_weights_: the first @p n (one per fitted estimator) in *w,
  * and the sum of all of them, which sklearn divides by (weights of
  * estimators an early stop never fitted are 0). */
@@ -1827,20 +1866,23 @@ static int tr_weights(sk_ctx *c, const pk_obj *est, size_t n, double **w, double
     return SKC_OK;
 }
 
+/* Probabilities softmax(decision / (K - 1)); binary: softmax([-d, d] / 2).
+ * sklearn < 0.22 with SAMME: softmax of the weighted mean of the trees'
+ * predict_proba, divided by K - 1. Labels: classes_[d > 0] (binary) or
+ * the argmax of the decision. */
 static int tr_adaboost_classifier(sk_ctx *c, const pk_obj *est, const char *in,
                                   int64_t in_width, char *out, int64_t *out_width)
 {
-    skc_tensor *classes = NULL;
+    skc_tensor *classes = NULL, *off = NULL, *scl = NULL;
     const pk_obj *list;
     const char *algo = sk_attr_str(est, "algorithm");
     double *w = NULL, wsum;
-    tr_ens e;
-    size_t n, i;
-    int64_t k, nf, total, leaves;
-    int samme_r, rc;
-    char pred[64], dec[64], sc[64], proba[64];
+    size_t n;
+    int64_t k, nf, j;
+    int samme_r, ver = tr_version(est), old_proba, rc;
+    char pred[64], pw[64], dec[64], sc[64], proba[64], label[64];
+    skc_step *st;
 
-    memset(&e, 0, sizeof(e));
     if ((rc = tr_single_output_classes(c, est, &classes)))
         return rc;
     k = skc_tensor_numel(classes);
@@ -1849,87 +1891,69 @@ static int tr_adaboost_classifier(sk_ctx *c, const pk_obj *est, const char *in,
         goto done;
     }
     samme_r = algo && strcmp(algo, "SAMME.R") == 0;
+    old_proba = !samme_r && ver < 22;
     if ((rc = tr_members(c, est, 1, 0, &list, &n)) ||
         (rc = tr_weights(c, est, n, &w, &wsum)))
         goto done;
-    nf = tr_n_features(est, tr_tree_n_features(tr_item(list, 0)));
-    if ((rc = sk_check_width(c, in, in_width, nf)))
-        goto done;
-    if ((rc = tr_count(c, est, list, n, &total, &leaves)) ||
-        (rc = tr_ens_init(c, &e, (int64_t)n, total, leaves, k, 0, 0)))
-        goto done;
-    for (i = 0; i < n; i++) {
-        tr_tree t;
-        tr_leaf sp = { .kind = samme_r ? TR_SAMME_R : TR_SAMME, .k = k, .weight = w[i] };
-        if ((rc = tr_tree_open(c, tr_item(list, i), &t)))
-            goto done;
-        if (t.n_cls != k) {
-            rc = sk_fail(c, SKC_E_FORMAT, "estimators_[%zu] has %lld classes, the model %lld",
-                         i, (long long)t.n_cls, (long long)k);
-            goto done;
-        }
-        if ((rc = tr_ens_add(c, &e, &t, &sp)))
-            goto done;
-    }
     if (wsum == 0.0) {
         rc = sk_fail(c, SKC_E_FORMAT, "estimator_weights_ sum to 0");
         goto done;
     }
+    nf = tr_n_features(est, tr_tree_n_features(tr_item(list, 0)));
+    if ((rc = sk_check_width(c, in, in_width, nf)))
+        goto done;
     sk_new_name(c, "votes", pred);
+    sk_new_name(c, "decision", dec);
+    sk_new_name(c, "scaled_decision", sc);
     sk_out_name(c, "probabilities", proba);
-    /* decision_function: pred / estimator_weights_.sum(). */
-    if ((rc = tr_ens_step(c, &e, in, nf, pred, "sum", k, 1, 1.0 / wsum, NULL)))
+    sk_out_name(c, "label", label);
+    if ((rc = tr_ada_ensemble(c, est, list, n, w, wsum, samme_r ? TR_SAMME_R : TR_SAMME,
+                              !samme_r && ver >= 103, in, nf, pred, k)))
         goto done;
     if (k == 2) {
-        /* Binary: d = pred1 - pred0; the label is classes_[d > 0]; the
-         * probabilities softmax([-d, d] / 2). */
         static const double diff[2] = { -1.0, 1.0 }, half[2] = { -0.5, 0.5 };
-        char label[64];
-        skc_step *st;
-        sk_new_name(c, "decision", dec);
-        sk_new_name(c, "half_decision", sc);
-        sk_out_name(c, "label", label);
         if ((rc = tr_linear(c, pred, dec, diff, 1, 2)) ||
-            (rc = tr_linear(c, dec, sc, half, 2, 1)) ||
-            (rc = tr_proba_step(c, sc, proba, "softmax")) ||
             (rc = sk_step(c, "label", dec, label, &st)) ||
             (rc = skc_step_set_tensor(st, "classes", classes)) ||
             (rc = skc_step_set_string(st, "mode", "threshold")) ||
             (rc = skc_step_set_float(st, "threshold", 0.0)))
             goto done;
-        if (c->final && (rc = sk_output_classifier(c, label, proba, classes, 2)))
+        if (!old_proba && ((rc = tr_linear(c, dec, sc, half, 2, 1)) ||
+                           (rc = tr_proba_step(c, sc, proba, "softmax"))))
             goto done;
-        snprintf(c->last_label, sizeof(c->last_label), "%s", label);
-        snprintf(out, 64, "%s", proba);
-        *out_width = 2;
+    } else if ((rc = sk_step(c, "label", pred, label, &st)) ||
+               (rc = skc_step_set_tensor(st, "classes", classes)) ||
+               (rc = skc_step_set_string(st, "mode", "argmax"))) {
         goto done;
     }
-    {
-        skc_tensor *off = NULL, *scl = NULL;
-        skc_step *st;
-        int64_t j;
-        sk_new_name(c, "scaled_decision", sc);
-        if ((rc = skc_tensor_new(SKC_DT_F64, 1, &k, &off)) ||
-            (rc = skc_tensor_new(SKC_DT_F64, 1, &k, &scl))) {
-            skc_tensor_free(off);
-            goto done;
+    if (old_proba || k > 2) {
+        const char *src = pred;
+        if (old_proba) {
+            sk_new_name(c, "weighted_proba", pw);
+            if ((rc = tr_ada_ensemble(c, est, list, n, w, wsum, TR_PROBA_W, 0, in, nf, pw, k)))
+                goto done;
+            src = pw;
         }
+        if ((rc = skc_tensor_new(SKC_DT_F64, 1, &k, &off)) ||
+            (rc = skc_tensor_new(SKC_DT_F64, 1, &k, &scl)))
+            goto done;
         for (j = 0; j < k; j++)
             ((double *)skc_tensor_data_mut(scl))[j] = 1.0 / (double)(k - 1);
-        rc = sk_step(c, "scaler", pred, sc, &st);
-        if (!rc)
-            rc = skc_step_set_tensor(st, "offset", off);
-        if (!rc)
-            rc = skc_step_set_tensor(st, "scale", scl);
-        skc_tensor_free(off);
-        skc_tensor_free(scl);
-        if (rc || (rc = tr_proba_step(c, sc, proba, "softmax")) ||
-            (rc = tr_classifier_tail(c, pred, proba, classes, k, out, out_width)))
+        if ((rc = sk_step(c, "scaler", src, sc, &st)) ||
+            (rc = skc_step_set_tensor(st, "offset", off)) ||
+            (rc = skc_step_set_tensor(st, "scale", scl)) ||
+            (rc = tr_proba_step(c, sc, proba, "softmax")))
             goto done;
     }
+    if (c->final && (rc = sk_output_classifier(c, label, proba, classes, k)))
+        goto done;
+    snprintf(c->last_label, sizeof(c->last_label), "%s", label);
+    snprintf(out, 64, "%s", proba);
+    *out_width = k;
 done:
     free(w);
-    tr_ens_free(&e);
+    skc_tensor_free(off);
+    skc_tensor_free(scl);
     skc_tensor_free(classes);
     return rc;
 }
@@ -1989,20 +2013,20 @@ done:
 }
 
 const sk_family sk_trees_families[] = {
-    { "sklearn.tree.DecisionTreeClassifier", SK_CLASSIFIER, tr_tree_classifier },
-    { "sklearn.tree.ExtraTreeClassifier", SK_CLASSIFIER, tr_tree_classifier },
-    { "sklearn.tree.DecisionTreeRegressor", SK_REGRESSOR, tr_tree_regressor },
-    { "sklearn.tree.ExtraTreeRegressor", SK_REGRESSOR, tr_tree_regressor },
-    { "sklearn.ensemble.RandomForestClassifier", SK_CLASSIFIER, tr_forest_classifier },
-    { "sklearn.ensemble.ExtraTreesClassifier", SK_CLASSIFIER, tr_forest_classifier },
-    { "sklearn.ensemble.BaggingClassifier", SK_CLASSIFIER, tr_forest_classifier },
-    { "sklearn.ensemble.RandomForestRegressor", SK_REGRESSOR, tr_forest_regressor },
-    { "sklearn.ensemble.ExtraTreesRegressor", SK_REGRESSOR, tr_forest_regressor },
-    { "sklearn.ensemble.BaggingRegressor", SK_REGRESSOR, tr_forest_regressor },
-    { "sklearn.ensemble.GradientBoostingClassifier", SK_CLASSIFIER, tr_gb_classifier },
-    { "sklearn.ensemble.GradientBoostingRegressor", SK_REGRESSOR, tr_gb_regressor },
-    { "sklearn.ensemble.HistGradientBoostingClassifier", SK_CLASSIFIER, tr_hgb_classifier },
-    { "sklearn.ensemble.HistGradientBoostingRegressor", SK_REGRESSOR, tr_hgb_regressor },
+    { "sklearn.tree.DecisionTreeClassifier", SK_CLASSIFIER, tr_forest },
+    { "sklearn.tree.ExtraTreeClassifier", SK_CLASSIFIER, tr_forest },
+    { "sklearn.tree.DecisionTreeRegressor", SK_REGRESSOR, tr_forest },
+    { "sklearn.tree.ExtraTreeRegressor", SK_REGRESSOR, tr_forest },
+    { "sklearn.ensemble.RandomForestClassifier", SK_CLASSIFIER, tr_forest },
+    { "sklearn.ensemble.ExtraTreesClassifier", SK_CLASSIFIER, tr_forest },
+    { "sklearn.ensemble.BaggingClassifier", SK_CLASSIFIER, tr_forest },
+    { "sklearn.ensemble.RandomForestRegressor", SK_REGRESSOR, tr_forest },
+    { "sklearn.ensemble.ExtraTreesRegressor", SK_REGRESSOR, tr_forest },
+    { "sklearn.ensemble.BaggingRegressor", SK_REGRESSOR, tr_forest },
+    { "sklearn.ensemble.GradientBoostingClassifier", SK_CLASSIFIER, tr_gb },
+    { "sklearn.ensemble.GradientBoostingRegressor", SK_REGRESSOR, tr_gb },
+    { "sklearn.ensemble.HistGradientBoostingClassifier", SK_CLASSIFIER, tr_hgb },
+    { "sklearn.ensemble.HistGradientBoostingRegressor", SK_REGRESSOR, tr_hgb },
     { "sklearn.ensemble.IsolationForest", SK_CLASSIFIER, tr_iforest },
     { "sklearn.ensemble.AdaBoostClassifier", SK_CLASSIFIER, tr_adaboost_classifier },
     { "sklearn.ensemble.AdaBoostRegressor", SK_REGRESSOR, tr_adaboost_regressor },

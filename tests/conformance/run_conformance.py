@@ -57,6 +57,8 @@ def parse_args(argv):
     ap.add_argument("--node", default=shutil.which("node") or "")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--filter", default="")
+    ap.add_argument("--known-failures", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "known-failures.txt"))
     return ap.parse_args(argv)
 
 
@@ -218,7 +220,25 @@ def main(argv):
     outdir = os.path.join(work, "out")
     os.makedirs(outdir)
 
-    passed = failed = 0
+    # Known defects, each with its reason (tests/conformance/known-failures.txt:
+    # "<fixture file prefix> <reason>"): reported as XFAIL, not failures, so
+    # they stay visible without hiding new regressions.
+    known = {}
+    if args.known_failures and os.path.exists(args.known_failures):
+        with open(args.known_failures) as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    key, _, why = line.partition(" ")
+                    known[key] = why.strip()
+
+    def known_reason(fname):
+        for key, why in known.items():
+            if fname.startswith(key):
+                return why
+        return None
+
+    passed = failed = xfailed = 0
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as ex:
         futures = [ex.submit(check_fixture, args, mods, fixdir, outdir, fx)
                    for fx in fixtures]
@@ -229,6 +249,11 @@ def main(argv):
                     passed += 1
                     print("PASS %s (%s)" % (fx["file"], fx["estimator"]),
                           flush=True)
+                elif known_reason(fx["file"]) is not None:
+                    xfailed += 1
+                    print("XFAIL %s (%s): known defect (%s): %s" % (
+                        fx["file"], fx["estimator"], known_reason(fx["file"]), r),
+                        flush=True)
                 else:
                     failed += 1
                     print("FAIL %s (%s): %s" % (fx["file"], fx["estimator"],
@@ -238,6 +263,8 @@ def main(argv):
                 fut.cancel()
             print("SKIP: %s" % e)
             return SKIP
+    if xfailed:
+        print("%d known defects (XFAIL), listed in %s" % (xfailed, args.known_failures))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

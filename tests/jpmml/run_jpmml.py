@@ -193,6 +193,7 @@ def run(cmd, env=None, timeout=600):
 
 BLOCKER_PATTERNS = [
     (re.compile(r"global not allowed: ([\w.]+)"), "not on the pickle allowlist"),
+    (re.compile(r"global ([\w.]+) refused: can run code"), "runs code (refused as unsafe)"),
     (re.compile(r"unsupported estimator ([\w.]+)"), "no lifter"),
     (re.compile(r"is not a number"), "string input columns (CSV reader reads numbers only)"),
     (re.compile(r"(\d+ columns, but the model takes \d+)"), "input width"),
@@ -368,6 +369,10 @@ def one(args, env, module, pkl):
     os.makedirs(work, exist_ok=True)
     ds_header, ds_rows = read_csv(ds_path)
     exp_header, exp_rows = read_csv(exp_path)
+    if len(ds_rows) != len(exp_rows):
+        res.update(status="unverifiable", detail="the expected CSV has %d rows for %d input "
+                   "rows" % (len(exp_rows), len(ds_rows)))
+        return res
     m = mapping(exp_header, ds_header)
     targets = {exp_header[j] for j in m["targets"]}
     keep = [j for j, h in enumerate(ds_header) if h not in targets]

@@ -328,6 +328,78 @@ def _():
     nodes = [h.make_node('Add', ['a', 'B'], ['y']), h.make_node('Mul', ['X', 'W'], ['a'])]
     return model(nodes, [X4], [vi('y', T.FLOAT, None)], [c('W', [1, 2, 3, 4]), c('B', 0.5)]), xf()
 
+@case('control_flow_if_loop')
+def _():
+    # If on a reduced condition; Loop with a carried value, a scan output
+    # and a body reading an outer value (W).
+    then_g = h.make_graph([h.make_node('Mul', ['X', 'two'], ['t_out'])], 'then', [],
+                          [vi('t_out', T.FLOAT, None)])
+    else_g = h.make_graph([h.make_node('Neg', ['X'], ['e_out'])], 'else', [],
+                          [vi('e_out', T.FLOAT, None)])
+    body = h.make_graph([h.make_node('Add', ['acc_in', 'W'], ['acc_out']),
+                         h.make_node('Identity', ['cond_in'], ['cond_out']),
+                         h.make_node('Cast', ['i'], ['i_f'], to=T.FLOAT),
+                         h.make_node('Mul', ['acc_out', 'i_f'], ['scan_out'])], 'body',
+                        [vi('i', T.INT64, []), vi('cond_in', T.BOOL, []), vi('acc_in', T.FLOAT, None)],
+                        [vi('cond_out', T.BOOL, []), vi('acc_out', T.FLOAT, None),
+                         vi('scan_out', T.FLOAT, None)])
+    nodes = [h.make_node('ReduceSum', ['X'], ['tot'], keepdims=0),
+             h.make_node('Greater', ['tot', 'zero'], ['pos']),
+             h.make_node('If', ['pos'], ['branch'], then_branch=then_g, else_branch=else_g),
+             h.make_node('Loop', ['trip', 'cond', 'X'], ['final', 'stacked'], body=body)]
+    outs = [vi('branch', T.FLOAT, None), vi('final', T.FLOAT, None), vi('stacked', T.FLOAT, None)]
+    return model(nodes, [X4], outs, [c('two', 2.0), c('zero', 0.0), c('trip', 3, np.int64),
+                                     c('cond', True, np.bool_), c('W', [0.5, 1.0, -1.0, 2.0])],
+                 opset=13), xf(5)
+
+
+@case('scan_pairwise_distances_knn')
+def _():
+    # skl2onnx's kNN without CDist: Scan over the rows of X computing the
+    # squared distances to every training point, then TopK.
+    r = rng(41)
+    train = r.randn(7, 4)
+    body = h.make_graph([h.make_node('Sub', ['next_in', 'next'], ['diff']),
+                         h.make_node('ReduceSumSquare', ['diff'], ['scan_out'], axes=[1], keepdims=0),
+                         h.make_node('Identity', ['next_in'], ['next_out'])], 'body',
+                        [vi('next_in', T.FLOAT, [7, 4]), vi('next', T.FLOAT, [4])],
+                        [vi('next_out', T.FLOAT, [7, 4]), vi('scan_out', T.FLOAT, [7])])
+    nodes = [h.make_node('Scan', ['TR', 'X'], ['tr_out', 'dist'], num_scan_inputs=1, body=body),
+             h.make_node('Neg', ['dist'], ['nd']),
+             h.make_node('TopK', ['nd', 'k'], ['vals', 'idx'], axis=1),
+             h.make_node('Gather', ['y', 'idx'], ['labels']),
+             h.make_node('Cast', ['labels'], ['lf'], to=T.FLOAT),
+             h.make_node('ReduceMean', ['lf'], ['pred'], axes=[1], keepdims=0)]
+    outs = [vi('dist', T.FLOAT, None), vi('idx', T.INT64, None), vi('pred', T.FLOAT, None)]
+    return model(nodes, [X4], outs, [c('TR', train), c('k', [3], np.int64),
+                                     c('y', [0, 1, 1, 0, 2, 2, 1], np.int64)], opset=13), xf(12)
+
+
+@case('nan_semantics')
+def _():
+    nodes = [h.make_node('Max', ['X', 'z'], ['max']), h.make_node('Min', ['X', 'z'], ['min']),
+             h.make_node('Clip', ['X', 'lo', 'hi'], ['clip']), h.make_node('Relu', ['X'], ['relu']),
+             h.make_node('Sign', ['X'], ['sign']), h.make_node('Round', ['X'], ['round']),
+             h.make_node('ReduceMax', ['X'], ['rmax'], axes=[1]),
+             h.make_node('ArgMax', ['X'], ['amax'], axis=1),
+             h.make_node('Softmax', ['X'], ['sm'], axis=1)]
+    outs = [vi(n, T.FLOAT, None) for n in ['max', 'min', 'clip', 'relu', 'sign', 'round', 'rmax', 'sm']]
+    outs.append(vi('amax', T.INT64, None))
+    x = xf(8)
+    x[1, 1] = np.nan
+    x[2, :] = [0.5, 1.5, 2.5, -0.5]
+    x[3, 0] = np.nan
+    return model(nodes, [X4], outs, [c('z', 0.0), c('lo', -0.5), c('hi', 0.5)], opset=13), x
+
+
+@case('binarizer_default_threshold', ml=1)
+def _():
+    nodes = [h.make_node('Binarizer', ['X'], ['b'], domain='ai.onnx.ml')]
+    x = xf()
+    x[0, :] = [1.0, 0.999, 1.001, 0.0]
+    return model(nodes, [X4], [vi('b', T.FLOAT, None)], ml=1), x
+
+
 # ---------------------------------------------------------------------------
 # ai.onnx.ml operators, shaped as skl2onnx writes them
 # ---------------------------------------------------------------------------
