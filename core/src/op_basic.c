@@ -228,8 +228,10 @@ static int ops_proba_eval(const skc_step *s, const skc_tensor *const *in,
             for (j = 0; j < k; j++)
                 sum += (pr[j] = ops_sigmoid(zr[j]));
         }
+        /* Only an exact zero sum falls back to 1/K (OPS.md); NaN scores
+         * give NaN, as sklearn and ONNX Runtime do. */
         for (j = 0; j < k; j++)
-            pr[j] = sum > 0 ? pr[j] / sum : 1.0 / (double)k;
+            pr[j] = sum == 0.0 ? 1.0 / (double)k : pr[j] / sum;
     }
     return SKC_OK;
 }

@@ -205,6 +205,7 @@ SKCO_EVAL(skco_eval_tree_classifier);
 SKCO_EVAL(skco_eval_tree_regressor);
 SKCO_EVAL(skco_eval_tree_ensemble);
 SKCO_CHECK(skco_check_tree);
+SKCI_HIDDEN void skco_hints_tree(const skc_step *s, skci_hints *h);
 SKCO_EVAL(skco_eval_svm_classifier);
 SKCO_EVAL(skco_eval_svm_regressor);
 SKCO_CHECK(skco_check_svm);

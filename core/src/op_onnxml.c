@@ -741,8 +741,10 @@ int skco_eval_feature_vectorizer(const skc_step *s, const skc_tensor *const *in,
 
 /* ---- the table ------------------------------------------------------------ */
 
-#define ML_OP(n, ni, no, ck, ev) \
-    { .name = "onnxml." n, .n_inputs = ni, .n_outputs = no, .check = ck, .eval = ev, .any_dtype = 1 }
+#define ML_OPH(n, ni, no, ck, ev, hi) \
+    { .name = "onnxml." n, .n_inputs = ni, .n_outputs = no, .check = ck, .eval = ev, \
+      .hints = hi, .any_dtype = 1 }
+#define ML_OP(n, ni, no, ck, ev) ML_OPH(n, ni, no, ck, ev, NULL)
 
 const skci_op skci_ops_onnxml[] = {
     ML_OP("LinearClassifier", 1, 2, NULL, skco_eval_linear_classifier),
@@ -757,9 +759,11 @@ const skci_op skci_ops_onnxml[] = {
     ML_OP("ZipMap", 1, 1, NULL, skco_eval_zipmap),
     ML_OP("CategoryMapper", 1, 1, NULL, skco_eval_category_mapper),
     ML_OP("FeatureVectorizer", -1, 1, NULL, skco_eval_feature_vectorizer),
-    ML_OP("TreeEnsembleClassifier", 1, 2, skco_check_tree, skco_eval_tree_classifier),
-    ML_OP("TreeEnsembleRegressor", 1, 1, skco_check_tree, skco_eval_tree_regressor),
-    ML_OP("TreeEnsemble", 1, 1, skco_check_tree, skco_eval_tree_ensemble),
+    ML_OPH("TreeEnsembleClassifier", 1, 2, skco_check_tree, skco_eval_tree_classifier,
+           skco_hints_tree),
+    ML_OPH("TreeEnsembleRegressor", 1, 1, skco_check_tree, skco_eval_tree_regressor,
+           skco_hints_tree),
+    ML_OPH("TreeEnsemble", 1, 1, skco_check_tree, skco_eval_tree_ensemble, skco_hints_tree),
     ML_OP("SVMClassifier", 1, 2, skco_check_svm, skco_eval_svm_classifier),
     ML_OP("SVMRegressor", 1, 1, skco_check_svm, skco_eval_svm_regressor),
     { 0 }

@@ -82,6 +82,17 @@ static const skc_tensor *tree_attr(const skc_step *s, const char *k, int64_t *n)
     return t;
 }
 
+/* List @p k (or @p alt when @p k is absent) with exactly @p n entries, else NULL. */
+static const skc_tensor *tree_list(const skc_step *s, const char *k, const char *alt, int64_t n)
+{
+    int64_t got;
+    const skc_tensor *t = tree_attr(s, k, &got);
+
+    if (!t && alt)
+        t = tree_attr(s, alt, &got);
+    return t && got == n ? t : NULL;
+}
+
 typedef struct tree_key {
     int64_t tree, node, idx;
 } tree_key;
@@ -135,7 +146,7 @@ static int tree_build_v3(const skc_step *s, int classifier, int dbl, tree_model 
     char kids[32], knodes[32], ktrees[32], kw[40], kwt[48];
     const skc_tensor *tid, *nid, *fid, *modes, *val, *tru, *fal, *miss;
     const skc_tensor *c_id, *c_node, *c_tree, *c_w, *base;
-    int64_t n, n2, nt, i, k, nmiss;
+    int64_t n, nt, i, k, nmiss;
     tree_key *keys = NULL, *tk = NULL;
     int rc = SKC_E_FORMAT;
 
@@ -145,38 +156,21 @@ static int tree_build_v3(const skc_step *s, int classifier, int dbl, tree_model 
     snprintf(kw, sizeof(kw), "%sweights", p);
     snprintf(kwt, sizeof(kwt), "%sweights_as_tensor", p);
     tid = tree_attr(s, "nodes_treeids", &n);
-    nid = tree_attr(s, "nodes_nodeids", &n2);
-    if (!tid || !nid || n2 != n || n < 1)
+    nid = tree_list(s, "nodes_nodeids", NULL, n);
+    if (!tid || !nid || n < 1)
         return skco_fail(err, errlen, s, SKC_E_FORMAT, "nodes_treeids and nodes_nodeids are missing or differ");
-    fid = tree_attr(s, "nodes_featureids", &n2);
-    if (!fid || n2 != n)
-        goto bad;
-    tru = tree_attr(s, "nodes_truenodeids", &n2);
-    if (!tru || n2 != n)
-        goto bad;
-    fal = tree_attr(s, "nodes_falsenodeids", &n2);
-    if (!fal || n2 != n)
-        goto bad;
-    val = tree_attr(s, "nodes_values", &n2);
-    if (!val)
-        val = tree_attr(s, "nodes_values_as_tensor", &n2);
-    if (!val || n2 != n)
-        goto bad;
+    fid = tree_list(s, "nodes_featureids", NULL, n);
+    tru = tree_list(s, "nodes_truenodeids", NULL, n);
+    fal = tree_list(s, "nodes_falsenodeids", NULL, n);
+    val = tree_list(s, "nodes_values", "nodes_values_as_tensor", n);
     modes = skco_attr_t(s, "nodes_modes");
-    if (!modes || skc_tensor_dtype(modes) != SKC_DT_STRING || skc_tensor_numel(modes) != n)
-        goto bad;
     miss = tree_attr(s, "nodes_missing_value_tracks_true", &nmiss);
     c_id = tree_attr(s, kids, &nt);
-    c_node = tree_attr(s, knodes, &n2);
-    if (!c_node || n2 != nt)
-        goto bad;
-    c_tree = tree_attr(s, ktrees, &n2);
-    if (!c_tree || n2 != nt)
-        goto bad;
-    c_w = tree_attr(s, kw, &n2);
-    if (!c_w)
-        c_w = tree_attr(s, kwt, &n2);
-    if (nt < 1 || !c_id || !c_w || n2 != nt)
+    c_node = tree_list(s, knodes, NULL, nt);
+    c_tree = tree_list(s, ktrees, NULL, nt);
+    c_w = tree_list(s, kw, kwt, nt);
+    if (!fid || !tru || !fal || !val || !modes || skc_tensor_dtype(modes) != SKC_DT_STRING ||
+        skc_tensor_numel(modes) != n || nt < 1 || !c_id || !c_node || !c_tree || !c_w)
         goto bad;
     m->dbl = dbl;
     m->classifier = classifier;
@@ -330,34 +324,20 @@ fail:
 static int tree_build_v5(const skc_step *s, int dbl, tree_model *m, char *err, size_t errlen)
 {
     const skc_tensor *fid, *spl, *modes, *tru, *fal, *tl, *fl, *miss, *roots, *lt, *lw, *mem;
-    int64_t n, n2, nl, nr, nmiss, nmem, i, k, mpos = 0;
+    int64_t n, nl, nr, nmiss, nmem, i, k, mpos = 0;
     int rc = SKC_E_FORMAT;
 
     fid = tree_attr(s, "nodes_featureids", &n);
-    spl = tree_attr(s, "nodes_splits", &n2);
-    if (!fid || !spl || n2 != n)
-        goto bad;
-    modes = tree_attr(s, "nodes_modes", &n2);
-    if (!modes || n2 != n)
-        goto bad;
-    tru = tree_attr(s, "nodes_truenodeids", &n2);
-    if (!tru || n2 != n)
-        goto bad;
-    fal = tree_attr(s, "nodes_falsenodeids", &n2);
-    if (!fal || n2 != n)
-        goto bad;
-    tl = tree_attr(s, "nodes_trueleafs", &n2);
-    if (!tl || n2 != n)
-        goto bad;
-    fl = tree_attr(s, "nodes_falseleafs", &n2);
-    if (!fl || n2 != n)
-        goto bad;
+    spl = tree_list(s, "nodes_splits", NULL, n);
+    modes = tree_list(s, "nodes_modes", NULL, n);
+    tru = tree_list(s, "nodes_truenodeids", NULL, n);
+    fal = tree_list(s, "nodes_falsenodeids", NULL, n);
+    tl = tree_list(s, "nodes_trueleafs", NULL, n);
+    fl = tree_list(s, "nodes_falseleafs", NULL, n);
     lt = tree_attr(s, "leaf_targetids", &nl);
-    lw = tree_attr(s, "leaf_weights", &n2);
-    if (!lt || !lw || n2 != nl || nl < 1)
-        goto bad;
+    lw = tree_list(s, "leaf_weights", NULL, nl);
     roots = tree_attr(s, "tree_roots", &nr);
-    if (!roots || nr < 1)
+    if (!fid || !spl || !modes || !tru || !fal || !tl || !fl || !lt || !lw || nl < 1 || !roots || nr < 1)
         goto bad;
     miss = tree_attr(s, "nodes_missing_value_tracks_true", &nmiss);
     mem = tree_attr(s, "membership_values", &nmem);
@@ -460,6 +440,30 @@ static int tree_build(const skc_step *s, int dbl, tree_model *m, char *err, size
     if (strcmp(op, "TreeEnsemble") == 0)
         return tree_build_v5(s, dbl, m, err, errlen);
     return tree_build_v3(s, strcmp(op, "TreeEnsembleClassifier") == 0, dbl, m, err, errlen);
+}
+
+/* Probe values (verify.c): each split threshold and its float32
+ * neighbours, so synthesised rows take both branches of every node;
+ * NaN when some node routes missing values. */
+void skco_hints_tree(const skc_step *s, skci_hints *h)
+{
+    tree_model m;
+    int64_t i;
+    char err[8];
+
+    if (tree_build(s, 0, &m, err, sizeof(err)))
+        return;
+    for (i = 0; i < m.n_nodes; i++) {
+        const tree_node *nd = &m.nodes[i];
+        if (nd->mode == T_LEAF)
+            continue;
+        skci_hint_add(h, nd->feature, nd->value);
+        skci_hint_add(h, nd->feature, nextafterf((float)nd->value, INFINITY));
+        skci_hint_add(h, nd->feature, nextafterf((float)nd->value, -INFINITY));
+        if (nd->track)
+            h->nan_ok = 1;
+    }
+    tree_free(&m);
 }
 
 int skco_check_tree(const skc_step *s, char *err, size_t errlen)

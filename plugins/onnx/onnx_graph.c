@@ -52,7 +52,7 @@ int onnx_error(onnx_builder *b, int code, const char *fmt, ...)
     return skc_set_error(b->session, code, "%s", msg);
 }
 
-static int onnx_vec_push(onnx_vec *v, void *p)
+int onnx_vec_push(onnx_vec *v, void *p)
 {
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 16;
@@ -206,9 +206,9 @@ int onnx_node(onnx_builder *b, const char *op_type, const char *domain,
 
 /* A new attribute appended to @p n; nodes have a handful, so the pointer
  * array is simply reallocated in the arena. */
-static int onnx_attr_new(onnx_builder *b, Onnx__NodeProto *n, const char *key,
-                         Onnx__AttributeProto__AttributeType type,
-                         Onnx__AttributeProto **out)
+int onnx_attr_new(onnx_builder *b, Onnx__NodeProto *n, const char *key,
+                  Onnx__AttributeProto__AttributeType type,
+                  Onnx__AttributeProto **out)
 {
     onnx_arena *a = b->arena;
     Onnx__AttributeProto *at = onnx_arena_alloc(a, 1, sizeof(*at));

@@ -39,20 +39,6 @@ static int mirror_elem_of(int dtype)
     }
 }
 
-static int mirror_push(onnx_vec *v, void *p)
-{
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 16;
-        void **nv = realloc(v->v, cap * sizeof(*nv));
-        if (!nv)
-            return SKC_E_NOMEM;
-        v->v = nv;
-        v->cap = cap;
-    }
-    v->v[v->n++] = p;
-    return 0;
-}
-
 /* ---- tensors and attributes ---------------------------------------------- */
 
 /* @p t as a TensorProto in its own element type (arena-owned). */
@@ -135,27 +121,6 @@ static int mirror_tensor(onnx_builder *b, const skc_tensor *t, const char *name,
     return 0;
 }
 
-static int mirror_attr(onnx_builder *b, Onnx__NodeProto *n, const char *key,
-                       Onnx__AttributeProto__AttributeType type, Onnx__AttributeProto **out)
-{
-    Onnx__AttributeProto *at = onnx_arena_alloc(b->arena, 1, sizeof(*at));
-    Onnx__AttributeProto **av = onnx_arena_alloc(b->arena, n->n_attribute + 1, sizeof(*av));
-
-    if (!at || !av)
-        return SKC_E_NOMEM;
-    onnx__attribute_proto__init(at);
-    if (!(at->name = onnx_arena_strdup(b->arena, key)))
-        return SKC_E_NOMEM;
-    at->has_type = 1;
-    at->type = type;
-    if (n->n_attribute)
-        memcpy(av, n->attribute, n->n_attribute * sizeof(*av));
-    av[n->n_attribute++] = at;
-    n->attribute = av;
-    *out = at;
-    return 0;
-}
-
 /* Attributes ONNX types as TENSOR (the others: FLOATS, INTS, STRINGS by
  * the IR tensor's element type). */
 static int mirror_is_tensor_attr(const char *op, const char *key, int dtype)
@@ -181,7 +146,7 @@ static int mirror_list_attr(onnx_builder *b, Onnx__NodeProto *n, const char *key
     if (dt == SKC_DT_F64) {
         float *v = onnx_arena_alloc(b->arena, cnt, sizeof(*v));
         if ((!v && cnt) ||
-            (rc = mirror_attr(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS, &at)) < 0)
+            (rc = onnx_attr_new(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS, &at)) < 0)
             return v || !cnt ? rc : SKC_E_NOMEM;
         for (i = 0; i < cnt; i++)
             v[i] = (float)skc_tensor_get_f64(t, (int64_t)i);
@@ -190,14 +155,14 @@ static int mirror_list_attr(onnx_builder *b, Onnx__NodeProto *n, const char *key
     } else if (dt == SKC_DT_I64) {
         int64_t *v = onnx_arena_memdup(b->arena, skc_tensor_data(t), cnt, sizeof(*v));
         if ((!v && cnt) ||
-            (rc = mirror_attr(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS, &at)) < 0)
+            (rc = onnx_attr_new(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS, &at)) < 0)
             return v || !cnt ? rc : SKC_E_NOMEM;
         at->ints = v;
         at->n_ints = cnt;
     } else {
         ProtobufCBinaryData *v = onnx_arena_alloc(b->arena, cnt, sizeof(*v));
         if ((!v && cnt) ||
-            (rc = mirror_attr(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS, &at)) < 0)
+            (rc = onnx_attr_new(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS, &at)) < 0)
             return v || !cnt ? rc : SKC_E_NOMEM;
         for (i = 0; i < cnt; i++) {
             size_t len = 0;
@@ -237,14 +202,14 @@ static int mirror_attrs(onnx_builder *b, const skc_step *st, Onnx__NodeProto *n,
         } else if (kind == SKC_ATTR_FLOAT) {
             double v = 0;
             skc_step_get_float(st, key, &v);
-            if ((rc = mirror_attr(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT, &at)) == 0) {
+            if ((rc = onnx_attr_new(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT, &at)) == 0) {
                 at->has_f = 1;
                 at->f = (float)v;
             }
         } else if (kind == SKC_ATTR_STRING) {
             const char *v = "";
             skc_step_get_string(st, key, &v);
-            if ((rc = mirror_attr(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, &at)) == 0) {
+            if ((rc = onnx_attr_new(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, &at)) == 0) {
                 at->has_s = 1;
                 at->s.len = strlen(v);
                 if (!(at->s.data = onnx_arena_memdup(b->arena, v, at->s.len + 1, 1)))
@@ -258,7 +223,7 @@ static int mirror_attrs(onnx_builder *b, const skc_step *st, Onnx__NodeProto *n,
             if (mirror_is_tensor_attr(op, key, skc_tensor_dtype(t)) || skc_tensor_ndim(t) != 1) {
                 Onnx__TensorProto *tp;
                 if ((rc = mirror_tensor(b, t, NULL, &tp)) == 0 &&
-                    (rc = mirror_attr(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR, &at)) == 0)
+                    (rc = onnx_attr_new(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR, &at)) == 0)
                     at->t = tp;
             } else {
                 rc = mirror_list_attr(b, n, key, t);
@@ -375,7 +340,7 @@ static int mirror_scalar(onnx_builder *b, const char *hint, double v, int elem, 
         *(float *)skc_tensor_data_mut(t) = (float)v;
     if ((rc = onnx_name_fresh(b, hint, name)) == 0 &&
         (rc = mirror_tensor(b, t, *name, &tp)) == 0)
-        rc = mirror_push(&b->initializers, tp);
+        rc = onnx_vec_push(&b->initializers, tp);
     skc_tensor_free(t);
     return rc;
 }
@@ -524,7 +489,7 @@ static int mirror_graph_attr(onnx_builder *b, Onnx__NodeProto *n, const char *ke
                              Onnx__GraphProto *g)
 {
     Onnx__AttributeProto *at;
-    int rc = mirror_attr(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH, &at);
+    int rc = onnx_attr_new(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH, &at);
 
     if (rc == 0)
         at->g = g;
@@ -563,7 +528,7 @@ static int mirror_emit_step(onnx_builder *b, const skc_step *st, int depth)
         if ((rc = onnx_name_define(b, skc_step_output(st, 0), mirror_elem_of(skc_tensor_dtype(t)), &name)) ||
             (rc = mirror_tensor(b, t, name, &tp)))
             return rc;
-        return mirror_push(&b->initializers, tp);
+        return onnx_vec_push(&b->initializers, tp);
     }
     if (!ml && strcmp(type, "Absent") == 0) {
         const char *name;
@@ -727,7 +692,7 @@ static int mirror_emit_step(onnx_builder *b, const skc_step *st, int depth)
             return SKC_E_NOMEM;
         for (i = 0; i < skc_tensor_numel(ax); i++)
             v[i] = (int64_t)skc_tensor_get_f64(ax, i);
-        if ((rc = mirror_attr(b, node, "axes", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS, &at)))
+        if ((rc = onnx_attr_new(b, node, "axes", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS, &at)))
             return rc;
         at->ints = v;
         at->n_ints = (size_t)skc_tensor_numel(ax);

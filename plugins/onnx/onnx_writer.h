@@ -118,6 +118,11 @@ int onnx_node(onnx_builder *b, const char *op_type, const char *domain,
               const char *const *inputs, size_t n_inputs,
               const char *const *outputs, size_t n_outputs,
               Onnx__NodeProto **out);
+/* A new attribute of @p type appended to @p n (arena); the caller sets its value. */
+int onnx_attr_new(onnx_builder *b, Onnx__NodeProto *n, const char *key,
+                  Onnx__AttributeProto__AttributeType type, Onnx__AttributeProto **out);
+/* Append @p p to @p v (realloc'd; freed with the builder). */
+int onnx_vec_push(onnx_vec *v, void *p);
 int onnx_attr_int(onnx_builder *b, Onnx__NodeProto *n, const char *key,
                   int64_t v);
 

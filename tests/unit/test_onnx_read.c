@@ -146,38 +146,36 @@ static void gb_output(gb *b, const char *name, int elem)
     b->outs[b->g.n_output++] = value(name, elem, -1, NULL);
 }
 
-static Onnx__TensorProto *tensor_f(const char *name, int ndim, const int64_t *dims,
-                                   const float *v, size_t n)
+/* A TensorProto of float (@p is_int 0) or int64 values in the typed field. */
+static Onnx__TensorProto *tensor_of(const char *name, int is_int, int ndim, const int64_t *dims,
+                                    const void *v, size_t n)
 {
     Onnx__TensorProto *t = zalloc(sizeof(*t));
+    size_t es = is_int ? sizeof(int64_t) : sizeof(float);
+    void *d = zalloc(n * es);
+
     onnx__tensor_proto__init(t);
     t->name = name ? dup(name) : NULL;
     t->has_data_type = 1;
-    t->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+    t->data_type = is_int ? ONNX__TENSOR_PROTO__DATA_TYPE__INT64 : ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
     t->n_dims = (size_t)ndim;
     t->dims = zalloc((size_t)(ndim + 1) * sizeof(int64_t));
     memcpy(t->dims, dims, (size_t)ndim * sizeof(int64_t));
-    t->n_float_data = n;
-    t->float_data = zalloc(n * sizeof(float));
-    memcpy(t->float_data, v, n * sizeof(float));
+    memcpy(d, v, n * es);
+    if (is_int) {
+        t->n_int64_data = n;
+        t->int64_data = d;
+    } else {
+        t->n_float_data = n;
+        t->float_data = d;
+    }
     return t;
 }
 
-static Onnx__TensorProto *tensor_i(const char *name, int ndim, const int64_t *dims,
-                                   const int64_t *v, size_t n)
+static Onnx__TensorProto *tensor_f(const char *name, int ndim, const int64_t *dims,
+                                   const float *v, size_t n)
 {
-    Onnx__TensorProto *t = zalloc(sizeof(*t));
-    onnx__tensor_proto__init(t);
-    t->name = name ? dup(name) : NULL;
-    t->has_data_type = 1;
-    t->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
-    t->n_dims = (size_t)ndim;
-    t->dims = zalloc((size_t)(ndim + 1) * sizeof(int64_t));
-    memcpy(t->dims, dims, (size_t)ndim * sizeof(int64_t));
-    t->n_int64_data = n;
-    t->int64_data = zalloc(n * sizeof(int64_t));
-    memcpy(t->int64_data, v, n * sizeof(int64_t));
-    return t;
+    return tensor_of(name, 0, ndim, dims, v, n);
 }
 
 static void gb_init_f(gb *b, const char *name, int ndim, const int64_t *dims, const float *v,
@@ -189,7 +187,7 @@ static void gb_init_f(gb *b, const char *name, int ndim, const int64_t *dims, co
 static void gb_init_i(gb *b, const char *name, const int64_t *v, size_t n)
 {
     int64_t d = (int64_t)n;
-    b->inits[b->g.n_initializer++] = tensor_i(name, 1, &d, v, n);
+    b->inits[b->g.n_initializer++] = tensor_of(name, 1, 1, &d, v, n);
 }
 
 /* A node "op(in...) -> out..." with in/out given as comma lists. */
