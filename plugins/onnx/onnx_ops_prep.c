@@ -793,6 +793,79 @@ static const struct {
     { "arccosh", "Acosh" }, { "arctanh", "Atanh" },
 };
 
+/* ONNX Runtime implements Tan, Sinh, Cosh, Asinh, Acosh, Atanh, Asin,
+ * Acos and Atan for float only. In double the first six are written with
+ * the identities below (Exp, Log, Sqrt, Sin, Cos have double kernels);
+ * the inverse trigonometric ones have none and are refused.
+ * Returns 1 when @p fn is none of these. */
+static int prep_ufunc_double(onnx_builder *b, const char *fn, const char *x, const char *out)
+{
+    const char *a, *c, *e1, *e2, *half, *one;
+    int rc;
+
+    if (strcmp(fn, "arcsin") == 0 || strcmp(fn, "arccos") == 0 || strcmp(fn, "arctan") == 0)
+        return onnx_error(b, SKC_E_UNSUPPORTED, "numpy.%s in double: ONNX Runtime has no "
+                          "double kernel for it; use -O dtype=float32", fn);
+    if (strcmp(fn, "tan") && strcmp(fn, "sinh") && strcmp(fn, "cosh") &&
+        strcmp(fn, "arcsinh") && strcmp(fn, "arccosh") && strcmp(fn, "arctanh"))
+        return 1;
+    if ((rc = onnx_x_scalar(b, "half", 0.5, &half)) < 0 ||
+        (rc = onnx_x_scalar(b, "one", 1.0, &one)) < 0)
+        return rc;
+    if (strcmp(fn, "tan") == 0) {
+        if ((rc = onnx_x1(b, "Sin", x, "sin", &a)) < 0 ||
+            (rc = onnx_x1(b, "Cos", x, "cos", &c)) < 0)
+            return rc;
+        const char *in[2] = { a, c };
+        return onnx_node(b, "Div", NULL, in, 2, &out, 1, NULL);
+    }
+    if (strcmp(fn, "sinh") == 0 || strcmp(fn, "cosh") == 0) {
+        /* (exp(x) -+ exp(-x)) / 2 */
+        if ((rc = onnx_x1(b, "Exp", x, "exp", &e1)) < 0 ||
+            (rc = onnx_x1(b, "Neg", x, "negx", &a)) < 0 ||
+            (rc = onnx_x1(b, "Exp", a, "exp_neg", &e2)) < 0 ||
+            (rc = onnx_x2(b, fn[0] == 's' ? "Sub" : "Add", e1, e2, "sum", &a)) < 0)
+            return rc;
+        const char *in[2] = { a, half };
+        return onnx_node(b, "Mul", NULL, in, 2, &out, 1, NULL);
+    }
+    if (strcmp(fn, "arcsinh") == 0) {
+        /* sign(x) log(|x| + sqrt(x^2 + 1)) */
+        const char *ax, *sg;
+        if ((rc = onnx_x1(b, "Abs", x, "abs", &ax)) < 0 ||
+            (rc = onnx_x1(b, "Sign", x, "sign", &sg)) < 0 ||
+            (rc = onnx_x2(b, "Mul", ax, ax, "sq", &a)) < 0 ||
+            (rc = onnx_x2(b, "Add", a, one, "sq1", &a)) < 0 ||
+            (rc = onnx_x1(b, "Sqrt", a, "root", &a)) < 0 ||
+            (rc = onnx_x2(b, "Add", ax, a, "arg", &a)) < 0 ||
+            (rc = onnx_x1(b, "Log", a, "log", &a)) < 0)
+            return rc;
+        const char *in[2] = { sg, a };
+        return onnx_node(b, "Mul", NULL, in, 2, &out, 1, NULL);
+    }
+    if (strcmp(fn, "arccosh") == 0) {
+        /* log(x + sqrt(x^2 - 1)) */
+        if ((rc = onnx_x2(b, "Mul", x, x, "sq", &a)) < 0 ||
+            (rc = onnx_x2(b, "Sub", a, one, "sq1", &a)) < 0 ||
+            (rc = onnx_x1(b, "Sqrt", a, "root", &a)) < 0 ||
+            (rc = onnx_x2(b, "Add", x, a, "arg", &a)) < 0)
+            return rc;
+        return onnx_node(b, "Log", NULL, &a, 1, &out, 1, NULL);
+    }
+    if (strcmp(fn, "arctanh") == 0) {
+        /* log((1 + x) / (1 - x)) / 2 */
+        if ((rc = onnx_x2(b, "Add", one, x, "num", &a)) < 0 ||
+            (rc = onnx_x2(b, "Sub", one, x, "den", &c)) < 0 ||
+            (rc = onnx_x2(b, "Div", a, c, "ratio", &a)) < 0 ||
+            (rc = onnx_x1(b, "Log", a, "log", &a)) < 0)
+            return rc;
+        const char *in[2] = { a, half };
+        return onnx_node(b, "Mul", NULL, in, 2, &out, 1, NULL);
+    }
+    /* tan, sinh and cosh use half/one only in part: both are tiny initializers. */
+    return onnx_error(b, SKC_E_INTERNAL, "numpy.%s fell through", fn);
+}
+
 int onnx_emit_ufunc(onnx_builder *b, const skc_step *st)
 {
     const char *fn, *x, *out, *t, *k;
@@ -802,6 +875,8 @@ int onnx_emit_ufunc(onnx_builder *b, const skc_step *st)
         (rc = onnx_step_string(b, st, "func", &fn)) < 0 ||
         (rc = onnx_step_real_input(b, st, 0, &x)) < 0 ||
         (rc = onnx_step_output(b, st, 0, b->real_elem, &out)) < 0)
+        return rc;
+    if (b->real_elem == ONNX_ELEM_DOUBLE && (rc = prep_ufunc_double(b, fn, x, out)) != 1)
         return rc;
     for (size_t i = 0; i < sizeof(prep_unary) / sizeof(prep_unary[0]); i++)
         if (strcmp(fn, prep_unary[i].ufunc) == 0)

@@ -34,7 +34,7 @@ typedef struct onnx_reader {
     skc_model *m;
     int64_t opset;        /* default domain, 0 if not imported  */
     int64_t ml_opset;     /* ai.onnx.ml, 0 if not imported      */
-    onnx_rmap names;      /* every tensor name defined so far   */
+    onnx_rmap names;      /* every tensor name in the model     */
     int64_t fresh;        /* counter for names the reader makes */
     const char *absent;   /* name of the onnx.Absent output, or NULL */
     char absent_buf[96];

@@ -369,7 +369,7 @@ static const struct {
       "    for (j = 0; j < k; j++)\n"
       "        sum += (p[j] = exp(s[j] - mx));\n"
       "    for (j = 0; j < k; j++)\n"
-      "        p[j] = sum > 0 ? p[j] / sum : 1.0 / (double)k;\n"
+      "        p[j] = sum == 0.0 ? 1.0 / (double)k : p[j] / sum;\n"
       "}\n\n" },
     { CW_H_LOGISTIC_OVR,
       "/* One-vs-rest: each class's logistic, normalised to sum to 1. */\n"
@@ -381,7 +381,7 @@ static const struct {
       "    for (j = 0; j < k; j++)\n"
       "        sum += (p[j] = $_sigmoid(s[j]));\n"
       "    for (j = 0; j < k; j++)\n"
-      "        p[j] = sum > 0 ? p[j] / sum : 1.0 / (double)k;\n"
+      "        p[j] = sum == 0.0 ? 1.0 / (double)k : p[j] / sum;\n"
       "}\n\n" },
     { CW_H_ARGMAX,
       "/* The first index of the largest score. */\n"

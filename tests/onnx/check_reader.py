@@ -835,6 +835,83 @@ def compare(name, dtype, sk, ort):
     return True, '', mabs, mrel
 
 
+def check_fixtures(args, start):
+    """skconv's own ONNX output for every fixture model: the reader reads it
+    back (verification runs on conversion), its evaluation matches ONNX
+    Runtime on the fixture rows, and a weight changed in one file makes
+    `skconv verify` fail. Verification verdicts are reported, not asserted:
+    they judge the writers, which the last check covers for the reader."""
+    with open(os.path.join(args.fixtures, 'manifest.json')) as f:
+        manifest = json.load(f)
+    seen, i, failed, verdicts = set(), start, 0, {'passed': 0, 'failed': 0}
+    broken_done = False
+    for fx in manifest['fixtures']:
+        model_name = fx['model']
+        if model_name in seen or fx.get('format') != 'pickle':
+            continue
+        seen.add(model_name)
+        i += 1
+        work = os.path.join(args.workdir, 'fixture-' + model_name)
+        os.makedirs(work, exist_ok=True)
+        pkl = os.path.join(args.fixtures, fx['file'])
+        out = os.path.join(work, 'model.onnx')
+        p = subprocess.run([args.skconv, pkl, '-o', out, '-v', '--force', '--keep-failed'],
+                           capture_output=True, text=True)
+        msgs = []
+        if 'passed on' in p.stderr:
+            verdicts['passed'] += 1
+        elif 'FAILED on' in p.stderr:
+            verdicts['failed'] += 1
+            msgs.append('verification: ' + p.stderr.strip().splitlines()[0][:200])
+        ok = os.path.exists(out)
+        if not ok:
+            msgs.append('not written: ' + p.stderr.strip()[:300])
+        x = None
+        if ok:
+            try:
+                x = np.loadtxt(os.path.join(args.fixtures, fx['input_csv']), delimiter=',', skiprows=1,
+                               ndmin=2).astype(np.float32).astype(np.float64)
+            except ValueError:
+                msgs.append('string input: reader checked through verification only')
+        if ok and x is not None:
+            m = onnx.load(out)
+            sk, err = run_skconv(args, m, x, work)
+            ort, oerr = run_ort(args, m, x, work)
+            if err or oerr:
+                ok = False
+                msgs.append(err or oerr)
+            else:
+                for o in m.graph.output:
+                    good, msg, _, _ = compare(o.name, ort[o.name]['dtype'], sk[o.name], ort[o.name])
+                    if not good:
+                        ok = False
+                        msgs.append(msg)
+            if ok and not broken_done and fx['kind'] == 'classifier' and 'passed on' in p.stderr:
+                # A changed weight must make verification fail (exit 1).
+                for t in m.graph.initializer:
+                    a = nh.to_array(t)
+                    if a.dtype == np.float32 and a.size > 1:
+                        a = a.copy()
+                        a.flat[0] += 0.5
+                        t.CopyFrom(nh.from_array(a, t.name))
+                        break
+                broken = os.path.join(work, 'broken.onnx')
+                onnx.save(m, broken)
+                v = subprocess.run([args.skconv, 'verify', pkl, broken], capture_output=True, text=True)
+                broken_done = True
+                if v.returncode != 1:
+                    ok = False
+                    msgs.append('verify of a changed weight exited %d' % v.returncode)
+                else:
+                    msgs.append('verify of a changed weight: exit 1')
+        print('%s %d - fixture %s' % ('ok' if ok else 'not ok', i, model_name))
+        for msg in msgs:
+            print('# ' + msg)
+        failed += not ok
+    print('# verification of the written ONNX: %d passed, %d failed' % (verdicts['passed'], verdicts['failed']))
+    return i, failed
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--skconv', required=True)
@@ -843,6 +920,7 @@ def main():
     ap.add_argument('--workdir', default='/tmp/check_reader')
     ap.add_argument('-k', default='')
     ap.add_argument('-v', action='store_true')
+    ap.add_argument('--fixtures', help='fixture directory (manifest.json): also check skconv\'s own ONNX')
     args = ap.parse_args()
     # $SKCONV_NODE_MODULES wins, as in tests/meson.build.
     args.node_modules = os.environ.get('SKCONV_NODE_MODULES') or args.node_modules
@@ -850,7 +928,7 @@ def main():
         print('1..0 # SKIP node or onnxruntime-node not found')
         return 77
     cases = [cs for cs in CASES if args.k in cs[0]]
-    print('1..%d' % len(cases))
+    fixtures = args.fixtures and os.path.exists(os.path.join(args.fixtures, 'manifest.json'))
     failed = 0
     summary = {'float32': [0.0, 0.0], 'float64': [0.0, 0.0]}
     for i, (name, fn, _opset, _ml, _ir) in enumerate(cases, 1):
@@ -905,6 +983,11 @@ def main():
         failed += not ok
     for k, (a, r) in summary.items():
         print('# max difference vs ONNX Runtime, %s outputs: abs %.3g rel %.3g' % (k, a, r))
+    n = len(cases)
+    if fixtures:
+        n, ffailed = check_fixtures(args, n)
+        failed += ffailed
+    print('1..%d' % n)
     return 1 if failed else 0
 
 
