@@ -186,9 +186,37 @@ fail:
     return rc;
 }
 
+/* 1 when some step already computes with numbers on X's columns: X itself,
+ * or a select_columns of it, read by anything but category_map. */
+static int enc_x_used_as_numbers(sk_ctx *c)
+{
+    const char *from_x[64];
+    int n = 0, i, j, k;
+
+    from_x[n++] = "X";
+    for (i = 0; i < skc_model_step_count(c->m); i++) {
+        const skc_step *st = skc_model_step(c->m, i);
+        const char *op = skc_step_op(st);
+        for (j = 0; j < skc_step_input_count(st); j++) {
+            for (k = 0; k < n && strcmp(from_x[k], skc_step_input(st, j)); k++)
+                ;
+            if (k == n)
+                continue;
+            if (strcmp(op, "select_columns") == 0) {
+                if (n < 64)
+                    from_x[n++] = skc_step_output(st, 0);
+            } else if (strcmp(op, "category_map") != 0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* category_map step: raw category j of feature i gives vals[j]; nothing
  * matched gives unknown[i]. String X is declared when the categories are
- * strings. */
+ * strings. One X tensor holds one element type, so a model that mixes
+ * string and numeric columns is refused here when it can be told. */
 static int enc_emit_map(sk_ctx *c, const char *in, const enc_cats *k, const double *vals,
                         const double *unknown, int truncate, char *out)
 {
@@ -197,6 +225,10 @@ static int enc_emit_map(sk_ctx *c, const char *in, const enc_cats *k, const doub
     skc_step *st;
     int rc;
 
+    if (k->is_str ? enc_x_used_as_numbers(c) : c->x_dtype == SKC_DT_STRING)
+        return sk_fail(c, SKC_E_UNSUPPORTED, "the model mixes string and numeric input "
+                       "columns; one X tensor holds one type (per-column inputs are not "
+                       "supported yet)");
     for (j = 0; j < k->off[k->f]; j++)
         n += !k->is_str || k->str[j];
     if ((rc = skc_tensor_new(k->is_str ? SKC_DT_STRING : SKC_DT_F64, 1, &n, &cat)) ||

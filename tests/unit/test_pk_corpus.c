@@ -334,11 +334,12 @@ int main(void)
     struct stat st;
 
     corpus_setup(NULL);
-    /* Without the shared corpus there is nothing to test: tell meson
-     * "skipped" (77); cmocka's own skip reads as a failure in TAP mode. */
+    /* Without the shared corpus there is nothing to test: a TAP plan of
+     * 1..0 with SKIP is meson's "skipped" (a TAP test's exit 77 is an
+     * error, and cmocka's own skip reads as a failure). */
     if (stat(corpus, &st) != 0) {
         printf("1..0 # SKIP corpus %s not found (set SKCONV_CORPUS)\n", corpus);
-        return 77;
+        return 0;
     }
     return cmocka_run_group_tests(tests, corpus_setup, NULL);
 }
