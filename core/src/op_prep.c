@@ -52,6 +52,27 @@ static int prep_is_missing(double x, double missing)
     return isnan(missing) ? isnan(x) : x == missing;
 }
 
+/* The element-wise ops: a new [N, C] matrix with y = fn(x, arg). */
+static int prep_elementwise(const skc_step *s, const skc_tensor *in, skc_tensor **out,
+                            double (*fn)(double, double), double arg, char *err,
+                            size_t errlen)
+{
+    const double *x;
+    double *y;
+    int64_t i, n;
+    int rc;
+
+    if ((rc = prep_numeric_input(s, in, err, errlen)) ||
+        (rc = skci_new_matrix(skci_rows(in), skci_cols(in), out)))
+        return rc;
+    x = skc_tensor_data(in);
+    y = skc_tensor_data_mut(*out);
+    n = skc_tensor_numel(in);
+    for (i = 0; i < n; i++)
+        y[i] = fn(x[i], arg);
+    return SKC_OK;
+}
+
 /* ---- normalize: each row divided by its l1, l2 or max norm --------------- */
 
 enum { PREP_L1, PREP_L2, PREP_MAX, PREP_MAX_SIGNED };
@@ -131,26 +152,18 @@ static int prep_binarize_check(const skc_step *s, char *err, size_t errlen)
     return SKC_OK;
 }
 
+static double prep_above(double x, double t)
+{
+    return x > t ? 1.0 : 0.0;
+}
+
 static int prep_binarize_eval(const skc_step *s, const skc_tensor *const *in,
                               skc_tensor **out, char *err, size_t errlen)
 {
     double t = 0.0;
-    const double *x;
-    double *y;
-    int64_t i, n;
-    int rc;
 
-    if ((rc = prep_numeric_input(s, in[0], err, errlen)))
-        return rc;
     skc_step_get_float(s, "threshold", &t);
-    if ((rc = skci_new_matrix(skci_rows(in[0]), skci_cols(in[0]), out)))
-        return rc;
-    x = skc_tensor_data(in[0]);
-    y = skc_tensor_data_mut(*out);
-    n = skc_tensor_numel(in[0]);
-    for (i = 0; i < n; i++)
-        y[i] = x[i] > t ? 1.0 : 0.0;
-    return SKC_OK;
+    return prep_elementwise(s, in[0], out, prep_above, t, err, errlen);
 }
 
 static void prep_binarize_hints(const skc_step *s, skci_hints *h)
@@ -239,25 +252,18 @@ static int prep_missing_mask_check(const skc_step *s, char *err, size_t errlen)
     return SKC_OK;
 }
 
+static double prep_missing_flag(double x, double missing)
+{
+    return prep_is_missing(x, missing) ? 1.0 : 0.0;
+}
+
 static int prep_missing_mask_eval(const skc_step *s, const skc_tensor *const *in,
                                   skc_tensor **out, char *err, size_t errlen)
 {
-    double miss = NAN, *y;
-    const double *x;
-    int64_t i, n;
-    int rc;
+    double miss = NAN;
 
-    if ((rc = prep_numeric_input(s, in[0], err, errlen)))
-        return rc;
     skc_step_get_float(s, "missing", &miss);
-    if ((rc = skci_new_matrix(skci_rows(in[0]), skci_cols(in[0]), out)))
-        return rc;
-    x = skc_tensor_data(in[0]);
-    y = skc_tensor_data_mut(*out);
-    n = skc_tensor_numel(in[0]);
-    for (i = 0; i < n; i++)
-        y[i] = prep_is_missing(x[i], miss) ? 1.0 : 0.0;
-    return SKC_OK;
+    return prep_elementwise(s, in[0], out, prep_missing_flag, miss, err, errlen);
 }
 
 static void prep_missing_mask_hints(const skc_step *s, skci_hints *h)
