@@ -13,18 +13,33 @@ static int ops_width_mismatch(const skc_step *s, const char *what, int64_t want,
     return SKC_E_INVAL;
 }
 
-/* ---- scaler: Y = (X - offset) * scale + bias ------------------------- */
+/* ---- scaler: Y = (X - offset) * scale + bias, or (X - offset) / divisor + bias */
+
+/* The per-column factor: `scale` multiplies, `divisor` divides (exactly one
+ * is given); *divide says which. */
+static int ops_scaler_factor(const skc_step *s, const skc_tensor **k, int *divide)
+{
+    *divide = skc_step_get_tensor(s, "divisor", k) == SKC_OK;
+    return *divide ? SKC_OK : skc_step_get_tensor(s, "scale", k);
+}
 
 static int ops_scaler_check(const skc_step *s, char *err, size_t errlen)
 {
     const skc_tensor *off, *sc, *b;
-    int rc;
+    int rc, divide;
 
-    if ((rc = skci_need_f64(s, "offset", 1, &off, err, errlen)) ||
-        (rc = skci_need_f64(s, "scale", 1, &sc, err, errlen)))
+    if ((rc = skci_need_f64(s, "offset", 1, &off, err, errlen)))
+        return rc;
+    ops_scaler_factor(s, &sc, &divide);
+    if (divide && skc_step_get_tensor(s, "scale", &b) == SKC_OK) {
+        skci_errf(err, errlen, "step 'scaler' has both 'scale' and 'divisor'");
+        return SKC_E_FORMAT;
+    }
+    if ((rc = skci_need_f64(s, divide ? "divisor" : "scale", 1, &sc, err, errlen)))
         return rc;
     if (skc_tensor_numel(off) != skc_tensor_numel(sc)) {
-        skci_errf(err, errlen, "step 'scaler': offset and scale differ in length");
+        skci_errf(err, errlen, "step 'scaler': offset and %s differ in length",
+                  divide ? "divisor" : "scale");
         return SKC_E_FORMAT;
     }
     if (skc_step_get_tensor(s, "bias", &b) == SKC_OK) {
@@ -45,16 +60,17 @@ static int ops_scaler_eval(const skc_step *s, const skc_tensor *const *in,
     const double *x, *o, *k, *bb = NULL;
     double *y;
     int64_t n, f, r, c;
-    int rc;
+    int rc, divide;
 
     skc_step_get_tensor(s, "offset", &off);
-    skc_step_get_tensor(s, "scale", &sc);
+    ops_scaler_factor(s, &sc, &divide);
     if (skc_step_get_tensor(s, "bias", &b) == SKC_OK)
         bb = skc_tensor_data(b);
     n = skci_rows(in[0]);
     f = skci_cols(in[0]);
     if (f != skc_tensor_numel(sc))
-        return ops_width_mismatch(s, "scale", skc_tensor_numel(sc), f, err, errlen);
+        return ops_width_mismatch(s, divide ? "divisor" : "scale", skc_tensor_numel(sc), f,
+                                  err, errlen);
     if ((rc = skci_new_matrix(n, f, out)))
         return rc;
     x = skc_tensor_data(in[0]);
@@ -62,8 +78,10 @@ static int ops_scaler_eval(const skc_step *s, const skc_tensor *const *in,
     k = skc_tensor_data(sc);
     y = skc_tensor_data_mut(*out);
     for (r = 0; r < n; r++)
-        for (c = 0; c < f; c++)
-            y[r * f + c] = (x[r * f + c] - o[c]) * k[c] + (bb ? bb[c] : 0.0);
+        for (c = 0; c < f; c++) {
+            double d = x[r * f + c] - o[c];
+            y[r * f + c] = (divide ? d / k[c] : d * k[c]) + (bb ? bb[c] : 0.0);
+        }
     return SKC_OK;
 }
 
@@ -337,13 +355,16 @@ static void ops_scaler_hints(const skc_step *s, skci_hints *h)
     const skc_tensor *off, *sc, *b = NULL;
     int64_t c, n;
     size_t k;
+    int divide;
 
-    if (skc_step_get_tensor(s, "offset", &off) || skc_step_get_tensor(s, "scale", &sc))
+    if (skc_step_get_tensor(s, "offset", &off) || ops_scaler_factor(s, &sc, &divide))
         return;
     skc_step_get_tensor(s, "bias", &b);
     n = skc_tensor_numel(sc);
     for (c = 0; c < n; c++) {
         double k0 = skc_tensor_get_f64(sc, c), o = skc_tensor_get_f64(off, c);
+        if (divide)
+            k0 = k0 != 0.0 ? 1.0 / k0 : 0.0;
         double bb = b ? skc_tensor_get_f64(b, c) : 0.0;
         for (k = 0; k < sizeof(ys) / sizeof(ys[0]); k++)
             skci_hint_add(h, c, k0 != 0.0 ? (ys[k] - bb) / k0 + o : o + ys[k]);

@@ -12,14 +12,17 @@ static int onnx_all_equal(const double *v, int64_t n, double x)
     return 1;
 }
 
-/* Sub, Mul and Add rather than ai.onnx.ml.Scaler: Scaler has no bias and
- * only float attributes, while these run in float and double alike. A stage
- * whose constant changes nothing (offset 0, scale 1, bias 0) is left out;
- * the arithmetic is unchanged by it, NaN included. */
+/* Sub, Mul (Div for a `divisor`) and Add rather than ai.onnx.ml.Scaler:
+ * Scaler has no bias, only float attributes and always multiplies, while
+ * these run in float and double alike and divide where sklearn divides. A
+ * stage whose constant changes nothing (offset 0, factor 1, bias 0) is
+ * left out; the arithmetic is unchanged by it, NaN included. */
 int onnx_emit_scaler(onnx_builder *b, const skc_step *st)
 {
-    static const char *const ops[3] = { "Sub", "Mul", "Add" };
-    static const char *const keys[3] = { "offset", "scale", "bias" };
+    const skc_tensor *dv;
+    int divide = skc_step_get_tensor(st, "divisor", &dv) == SKC_OK;
+    const char *const ops[3] = { "Sub", divide ? "Div" : "Mul", "Add" };
+    const char *const keys[3] = { "offset", divide ? "divisor" : "scale", "bias" };
     static const char *const stages[3] = { "centred", "scaled", "shifted" };
     static const double neutral[3] = { 0.0, 1.0, 0.0 };
     double *v[3] = { NULL, NULL, NULL };

@@ -569,6 +569,7 @@ int pk_jl_zfile_inflate(const uint8_t *p, size_t n, const skc_limits *lim,
         return SKC_E_INTERNAL;
     }
     size_t inpos = start, got = 0;
+    uint8_t extra; /* lives as long as zs may point at it */
     int zr = Z_OK;
     while (zr != Z_STREAM_END) {
         uInt chunk_in = (uInt)((n - inpos) > (1u << 30) ? (1u << 30) : (n - inpos));
@@ -579,7 +580,6 @@ int pk_jl_zfile_inflate(const uint8_t *p, size_t n, const skc_limits *lim,
         zs.avail_out = chunk_out;
         if (!chunk_out) {
             /* room only to detect data beyond the declared length */
-            uint8_t extra;
             zs.next_out = &extra;
             zs.avail_out = 1;
         }

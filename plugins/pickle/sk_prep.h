@@ -30,9 +30,10 @@ int skp_mask_to_indices(const unsigned char *mask, int64_t n, int64_t **idx, int
 
 /* Steps. Each writes the new tensor's name into @p out (64 bytes). */
 int skp_select(sk_ctx *c, const char *in, const int64_t *idx, int64_t k, char *out);
-/* scaler step Y = (X - offset) * scale; NULL offset is 0. */
-int skp_scaler(sk_ctx *c, const char *in, const double *offset, const double *scale,
-               int64_t f, char *out);
+/* scaler step Y = (X - offset) * factor, or (X - offset) / factor when
+ * @p divide (the operation sklearn uses: core/OPS.md); NULL offset is 0. */
+int skp_scaler(sk_ctx *c, const char *in, const double *offset, const double *factor,
+               int divide, int64_t f, char *out);
 /* A selector (mask over @p n input columns) in front of the rest of a model:
  * the select_columns step, or nothing when every column is kept. */
 int skp_apply_selection(sk_ctx *c, const char *in, int64_t in_width, const int64_t *idx,

@@ -87,7 +87,7 @@ static int decomp_pca(sk_ctx *c, const pk_obj *est, const char *in,
             ones[i] = 1.0;
         /* Centre first, as sklearn does: folding mean_ into an intercept
          * would cancel large offsets in float32. */
-        if ((rc = skp_scaler(c, cur, mean, ones, f, next)))
+        if ((rc = skp_scaler(c, cur, mean, ones, 0, f, next)))
             goto done;
         snprintf(cur, sizeof(cur), "%s", next);
     }
@@ -103,11 +103,12 @@ static int decomp_pca(sk_ctx *c, const pk_obj *est, const char *in,
                          "components", (long long)ne, (long long)k);
             goto done;
         }
+        /* sklearn divides by the square root, raised to eps. */
         for (i = 0; i < k; i++) {
             double s = sqrt(ev[i]);
-            ev[i] = 1.0 / (s < DBL_EPSILON ? DBL_EPSILON : s);
+            ev[i] = s < DBL_EPSILON ? DBL_EPSILON : s;
         }
-        if ((rc = skp_scaler(c, cur, NULL, ev, k, next)))
+        if ((rc = skp_scaler(c, cur, NULL, ev, 1, k, next)))
             goto done;
         snprintf(cur, sizeof(cur), "%s", next);
     }

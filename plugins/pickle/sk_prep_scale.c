@@ -44,8 +44,8 @@ static int scale_maxabs(sk_ctx *c, const pk_obj *est, const char *in,
         goto done;
     /* sklearn divides by scale_ (fit already set zeros to 1). */
     for (i = 0; i < f; i++)
-        s[i] = s[i] == 0.0 ? 1.0 : 1.0 / s[i];
-    if ((rc = skp_scaler(c, in, NULL, s, f, out)) == SKC_OK)
+        s[i] = s[i] == 0.0 ? 1.0 : s[i];
+    if ((rc = skp_scaler(c, in, NULL, s, 1, f, out)) == SKC_OK)
         *out_width = f;
 done:
     free(s);
@@ -88,8 +88,8 @@ static int scale_robust(sk_ctx *c, const pk_obj *est, const char *in,
         goto done;
     }
     for (i = 0; i < f; i++)
-        mul[i] = !sc || sc[i] == 0.0 ? 1.0 : 1.0 / sc[i];
-    if ((rc = skp_scaler(c, in, ctr, mul, f, out)) == SKC_OK)
+        mul[i] = !sc || sc[i] == 0.0 ? 1.0 : sc[i];
+    if ((rc = skp_scaler(c, in, ctr, mul, 1, f, out)) == SKC_OK)
         *out_width = f;
 done:
     free(ctr);

@@ -147,22 +147,22 @@ int skp_select(sk_ctx *c, const char *in, const int64_t *idx, int64_t k, char *o
     return rc;
 }
 
-int skp_scaler(sk_ctx *c, const char *in, const double *offset, const double *scale,
-               int64_t f, char *out)
+int skp_scaler(sk_ctx *c, const char *in, const double *offset, const double *factor,
+               int divide, int64_t f, char *out)
 {
     skc_tensor *o = NULL, *s = NULL;
     skc_step *st;
     int rc;
 
     if ((rc = skc_tensor_new(SKC_DT_F64, 1, &f, &o)) ||
-        (rc = skc_tensor_from_f64(scale, f, &s)))
+        (rc = skc_tensor_from_f64(factor, f, &s)))
         goto done;
     if (offset && f)
         memcpy(skc_tensor_data_mut(o), offset, (size_t)f * sizeof(double));
     sk_new_name(c, "scaled", out);
     if ((rc = sk_step(c, "scaler", in, out, &st)) ||
         (rc = skc_step_set_tensor(st, "offset", o)) ||
-        (rc = skc_step_set_tensor(st, "scale", s)))
+        (rc = skc_step_set_tensor(st, divide ? "divisor" : "scale", s)))
         goto done;
 done:
     skc_tensor_free(o);

@@ -27,7 +27,7 @@ static int pre_ones(int64_t n, double v, skc_tensor **out)
 }
 
 static int pre_emit_scaler(sk_ctx *c, const char *in, char *out, skc_tensor *offset,
-                           skc_tensor *scale, skc_tensor *bias)
+                           const char *factor_key, skc_tensor *factor, skc_tensor *bias)
 {
     skc_step *st;
     int rc;
@@ -35,7 +35,7 @@ static int pre_emit_scaler(sk_ctx *c, const char *in, char *out, skc_tensor *off
     sk_new_name(c, "scaled", out);
     if ((rc = sk_step(c, "scaler", in, out, &st)) ||
         (rc = skc_step_set_tensor(st, "offset", offset)) ||
-        (rc = skc_step_set_tensor(st, "scale", scale)))
+        (rc = skc_step_set_tensor(st, factor_key, factor)))
         return rc;
     if (bias && (rc = skc_step_set_tensor(st, "bias", bias)))
         return rc;
@@ -97,10 +97,11 @@ static int pre_standard(sk_ctx *c, const pk_obj *est, const char *in,
         for (i = 0; i < f; i++) {
             double s = skc_tensor_get_f64(sd, i);
             /* sklearn replaces a zero scale by 1 when fitting; keep that. */
-            m[i] = s == 0.0 ? 1.0 : 1.0 / s;
+            m[i] = s == 0.0 ? 1.0 : s;
         }
     }
-    rc = pre_emit_scaler(c, in, out, off, mul, NULL);
+    /* sklearn divides by scale_: the step divides too (core/OPS.md). */
+    rc = pre_emit_scaler(c, in, out, off, "divisor", mul, NULL);
     *out_width = f;
 done:
     skc_tensor_free(mean);
@@ -128,7 +129,7 @@ static int pre_minmax(sk_ctx *c, const pk_obj *est, const char *in,
     if ((rc = sk_check_width(c, in, in_width, f)) || (rc = pre_ones(f, 0.0, &zero)))
         goto done;
     /* sklearn computes X * scale_ + min_: offset 0, bias min_. */
-    if ((rc = pre_emit_scaler(c, in, out, zero, sc, mn)))
+    if ((rc = pre_emit_scaler(c, in, out, zero, "scale", sc, mn)))
         goto done;
     clip = pk_attr(est, "clip");
     if (clip && pk_bool(clip, &do_clip) == SKC_OK && do_clip) {

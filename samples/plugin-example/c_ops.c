@@ -46,6 +46,14 @@ static void cw_ops_table(cw_writer *w, int index, const char *key, const skc_ten
 
 /* ---- scaler ------------------------------------------------------------- */
 
+/* The per-column factor: "scale" multiplies, "divisor" divides. */
+static const char *cw_scaler_factor(const skc_step *st)
+{
+    const skc_tensor *t;
+
+    return skc_step_get_tensor(st, "divisor", &t) == SKC_OK ? "divisor" : "scale";
+}
+
 static int cw_scaler_plan(cw_writer *w, const skc_step *st, int index, const cw_tensor *in,
                           cw_tensor *out)
 {
@@ -53,7 +61,7 @@ static int cw_scaler_plan(cw_writer *w, const skc_step *st, int index, const cw_
     int rc;
 
     if ((rc = cw_ops_column_attr(w, st, index, "offset", 1, in->width, &t)) ||
-        (rc = cw_ops_column_attr(w, st, index, "scale", 1, in->width, &t)) ||
+        (rc = cw_ops_column_attr(w, st, index, cw_scaler_factor(st), 1, in->width, &t)) ||
         (rc = cw_ops_column_attr(w, st, index, "bias", 0, in->width, &t)))
         return rc;
     out->width = in->width;
@@ -67,8 +75,8 @@ static void cw_scaler_tables(cw_writer *w, const skc_step *st, int index)
 
     skc_step_get_tensor(st, "offset", &t);
     cw_ops_table(w, index, "offset", t);
-    skc_step_get_tensor(st, "scale", &t);
-    cw_ops_table(w, index, "scale", t);
+    skc_step_get_tensor(st, cw_scaler_factor(st), &t);
+    cw_ops_table(w, index, cw_scaler_factor(st), t);
     if (skc_step_get_tensor(st, "bias", &t) == SKC_OK)
         cw_ops_table(w, index, "bias", t);
 }
@@ -77,10 +85,10 @@ static void cw_scaler_call(cw_writer *w, const skc_step *st, int index, const cw
                            const cw_tensor *out)
 {
     const skc_tensor *t;
-    const char *p = w->prefix;
+    const char *p = w->prefix, *factor = cw_scaler_factor(st);
 
-    cw_printf(w, "    %s_scaler(%d, %s, %s_s%d_offset, %s_s%d_scale, ", p, in->width, in->var,
-              p, index, p, index);
+    cw_printf(w, "    %s_scaler(%d, %s, %s_s%d_offset, %s_s%d_%s, %d, ", p, in->width, in->var,
+              p, index, p, index, factor, strcmp(factor, "divisor") == 0);
     if (skc_step_get_tensor(st, "bias", &t) == SKC_OK)
         cw_printf(w, "%s_s%d_bias, %s);\n", p, index, out->var);
     else
@@ -308,14 +316,16 @@ static const struct {
       "        b[i] = a[i];\n"
       "}\n\n" },
     { CW_H_SCALER,
-      "/* (x - offset) * scale + bias; NaN stays NaN. */\n"
+      "/* (x - offset) * factor + bias, or (x - offset) / factor + bias when\n"
+      " * divide: the operation sklearn uses. NaN stays NaN. */\n"
       "static void $_scaler(int n, const double *x, const double *offset,\n"
-      "        const double *scale, const double *bias, double *y)\n"
+      "        const double *factor, int divide, const double *bias, double *y)\n"
       "{\n"
       "    int i;\n"
       "\n"
       "    for (i = 0; i < n; i++)\n"
-      "        y[i] = (x[i] - offset[i]) * scale[i] + (bias ? bias[i] : 0.0);\n"
+      "        y[i] = (divide ? (x[i] - offset[i]) / factor[i]\n"
+      "                       : (x[i] - offset[i]) * factor[i]) + (bias ? bias[i] : 0.0);\n"
       "}\n\n" },
     { CW_H_CLIP,
       "/* min(max(x, lo), hi); NaN fails both tests and stays NaN. */\n"

@@ -414,6 +414,59 @@ static void test_eval(void **state)
     skc_model_free(m);
 }
 
+/* ---- scaler: divisor divides as sklearn does -------------------------- */
+
+/* A one-step model X[N,2] (float64) -> scaler -> Y with @p key = {7, 3}. */
+static skc_model *ti_scaler(const char *key, int both)
+{
+    static const double offset[2] = { 0, 0 }, factor[2] = { 7, 3 };
+    const int64_t two = 2, shape[2] = { -1, 2 };
+    skc_model *m = NULL;
+    skc_step *s;
+
+    assert_int_equal(skc_model_new(&m), SKC_OK);
+    assert_int_equal(skc_model_add_input(m, "X", SKC_DT_F64, 2, shape), SKC_OK);
+    assert_int_equal(skc_model_add_step(m, "scaler", &s), SKC_OK);
+    skc_step_add_input(s, "X");
+    skc_step_add_output(s, "Y");
+    ti_set_f64(s, "offset", offset, 1, &two);
+    ti_set_f64(s, key, factor, 1, &two);
+    if (both)
+        ti_set_f64(s, "scale", factor, 1, &two);
+    assert_int_equal(skc_model_add_output(m, "Y", SKC_DT_F64, 2, shape), SKC_OK);
+    return m;
+}
+
+static void test_scaler_divisor(void **state)
+{
+    /* 0.1 / 7 and 0.3 / 3 differ in the last bit from 0.1 * (1/7) and
+     * 0.3 * (1/3): the divide form must divide, not multiply. */
+    static const double x[2] = { 0.1, 0.30000000000000004 };
+    const int64_t shape[2] = { 1, 2 };
+    skc_model *m = ti_scaler("divisor", 0);
+    skc_tensor *in = NULL, *out[1] = { NULL };
+    const skc_tensor *inputs[1];
+    char err[256] = "";
+
+    (void)state;
+    assert_true(x[0] / 7 != x[0] * (1.0 / 7) && x[1] / 3 != x[1] * (1.0 / 3));
+    assert_int_equal(skc_model_validate(m, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_tensor_new(SKC_DT_F64, 2, shape, &in), SKC_OK);
+    memcpy(skc_tensor_data_mut(in), x, sizeof(x));
+    inputs[0] = in;
+    assert_int_equal(skc_model_eval(m, inputs, out, err, sizeof(err)), SKC_OK);
+    assert_true(skc_tensor_get_f64(out[0], 0) == x[0] / 7);
+    assert_true(skc_tensor_get_f64(out[0], 1) == x[1] / 3);
+    skc_tensor_free(out[0]);
+    skc_tensor_free(in);
+    skc_model_free(m);
+    /* Both forms at once is ambiguous and refused. */
+    m = ti_scaler("divisor", 1);
+    assert_int_equal(skc_model_validate(m, err, sizeof(err)), SKC_E_FORMAT);
+    assert_non_null(strstr(err, "both 'scale' and 'divisor'"));
+    skc_model_free(m);
+}
+
 /* ---- validation errors ------------------------------------------------ */
 
 static void ti_expect_invalid(skc_model *m, int code, const char *needle)
@@ -501,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_model_shape),
         cmocka_unit_test(test_input_columns),
         cmocka_unit_test(test_eval),
+        cmocka_unit_test(test_scaler_divisor),
         cmocka_unit_test(test_validate_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
