@@ -122,6 +122,25 @@ static int cv_rows(const skc_model *m, const char *path, skc_tensor **rows, cv_r
     return SKC_OK;
 }
 
+/* After a failed verification: when the writer also offers double
+ * arithmetic (an option "dtype" with a choice "float64") and the job did
+ * not ask for it, say so; most float32 differences vanish there, since
+ * sklearn computes in double. Read from the option table: no format
+ * knowledge here. */
+static const char *cv_double_hint(const cv_job *j)
+{
+    const skc_option *o;
+    int i;
+
+    for (i = 0; i < j->n_wopts; i++)
+        if (strcmp(j->wopts[i], "dtype=float64") == 0)
+            return "";
+    for (o = j->writer->write_options; o && o->name; o++)
+        if (strcmp(o->name, "dtype") == 0 && o->choices && strstr(o->choices, "float64"))
+            return "; -O dtype=float64 computes in double, as sklearn does";
+    return "";
+}
+
 /* ARCHITECTURE.md "Verification": read the written file back with its own
  * format's reader, evaluate both models on the same rows, compare. The
  * summary is recorded in the model's provenance, so a passing output is
@@ -167,8 +186,8 @@ static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output
     snprintf(r->verification, sizeof(r->verification), "%s", skc_verify_summary(rep));
     r->verified = 1;
     if (!skc_verify_passed(rep)) {
-        rc = cv_fail(r, SKC_E_MISMATCH, CV_VERIFY_FAILED, "%s: verification failed: %s%s",
-                     j->output, skc_verify_summary(rep),
+        rc = cv_fail(r, SKC_E_MISMATCH, CV_VERIFY_FAILED, "%s: verification failed: %s%s%s",
+                     j->output, skc_verify_summary(rep), cv_double_hint(j),
                      j->keep_failed ? " (kept: --keep-failed)" : "");
         goto done;
     }

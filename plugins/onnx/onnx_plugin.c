@@ -21,7 +21,7 @@ static const skc_option onnx_write_options[] = {
       .choices = "float32|float64",
       .help = "input and arithmetic type; float64 follows sklearn's precision" },
     { .name = "zipmap", .type = SKC_OPT_BOOL, .default_value = "false",
-      .help = "probabilities as a sequence of maps (not supported yet)" },
+      .help = "probabilities as ZipMap's sequence of {class: probability} maps" },
     { .name = "external_data", .type = SKC_OPT_BOOL, .default_value = "false",
       .help = "store large tensors in a side file (not supported yet)" },
     { 0 }

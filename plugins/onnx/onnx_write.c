@@ -67,6 +67,7 @@ typedef struct onnx_options {
     int opset;
     int ml_opset;
     int real_elem;
+    int zipmap;
 } onnx_options;
 
 /* The core has validated the values against the option table; the bounds
@@ -90,10 +91,7 @@ static int onnx_read_options(skc_session *s, onnx_options *o)
     else
         return skc_set_error(s, SKC_E_INVAL, "dtype=%s is not float32 or float64",
                              dtype);
-    if (skc_session_option_bool(s, "zipmap", 0))
-        return skc_set_error(s, SKC_E_UNSUPPORTED, "zipmap=true is not supported "
-                             "yet: probabilities are written as a plain [N, K] "
-                             "tensor; leave zipmap at false");
+    o->zipmap = skc_session_option_bool(s, "zipmap", 0);
     if (skc_session_option_bool(s, "external_data", 0))
         return skc_set_error(s, SKC_E_UNSUPPORTED, "external_data=true is not "
                              "supported yet: every tensor is stored inside the "
@@ -162,11 +160,13 @@ static int onnx_reserve_outputs(onnx_builder *b, const skc_model *m)
 /* Outputs are declared after the steps: their ONNX type is what the
  * producing step emitted (e.g. float for probabilities under dtype=float32
  * although the IR computes them in double). */
-static int onnx_declare_outputs(onnx_builder *b, const skc_model *m)
+static int onnx_declare_outputs(onnx_builder *b, const skc_model *m, int zipmap)
 {
     int rc;
     for (int i = 0; i < skc_model_output_count(m); i++) {
         const char *name = skc_model_output_name(m, i);
+        if (zipmap && strcmp(name, "probabilities") == 0)
+            continue;  /* declared by onnx_zipmap_add */
         int dtype = skc_model_output_dtype(m, i), ndim = 0, elem;
         const int64_t *shape = skc_model_output_shape(m, i, &ndim);
         if ((rc = onnx_name_output_elem(b, name, &elem)) < 0)
@@ -207,7 +207,7 @@ static int onnx_emit_steps(onnx_builder *b, const skc_model *m)
 int onnx_write_model(skc_session *s, const skc_model *m, skc_stream *out)
 {
     onnx_builder b;
-    onnx_options o = { 0, 0, 0 };
+    onnx_options o = { 0, 0, 0, 0 };
     Onnx__ModelProto *mp;
     char err[512];
     int rc;
@@ -226,7 +226,8 @@ int onnx_write_model(skc_session *s, const skc_model *m, skc_stream *out)
         goto fail;
     if ((rc = onnx_reserve_outputs(&b, m)) < 0 ||
         (rc = onnx_emit_steps(&b, m)) < 0 ||
-        (rc = onnx_declare_outputs(&b, m)) < 0 ||
+        (rc = onnx_declare_outputs(&b, m, o.zipmap)) < 0 ||
+        (o.zipmap && (rc = onnx_zipmap_add(&b, m)) < 0) ||
         (rc = onnx_model_assemble(&b, m, &mp)) < 0 ||
         (rc = onnx_model_pack(&b, mp, out)) < 0)
         goto fail;

@@ -144,6 +144,11 @@ int onnx_const_exact(onnx_builder *b, const char *hint, const skc_tensor *t,
 int onnx_cast_to(onnx_builder *b, const char *name, int from, int to,
                  const char **out);
 
+/* -O zipmap=true: after the steps, the `probabilities` output becomes a
+ * ZipMap of it labelled with the classes of the `label` output, declared
+ * as a sequence of maps (onnx_zipmap.c). */
+int onnx_zipmap_add(onnx_builder *b, const skc_model *m);
+
 /* The ModelProto for the graph built so far, every field set; arena-owned. */
 int onnx_model_assemble(onnx_builder *b, const skc_model *m,
                         Onnx__ModelProto **out);

@@ -6,7 +6,7 @@ onnx.checker, run it in ONNX Runtime and compare with sklearn's outputs.
 Usage:
   run_conformance.py --skconv PATH (--fixtures DIR | --make-fixtures SCRIPT)
                      --workdir DIR [--node-modules DIR] [--node PATH]
-                     [--jobs N] [--filter SUBSTRING]
+                     [--jobs N] [--filter SUBSTRING] [--dtype float32|float64]
 
 --make-fixtures runs tests/fixtures/make_fixtures.py into WORKDIR/fixtures
 first; --fixtures uses a directory it already made (its manifest.json).
@@ -18,7 +18,9 @@ Comparison rules (the same for every fixture):
     classes stay integers, string classes stay strings);
   - numbers a (ONNX Runtime) and b (sklearn) must satisfy
         |a - b| <= 1e-5 * max(1, |b|)
-    i.e. 1e-5 relative, and 1e-5 absolute for values below 1 in size.
+    i.e. 1e-5 relative, and 1e-5 absolute for values below 1 in size;
+    with --dtype float64 the models are written with `-O dtype=float64`,
+    fed the same values as doubles, and held to 1e-9;
     NaN matches only NaN (ort_run.js writes non-finite floats as the
     strings "NaN", "Infinity", "-Infinity").
 
@@ -38,7 +40,7 @@ import shutil
 import subprocess
 import sys
 
-RTOL = 1e-5
+RTOL = {"float32": 1e-5, "float64": 1e-9}
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 ORT_RUN = os.path.join(HERE, "..", "onnx", "ort_run.js")
@@ -57,6 +59,8 @@ def parse_args(argv):
     ap.add_argument("--node", default=shutil.which("node") or "")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--filter", default="")
+    ap.add_argument("--dtype", choices=sorted(RTOL), default="float32",
+                    help="the ONNX arithmetic type (skconv -O dtype=...)")
     ap.add_argument("--known-failures", default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "known-failures.txt"))
     return ap.parse_args(argv)
@@ -77,10 +81,10 @@ def find_ort(args):
     return mods
 
 
-def convert(skconv, src, dst):
+def convert(skconv, src, dst, dtype):
     """Run skconv; return None or a one-line reason."""
     try:
-        p = subprocess.run([skconv, src, "-o", dst, "--force"],
+        p = subprocess.run([skconv, src, "-o", dst, "--force", "-O", "dtype=" + dtype],
                            stdin=subprocess.DEVNULL, capture_output=True,
                            text=True, timeout=120)
     except subprocess.TimeoutExpired:
@@ -122,16 +126,16 @@ def shape_of(v):
     return shape
 
 
-def close(a, b):
+def close(a, b, rtol):
     a = NONFINITE.get(a, a) if isinstance(a, str) else a
     if isinstance(b, float) and math.isnan(b):
         return isinstance(a, float) and math.isnan(a)
     if not isinstance(a, (int, float)) or isinstance(a, bool):
         return False
-    return abs(a - b) <= RTOL * max(1.0, abs(b))
+    return abs(a - b) <= rtol * max(1.0, abs(b))
 
 
-def compare(expected, got):
+def compare(expected, got, rtol):
     """None when ONNX Runtime's outputs match sklearn's, else the reason."""
     if "error" in got:
         return "onnxruntime: %s" % got["error"]
@@ -148,9 +152,9 @@ def compare(expected, got):
                 # Same value and same kind: 1 != "1", 1 != 1.0 stays exact.
                 if type(a) is not type(b) or a != b:
                     return "label[%d] = %r, sklearn %r" % (i, a, b)
-            elif not close(a, b):
+            elif not close(a, b, rtol):
                 return "%s[%d] = %r, sklearn %r (tolerance %g relative)" % (
-                    name, i, a, b, RTOL)
+                    name, i, a, b, rtol)
     return None
 
 
@@ -187,15 +191,25 @@ def check_fixture(args, mods, fixdir, outdir, fx):
     """Convert, check and run one fixture; None when it passes."""
     name = fx["file"]
     onnx_path = os.path.join(outdir, name + ".onnx")
-    r = convert(args.skconv, os.path.join(fixdir, name), onnx_path)
+    r = convert(args.skconv, os.path.join(fixdir, name), onnx_path, args.dtype)
     if r is None:
         r = check_onnx(onnx_path)
     if r is None:
-        got = run_ort(args.node, mods, onnx_path,
-                      os.path.join(fixdir, fx["input"]),
+        inputs = os.path.join(fixdir, fx["input"])
+        if args.dtype == "float64":
+            # The same values (float32-representable) as doubles.
+            with open(inputs) as f:
+                feed = json.load(f)
+            for v in feed.values():
+                if v.get("dtype") == "float32":
+                    v["dtype"] = "float64"
+            inputs = os.path.join(outdir, name + ".input64.json")
+            with open(inputs, "w") as f:
+                json.dump(feed, f)
+        got = run_ort(args.node, mods, onnx_path, inputs,
                       os.path.join(outdir, name + ".ort.json"))
         with open(os.path.join(fixdir, fx["expected"])) as f:
-            r = compare(json.load(f), got)
+            r = compare(json.load(f), got, RTOL[args.dtype])
     return r
 
 

@@ -496,7 +496,6 @@ static void test_refused_options(void **state)
 {
     (void)state;
     static const char *const ext[] = { "external_data", "true", NULL };
-    static const char *const zip[] = { "zipmap", "true", NULL };
     static const char *const low[] = { "opset", "12", NULL };
     static const char *const dt[] = { "dtype", "float16", NULL };
     static const char *const ml[] = { "ml_opset", "0", NULL };
@@ -508,8 +507,6 @@ static void test_refused_options(void **state)
 
     assert_int_equal(write_opts(m, ext, NULL, err, sizeof(err)), SKC_E_UNSUPPORTED);
     assert_non_null(strstr(err, "external_data"));
-    assert_int_equal(write_opts(m, zip, NULL, err, sizeof(err)), SKC_E_UNSUPPORTED);
-    assert_non_null(strstr(err, "zipmap"));
     assert_int_equal(write_opts(m, low, NULL, err, sizeof(err)), SKC_E_INVAL);
     assert_int_equal(write_opts(m, dt, NULL, err, sizeof(err)), SKC_E_INVAL);
     assert_int_equal(write_opts(m, ml, NULL, err, sizeof(err)), SKC_E_INVAL);
@@ -517,6 +514,57 @@ static void test_refused_options(void **state)
     assert_int_equal(mp->n_opset_import, 1);
     onnx__model_proto__free_unpacked(mp, NULL);
     skc_model_free(m);
+}
+
+/* zipmap=true: probabilities become ZipMap's sequence of maps keyed by
+ * the label step's classes; refused for a model without class labels and
+ * with dtype=float64 (ZipMap's values are float32). */
+static void test_zipmap(void **state)
+{
+    (void)state;
+    static const char *const zip[] = { "zipmap", "true", NULL };
+    static const char *const zip64[] = { "zipmap", "true", "dtype", "float64", NULL };
+    char err[512];
+
+    for (int strings = 0; strings < 2; strings++) {
+        skc_model *m = logreg(3, strings, "softmax");
+        assert_int_equal(write_opts(m, zip64, NULL, err, sizeof(err)), SKC_E_UNSUPPORTED);
+        assert_non_null(strstr(err, "dtype=float64"));
+        {
+            Onnx__ModelProto *mp = write_ok(m, zip);
+            const Onnx__NodeProto *z = node_op(mp, "ZipMap", 0);
+            assert_non_null(z);
+            assert_string_equal(z->output[0], "probabilities");
+            assert_int_equal(z->n_attribute, 1);
+            assert_string_equal(z->attribute[0]->name,
+                                strings ? "classlabels_strings" : "classlabels_int64s");
+            if (strings) {
+                assert_int_equal(z->attribute[0]->n_strings, 3);
+                assert_memory_equal(z->attribute[0]->strings[1].data, "dog", 3);
+            } else {
+                assert_int_equal(z->attribute[0]->n_ints, 3);
+                assert_int_equal(z->attribute[0]->ints[0], -1);
+                assert_int_equal(z->attribute[0]->ints[2], 7);
+            }
+            const Onnx__ValueInfoProto *po = NULL;
+            for (size_t i = 0; i < mp->graph->n_output; i++)
+                if (strcmp(mp->graph->output[i]->name, "probabilities") == 0)
+                    po = mp->graph->output[i];
+            assert_non_null(po);
+            assert_int_equal(po->type->value_case, ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE);
+            const Onnx__TypeProto__Map *mt = po->type->sequence_type->elem_type->map_type;
+            assert_int_equal(mt->key_type, strings ? ONNX__TENSOR_PROTO__DATA_TYPE__STRING
+                                                   : ONNX__TENSOR_PROTO__DATA_TYPE__INT64);
+            assert_int_equal(mt->value_type->tensor_type->elem_type,
+                             ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
+            onnx__model_proto__free_unpacked(mp, NULL);
+        }
+        skc_model_free(m);
+    }
+    skc_model *r = linreg(1, 1);
+    assert_int_equal(write_opts(r, zip, NULL, err, sizeof(err)), SKC_E_UNSUPPORTED);
+    assert_non_null(strstr(err, "zipmap"));
+    skc_model_free(r);
 }
 
 static void test_names_sanitised_and_unique(void **state)
@@ -629,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_linear_regression),
         cmocka_unit_test(test_minmax_clip),
         cmocka_unit_test(test_opset_sets_ir_version),
+        cmocka_unit_test(test_zipmap),
         cmocka_unit_test(test_refused_options),
         cmocka_unit_test(test_names_sanitised_and_unique),
         cmocka_unit_test(test_integer_input_is_cast),
