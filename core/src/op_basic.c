@@ -190,7 +190,7 @@ static int ops_proba_check(const skc_step *s, char *err, size_t errlen)
     return SKC_OK;
 }
 
-static double ops_sigmoid(double z)
+double skci_expit(double z)
 {
     /* Written to avoid overflow in exp for large |z|, as scipy's expit. */
     if (z >= 0)
@@ -221,7 +221,7 @@ static int ops_proba_eval(const skc_step *s, const skc_tensor *const *in,
             return rc;
         p = skc_tensor_data_mut(*out);
         for (r = 0; r < n; r++) {
-            double q = ops_sigmoid(z[r]);
+            double q = skci_expit(z[r]);
             p[2 * r] = 1.0 - q;
             p[2 * r + 1] = q;
         }
@@ -244,7 +244,7 @@ static int ops_proba_eval(const skc_step *s, const skc_tensor *const *in,
                 sum += (pr[j] = exp(zr[j] - mx));
         } else {
             for (j = 0; j < k; j++)
-                sum += (pr[j] = ops_sigmoid(zr[j]));
+                sum += (pr[j] = skci_expit(zr[j]));
         }
         /* Only an exact zero sum falls back to 1/K (OPS.md); NaN scores
          * give NaN, as sklearn and ONNX Runtime do. */

@@ -35,14 +35,6 @@ static int mlp_activation_check(const skc_step *s, char *err, size_t errlen)
     return SKC_OK;
 }
 
-/* scipy.special.expit, written so exp never overflows. */
-static double mlp_expit(double z)
-{
-    if (z >= 0)
-        return 1.0 / (1.0 + exp(-z));
-    return exp(z) / (1.0 + exp(z));
-}
-
 static int mlp_activation_eval(const skc_step *s, const skc_tensor *const *in,
                                skc_tensor **out, char *err, size_t errlen)
 {
@@ -61,7 +53,7 @@ static int mlp_activation_eval(const skc_step *s, const skc_tensor *const *in,
     for (i = 0; i < n; i++) {
         v = x[i];
         switch (fn) {
-        case MLP_LOGISTIC: v = mlp_expit(v); break;
+        case MLP_LOGISTIC: v = skci_expit(v); break;
         case MLP_TANH:     v = tanh(v); break;
         /* sklearn's relu is np.clip(X, 0, finfo.max): NaN stays NaN. */
         case MLP_RELU:     v = v < 0.0 ? 0.0 : v > DBL_MAX ? DBL_MAX : v; break;

@@ -62,6 +62,8 @@ SKCI_HIDDEN int skci_need_f64(const skc_step *s, const char *key, int ndim,
                               const skc_tensor **t, char *err, size_t errlen);
 SKCI_HIDDEN int skci_new_matrix(int64_t rows, int64_t cols, skc_tensor **out);
 SKCI_HIDDEN int64_t skci_rows(const skc_tensor *t);
+/* scipy.special.expit, 1 / (1 + e^-z), without overflow (op_basic.c). */
+SKCI_HIDDEN double skci_expit(double z);
 SKCI_HIDDEN int64_t skci_cols(const skc_tensor *t);
 
 #endif

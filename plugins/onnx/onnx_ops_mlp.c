@@ -56,42 +56,6 @@ static int onnx_huber_q(onnx_builder *b, const char *s, const char **q)
     return onnx_node(b, "Mul", NULL, mul_in, 2, q, 1, NULL);
 }
 
-/* Multiclass rows are normalised by their sum; a row whose sum is 0
- * (every score <= -1) becomes uniform, as sklearn's predict_proba does:
- * its q is replaced by ones before the division. */
-static int onnx_huber_normalise(onnx_builder *b, const char *q, const char *out)
-{
-    const char *sum, *zero, *one, *is_zero, *q2, *sum2, *axes;
-    Onnx__NodeProto *n;
-    const int64_t axis1 = 1, one_dim = 1;
-    int rc;
-
-    if ((rc = onnx_name_fresh(b, "q_sum", &sum)) < 0 ||
-        (rc = onnx_name_fresh(b, "q_sum_is_zero", &is_zero)) < 0 ||
-        (rc = onnx_name_fresh(b, "q_safe", &q2)) < 0 ||
-        (rc = onnx_name_fresh(b, "q_safe_sum", &sum2)) < 0 ||
-        (rc = onnx_const_i64(b, "axes", &axis1, 1, &one_dim, &axes)) < 0 ||
-        (rc = onnx_const_scalar(b, "zero", 0.0, &zero)) < 0 ||
-        (rc = onnx_const_scalar(b, "one", 1.0, &one)) < 0)
-        return rc;
-    const char *rs_in[2] = { q, axes };
-    if ((rc = onnx_node(b, "ReduceSum", NULL, rs_in, 2, &sum, 1, &n)) < 0 ||
-        (rc = onnx_attr_int(b, n, "keepdims", 1)) < 0)
-        return rc;
-    const char *eq_in[2] = { sum, zero };
-    if ((rc = onnx_node(b, "Equal", NULL, eq_in, 2, &is_zero, 1, NULL)) < 0)
-        return rc;
-    const char *where_in[3] = { is_zero, one, q };
-    if ((rc = onnx_node(b, "Where", NULL, where_in, 3, &q2, 1, NULL)) < 0)
-        return rc;
-    const char *rs2_in[2] = { q2, axes };
-    if ((rc = onnx_node(b, "ReduceSum", NULL, rs2_in, 2, &sum2, 1, &n)) < 0 ||
-        (rc = onnx_attr_int(b, n, "keepdims", 1)) < 0)
-        return rc;
-    const char *div_in[2] = { q2, sum2 };
-    return onnx_node(b, "Div", NULL, div_in, 2, &out, 1, NULL);
-}
-
 int onnx_emit_modified_huber(onnx_builder *b, const skc_step *st)
 {
     const char *mode, *s, *out, *q;
@@ -108,21 +72,10 @@ int onnx_emit_modified_huber(onnx_builder *b, const skc_step *st)
         (rc = onnx_step_output(b, st, 0, b->real_elem, &out)) < 0 ||
         (rc = onnx_huber_q(b, s, &q)) < 0)
         return rc;
-    if (!binary)
-        return onnx_huber_normalise(b, q, out);
-    /* P = [1 - q, q]. */
-    const char *one, *p0;
-    Onnx__NodeProto *n;
-    if ((rc = onnx_const_scalar(b, "one", 1.0, &one)) < 0 ||
-        (rc = onnx_name_fresh(b, "p0", &p0)) < 0)
-        return rc;
-    const char *sub_in[2] = { one, q };
-    if ((rc = onnx_node(b, "Sub", NULL, sub_in, 2, &p0, 1, NULL)) < 0)
-        return rc;
-    const char *cat_in[2] = { p0, q };
-    if ((rc = onnx_node(b, "Concat", NULL, cat_in, 2, &out, 1, &n)) < 0)
-        return rc;
-    return onnx_attr_int(b, n, "axis", 1);
+    /* Multiclass rows are normalised by their sum, a row whose sum is 0
+     * (every score <= -1) uniform, as sklearn's predict_proba does;
+     * binary gives [1 - q, q]. */
+    return binary ? onnx_binary_pair(b, q, out) : onnx_normalise_rows(b, q, out);
 }
 
 /* Expand(value, [N, C]) with N read from the input's shape: the rows are

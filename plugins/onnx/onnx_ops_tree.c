@@ -147,29 +147,6 @@ static uint8_t *te_varint(uint8_t *p, uint64_t v)
     return p;
 }
 
-/* A new attribute of type @p type appended to @p n (nodes here carry a
- * dozen attributes, so the pointer array is simply copied each time). */
-static int te_attr_push(onnx_builder *b, Onnx__NodeProto *n, const char *key,
-                        Onnx__AttributeProto__AttributeType type, Onnx__AttributeProto **out)
-{
-    Onnx__AttributeProto *at = onnx_arena_alloc(b->arena, 1, sizeof(*at));
-    Onnx__AttributeProto **v = onnx_arena_alloc(b->arena, n->n_attribute + 1, sizeof(*v));
-
-    if (!at || !v)
-        return SKC_E_NOMEM;
-    onnx__attribute_proto__init(at);
-    if (!(at->name = onnx_arena_strdup(b->arena, key)))
-        return SKC_E_NOMEM;
-    at->has_type = 1;
-    at->type = type;
-    if (n->n_attribute)
-        memcpy(v, n->attribute, n->n_attribute * sizeof(*v));
-    v[n->n_attribute++] = at;
-    n->attribute = v;
-    *out = at;
-    return 0;
-}
-
 /* A list attribute whose payload is the protobuf bytes @p data (after
  * the field tag): kept as an unknown field, which protobuf-c writes
  * verbatim after the known ones. */
@@ -183,7 +160,7 @@ static int te_attr_raw(onnx_builder *b, Onnx__NodeProto *n, const char *key,
 
     if (!uf)
         return SKC_E_NOMEM;
-    if ((rc = te_attr_push(b, n, key, type, &at)) < 0)
+    if ((rc = onnx_attr_new(b, n, key, type, &at)) < 0)
         return rc;
     uf->tag = field;
     uf->wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
@@ -204,7 +181,7 @@ static int te_attr_string(onnx_builder *b, Onnx__NodeProto *n, const char *key,
 
     if (!d)
         return SKC_E_NOMEM;
-    if ((rc = te_attr_push(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, &at)) < 0)
+    if ((rc = onnx_attr_new(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, &at)) < 0)
         return rc;
     at->has_s = 1;
     at->s.data = (uint8_t *)d;
@@ -267,7 +244,7 @@ static int te_attr_tensor(onnx_builder *b, Onnx__NodeProto *n, const char *key,
 
     if (!tp || !dims)
         return SKC_E_NOMEM;
-    if ((rc = te_attr_push(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR, &at)) < 0)
+    if ((rc = onnx_attr_new(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR, &at)) < 0)
         return rc;
     onnx__tensor_proto__init(tp);
     dims[0] = (int64_t)count;

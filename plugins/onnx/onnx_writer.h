@@ -144,6 +144,12 @@ int onnx_const_exact(onnx_builder *b, const char *hint, const skc_tensor *t,
 int onnx_cast_to(onnx_builder *b, const char *name, int from, int to,
                  const char **out);
 
+/* Probability helpers (onnx_ops_proba.c): P = [1 - p, p] from the
+ * positive column p [N, 1]; P = q / sum(q) per row, uniform where the sum
+ * is 0. */
+int onnx_binary_pair(onnx_builder *b, const char *p, const char *out);
+int onnx_normalise_rows(onnx_builder *b, const char *q, const char *out);
+
 /* -O zipmap=true: after the steps, the `probabilities` output becomes a
  * ZipMap of it labelled with the classes of the `label` output, declared
  * as a sequence of maps (onnx_zipmap.c). */
