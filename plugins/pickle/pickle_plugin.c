@@ -6,6 +6,14 @@
 #include "pk_load.h"
 #include "sk_lift.h"
 
+static const skc_option pickle_read_options[] = {
+    { .name = "object", .type = SKC_OPT_STRING,
+      .help = "which member of a pickled dict/list/tuple to convert: a key or index, "
+              "dotted or bracketed for nesting (svc, 0, models[1], ['a.b']); "
+              "default: the only final estimator it holds" },
+    { 0 }
+};
+
 static int pickle_probe(const skc_probe_data *p)
 {
     return pk_probe(p->buf, p->size);
@@ -80,6 +88,7 @@ static const skc_format pickle_format = {
     .name = "pickle",
     .long_name = "scikit-learn model in a pickle or joblib file (any protocol, any compression)",
     .extensions = "pkl,pickle,joblib,sav,p,pck,z,gz,bz2,xz,lzma,lz4",
+    .read_options = pickle_read_options,
     .probe = pickle_probe,
     .read = pickle_read,
     .scan = pickle_scan,

@@ -50,4 +50,24 @@ const char *pk_allow_canonical(const char *module, const char *name);
  *  a stable identity for DAG-aware walks (visited sets). */
 static inline uintptr_t pk_obj_id(const pk_obj *o) { return (uintptr_t)o; }
 
+/** An estimator kept in a plain container root (dict, list, tuple, nested
+ *  up to three levels; never one inside an estimator). */
+#define PK_MEMBER_PATH 128
+typedef struct pk_member {
+    char path[PK_MEMBER_PATH];  /* as `-I object=PATH` takes it: "svc", "0", "models[1]" */
+    const pk_obj *obj;          /* borrowed from the graph */
+} pk_member;
+
+/** The estimators of a container @p root in file order: the first @p cap
+ *  go to @p out; returns how many there are (0 if @p root is no container). */
+size_t pk_members(const pk_obj *root, pk_member *out, size_t cap);
+
+/** The object @p path names below @p root: dict keys, list/tuple indices
+ *  (negative from the end) and estimator attributes, joined by '.' or in
+ *  brackets ("svc", "0", "models[1]", "['a.b'].clf", "grid.best_estimator_").
+ *  A dict key equal to the whole path is taken as is. SKC_E_NOT_FOUND or
+ *  SKC_E_INVAL with the reason in @p err. */
+int pk_member_get(const pk_obj *root, const char *path, const pk_obj **out,
+                  char *err, size_t errlen);
+
 #endif

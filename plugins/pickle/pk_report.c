@@ -390,7 +390,7 @@ static const char *pk_rep_sklearn_version(const pk_obj *root)
         if (v && pk_text(v, &s, &n) == 0)
             return s;
         const pk_obj *st = pk_instance_state(o);
-        if (o->kind == PK_LIST || o->kind == PK_TUPLE)
+        if (o->kind == PK_LIST || o->kind == PK_TUPLE || o->kind == PK_DICT)
             st = o;
         for (size_t i = 0; st && i < st->u.seq.n && tail < 256; i++) {
             const pk_obj *c = st->u.seq.items[i];
@@ -399,6 +399,31 @@ static const char *pk_rep_sklearn_version(const pk_obj *root)
         }
     }
     return NULL;
+}
+
+/* The estimators a container root holds, by the path `-I object=` takes. */
+static void pk_rep_members(json_object *root, const pk_obj *g_root)
+{
+    pk_member mem[64];
+    size_t n = pk_members(g_root, mem, 64), i;
+    const char *mod, *name;
+    char cls[256];
+
+    if (!n)
+        return;
+    json_object *arr = json_object_new_array();
+    for (i = 0; i < n && i < 64; i++) {
+        json_object *e = json_object_new_object();
+        pk_rep_add_str(e, "object", mem[i].path);
+        if (pk_class_name(mem[i].obj, &mod, &name) == 0) {
+            snprintf(cls, sizeof cls, "%s.%s", mod, name);
+            pk_rep_add_str(e, "class", cls);
+        }
+        json_object_array_add(arr, e);
+    }
+    json_object_object_add(root, "estimators", arr);
+    if (n > 64)
+        json_object_object_add(root, "estimators_total", json_object_new_int64((int64_t)n));
 }
 
 int pk_inspect(skc_session *s, skc_stream *in)
@@ -446,6 +471,7 @@ int pk_inspect(skc_session *s, skc_stream *in)
     pk_rep_add_str(root, "sklearn_version", pk_rep_sklearn_version(g->root));
     json_object_object_add(root, "objects", json_object_new_int64((int64_t)gi.n_objects));
     json_object_object_add(root, "bytes", json_object_new_int64((int64_t)gi.input_bytes));
+    pk_rep_members(root, g->root);
     json_object_object_add(root, "root", pk_rep_node(&w, g->root, 0));
     if (w.truncated)
         json_object_object_add(root, "truncated", json_object_new_boolean(1));

@@ -22,6 +22,7 @@ struct pk_vm {
     size_t size, pos;
     size_t frame_end;
     int    in_frame;
+    int    frames;         /* FRAME opcodes seen: a cut after a whole frame is an unfinished dump */
     pk_graph *g;
     const pk_vm_opts *opts;
     pk_obj **stack;
@@ -1224,9 +1225,14 @@ static int pk_vm_step(pk_vm *vm, int *stop)
     size_t base = 0;
     int rc;
     vm->op_off = vm->pos;
+    if (vm->pos == 0 && vm->size == 0)
+        return pk_vm_fail(vm, SKC_E_FORMAT, vm->pos, "empty input");
     if (vm->pos >= vm->size)
         return pk_vm_fail(vm, SKC_E_FORMAT, vm->pos,
-                          vm->pos == 0 ? "empty input" : "pickle ends without STOP");
+                          "truncated: pickle ends without STOP, with %zu values and %zu "
+                          "MARKs still open%s", vm->sp, vm->nmarks,
+                          vm->frames ? " (the last frame is whole: the file holds only the "
+                                       "first part of a dump that never finished)" : "");
     rc = pk_vm_need(vm, 1, &p);
     if (rc < 0)
         return rc;
@@ -1261,6 +1267,7 @@ static int pk_vm_step(pk_vm *vm, int *stop)
         if (len) {
             vm->in_frame = 1;
             vm->frame_end = vm->pos + (size_t)len;
+            vm->frames++;
         }
         return 0;
     }

@@ -97,12 +97,56 @@ void sk_out_name(sk_ctx *c, const char *final_name, char *out)
         sk_new_name(c, final_name, out);
 }
 
+/* sklearn's check_is_fitted: a fitted estimator has attributes ending in
+ * '_'. Before 0.20 __init__ set some of them to None (tree_, classes_,
+ * n_features_) or [] (an ensemble's estimators_), so an estimator pickled
+ * before fit() holds only those; a Pipeline is fitted when its last step is.
+ * 1 and the reason in @p why when @p est is such an unfitted estimator. */
+static int sk_unfitted(const pk_obj *est, char *why, size_t n, int depth)
+{
+    const pk_obj *st = pk_instance_state(est), *steps, *last;
+    const char *canon = sk_canonical(est, NULL, NULL), *name;
+    size_t i, len = 0, empty = 0;
+
+    if (!st || pk_kind_of(st) != PK_DICT || depth > 8)
+        return 0;
+    steps = pk_dict_get(st, "steps");
+    if (canon && strcmp(canon, "sklearn.pipeline.Pipeline") == 0 && pk_len(steps) > 0) {
+        last = pk_item(steps, pk_len(steps) - 1);
+        if (pk_len(last) != 2 || pk_str(pk_item(last, 0), &name, NULL) != SKC_OK ||
+            pk_kind_of(pk_item(last, 1)) != PK_INSTANCE)
+            return 0;
+        len = (size_t)snprintf(why, n, "its last step '%s': ", name);
+        return len < n && sk_unfitted(pk_item(last, 1), why + len, n - len, depth + 1);
+    }
+    for (i = 0; i < pk_dict_len(st); i++) {
+        const pk_obj *v = pk_dict_value(st, i);
+        const char *k;
+        size_t kl;
+        int kind = pk_kind_of(v);
+        if (pk_str(pk_dict_key(st, i), &k, &kl) != SKC_OK || kl < 2 || k[kl - 1] != '_' ||
+            strncmp(k, "__", 2) == 0)
+            continue;
+        if (!(kind == PK_NONE || ((kind == PK_LIST || kind == PK_TUPLE) && pk_len(v) == 0) ||
+              (kind == PK_DICT && pk_dict_len(v) == 0)))
+            return 0;
+        if (empty++ < 3 && len < n)
+            len += (size_t)snprintf(why + len, n - len, "%s%s", len ? ", " : "", k);
+    }
+    if (empty > 3 && len < n)
+        len += (size_t)snprintf(why + len, n - len, " and %zu more", empty - 3);
+    if (empty && len < n)
+        snprintf(why + len, n - len, " unset");
+    return empty > 0;
+}
+
 int sk_lift_estimator(sk_ctx *c, const pk_obj *est, const char *in,
                       int64_t in_width, char *out, int64_t *out_width, int *role)
 {
     const char *mod, *name, *canon;
     const sk_family *f;
     size_t plen = strlen(c->path);
+    char why[256];
     int rc;
 
     canon = sk_canonical(est, &mod, &name);
@@ -116,6 +160,10 @@ int sk_lift_estimator(sk_ctx *c, const pk_obj *est, const char *in,
     }
     snprintf(c->path + plen, sizeof(c->path) - plen, "%s%s",
              plen ? " > " : "", strrchr(f->canonical, '.') + 1);
+    if (sk_unfitted(est, why, sizeof(why), 0))
+        return sk_fail(c, SKC_E_UNSUPPORTED,
+                       "not fitted: pickled before fit() (%s), so there is no model "
+                       "to convert", why);
     rc = f->lift(c, est, in, in_width, out, out_width);
     if (rc == SKC_OK) {
         c->path[plen] = '\0';
@@ -124,7 +172,27 @@ int sk_lift_estimator(sk_ctx *c, const pk_obj *est, const char *in,
     return rc;
 }
 
-int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out)
+/* The _sklearn_version an estimator records; wrappers that record none
+ * (sklearn2pmml's PMMLPipeline) take it from their first step that does. */
+const char *sk_sklearn_version(const pk_obj *est)
+{
+    const pk_obj *steps = pk_attr(est, "steps");
+    const char *ver = sk_attr_str(est, "_sklearn_version");
+    size_t i;
+
+    if (ver || !steps || (pk_kind_of(steps) != PK_LIST && pk_kind_of(steps) != PK_TUPLE))
+        return ver;
+    for (i = 0; i < pk_len(steps) && !ver; i++) {
+        const pk_obj *st = pk_item(steps, i);
+        const pk_obj *step = pk_len(st) == 2 ? pk_item(st, 1) : NULL;
+        if (step && pk_kind_of(step) == PK_INSTANCE)
+            ver = sk_attr_str(step, "_sklearn_version");
+    }
+    return ver;
+}
+
+int sk_lift_root(skc_session *s, const pk_obj *root, const char *path, skc_model **out,
+                 int *role_out)
 {
     sk_ctx c;
     char tail[64] = "";
@@ -137,6 +205,7 @@ int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out)
     c.s = s;
     c.x_width = -1;
     c.final = 1;
+    snprintf(c.path, sizeof(c.path), "%s", path ? path : "");
     rc = skc_model_new(&c.m);
     if (rc)
         return rc;
@@ -156,7 +225,7 @@ int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out)
         goto fail;
     if (c.x_columns && (rc = skc_model_set_input_columns(c.m, 0, c.x_columns)))
         goto fail;
-    ver = sk_attr_str(root, "_sklearn_version");
+    ver = sk_sklearn_version(root);
     skc_model_set_meta(c.m, "producer.sklearn_version", ver ? ver : "unknown (before 0.18)");
     {
         const char *mod, *name, *canon;
@@ -168,6 +237,8 @@ int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out)
     }
     skc_tensor_free(c.x_columns);
     *out = c.m;
+    if (role_out)
+        *role_out = role;
     return SKC_OK;
 fail:
     skc_tensor_free(c.x_columns);

@@ -59,8 +59,16 @@ extern const sk_family sk_prep_impute_families[];
 extern const sk_family sk_prep_decomp_families[];
 extern const sk_family sk_prep_select_families[];
 
-/* Lift the root object of a file into a complete model. */
+/* Lift the root object of a file into a complete model: the root
+ * estimator, the member the reader option `object` names, or the one final
+ * estimator of a container (sk_select.c). */
 int sk_lift_model(skc_session *s, const pk_obj *root, skc_model **out);
+/* Lift @p est as the whole model; @p path (may be NULL) prefixes messages.
+ * *role (may be NULL) receives what it turned out to be (enum sk_role). */
+int sk_lift_root(skc_session *s, const pk_obj *est, const char *path, skc_model **out,
+                 int *role);
+/* The sklearn version that wrote @p est, or NULL. */
+const char *sk_sklearn_version(const pk_obj *est);
 /* Lift one estimator inside a composition (used by Pipeline). */
 int sk_lift_estimator(sk_ctx *c, const pk_obj *est, const char *in,
                       int64_t in_width, char *out, int64_t *out_width, int *role);

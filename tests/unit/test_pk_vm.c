@@ -459,6 +459,10 @@ static void t_discipline(void **st)
     refused(V("(K\x01."), SKC_E_FORMAT, "STOP");
     refused(V(""), SKC_E_FORMAT, "empty");
     refused(V("K\x01"), SKC_E_FORMAT, "without STOP");
+    /* Cut right after a whole frame: a dump that never finished. */
+    refused(V("\x80\x04\x95\x04\x00\x00\x00\x00\x00\x00\x00K\x01K\x02"), SKC_E_FORMAT,
+            "truncated: pickle ends without STOP, with 2 values and 0 MARKs still open "
+            "(the last frame is whole");
     refused(V("\x80\x02\x80\x02N."), SKC_E_FORMAT, "duplicate PROTO");
     refused(V("\x80\x06N."), SKC_E_FORMAT, "protocol");
     refused(V("\xff."), SKC_E_FORMAT, "unknown opcode");
@@ -542,6 +546,59 @@ static void t_zf_overlong(void **st)
     }
 }
 
+/* ---------------- containers of estimators (pk_members.c) ---------------- */
+
+/* {'m': [1, LR()], 'a.b': LR(), 'k': 7, 't': (1, LR())} */
+static const char members_pkl[] =
+    "\x80\x02}(X\x01\x00\x00\x00m](K\x01" "csklearn.linear_model._base\nLinearRegression\n)"
+    "\x81}beX\x03\x00\x00\x00" "a.bcsklearn.linear_model._base\nLinearRegression\n)\x81}"
+    "bX\x01\x00\x00\x00kK\x07X\x01\x00\x00\x00t(K\x01" "csklearn.linear_model._base\n"
+    "LinearRegression\n)\x81}btu.";
+
+static void member_is(const pk_obj *root, const char *path, int rc_want, int kind,
+                      const char *why)
+{
+    const pk_obj *o = NULL;
+    int rc = pk_member_get(root, path, &o, err, sizeof err);
+    if (rc != rc_want)
+        fail_msg("%s: expected %d, got %d: %s", path, rc_want, rc, err);
+    if (rc == 0 && pk_kind_of(o) != kind)
+        fail_msg("%s: kind %d, want %d", path, pk_kind_of(o), kind);
+    if (rc && why && !strstr(err, why))
+        fail_msg("%s: message '%s' lacks '%s'", path, err, why);
+}
+
+static void t_members(void **st)
+{
+    (void)st;
+    pk_graph *g = ok((const uint8_t *)members_pkl, sizeof(members_pkl) - 1);
+    const pk_obj *root = pk_graph_root(g);
+    pk_member mem[4];
+    assert_int_equal(pk_members(root, mem, 4), 3);
+    assert_string_equal(mem[0].path, "m[1]");
+    assert_string_equal(mem[1].path, "['a.b']");
+    assert_string_equal(mem[2].path, "t[1]");
+    assert_int_equal(pk_members(root, mem, 1), 3);
+    assert_int_equal(pk_members(mem[0].obj, mem, 4), 0);
+    member_is(root, "m[1]", 0, PK_INSTANCE, NULL);
+    member_is(root, "m.1", 0, PK_INSTANCE, NULL);
+    member_is(root, "a.b", 0, PK_INSTANCE, NULL);
+    member_is(root, "['a.b']", 0, PK_INSTANCE, NULL);
+    member_is(root, "[\"a.b\"]", 0, PK_INSTANCE, NULL);
+    member_is(root, "t[-1]", 0, PK_INSTANCE, NULL);
+    member_is(root, "k", 0, PK_INT, NULL);
+    member_is(root, "m[2]", SKC_E_NOT_FOUND, 0, "out of range: the list has 2 items");
+    member_is(root, "m[x]", SKC_E_NOT_FOUND, 0, "not an index");
+    member_is(root, "nope", SKC_E_NOT_FOUND, 0, "keys: m, ['a.b'], k, t");
+    member_is(root, "k.x", SKC_E_NOT_FOUND, 0, "below a int");
+    member_is(root, "m[1].coef_", SKC_E_NOT_FOUND, 0, "LinearRegression has no attribute 'coef_'");
+    member_is(root, "m[", SKC_E_INVAL, 0, "unterminated [");
+    member_is(root, "['m", SKC_E_INVAL, 0, "unterminated");
+    member_is(root, "m..x", SKC_E_INVAL, 0, "empty name");
+    member_is(root, "m[1]x", SKC_E_INVAL, 0, "expected '.' or '['");
+    pk_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +619,7 @@ int main(void)
         cmocka_unit_test(t_permissive),
         cmocka_unit_test(t_probe),
         cmocka_unit_test(t_zf_overlong),
+        cmocka_unit_test(t_members),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
