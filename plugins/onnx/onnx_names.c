@@ -189,6 +189,18 @@ int onnx_name_reserve_input(onnx_builder *b, const char *name, int elem)
     return onnx_names_add(n, d, d, elem, ONNX_NAME_PRODUCED, &idx);
 }
 
+int onnx_name_reserve_onnx(onnx_builder *b, const char *name)
+{
+    onnx_names *n = b->names;
+    size_t idx;
+    if (onnx_map_find(n, &n->by_onnx, name, 0, &idx))
+        return onnx_error(b, SKC_E_FORMAT, "the ONNX name '%s' is taken twice", name);
+    char *d = onnx_arena_strdup(n->arena, name);
+    if (!d)
+        return SKC_E_NOMEM;
+    return onnx_names_add(n, d, NULL, ONNX_ELEM_UNKNOWN, ONNX_NAME_RESERVED, &idx);
+}
+
 int onnx_name_reserve_output(onnx_builder *b, const char *name)
 {
     onnx_names *n = b->names;

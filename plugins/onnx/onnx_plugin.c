@@ -22,6 +22,9 @@ static const skc_option onnx_write_options[] = {
       .help = "input and arithmetic type; float64 follows sklearn's precision" },
     { .name = "zipmap", .type = SKC_OPT_BOOL, .default_value = "false",
       .help = "probabilities as ZipMap's sequence of {class: probability} maps" },
+    { .name = "inputs", .type = SKC_OPT_ENUM, .default_value = "tensor",
+      .choices = "tensor|columns",
+      .help = "one input X [N, F], or one input [N, 1] per named column" },
     { .name = "external_data", .type = SKC_OPT_BOOL, .default_value = "false",
       .help = "store large tensors in a side file (not supported yet)" },
     { 0 }

@@ -617,6 +617,107 @@ static int onnx_value_type(onnx_reader *r, const Onnx__ValueInfoProto *vi, int o
     return SKC_OK;
 }
 
+/* A model with one input per column (skl2onnx's DataFrame models, skconv's
+ * -O inputs=columns): every real input [N, 1] of one element type, none of
+ * them also an output. Such a graph is lifted with one input X [N, F]
+ * whose columns are the input names, and a Gather of column i giving each
+ * input back, so that predict, verify and verification see the model as
+ * the sklearn side has it: one X, with column names to match a CSV
+ * header. Mirror ops keep the element type (a float32 column stays
+ * float32). Any other set of inputs is kept as it is. */
+static int onnx_merge_column_inputs(onnx_reader *r, const Onnx__GraphProto *g,
+                                    const onnx_rmap *inits)
+{
+    const char **cols = NULL;
+    size_t i, k = 0;
+    int dtype = -1, rc = SKC_OK;
+    char xname[96];
+
+    cols = calloc(g->n_input + 1, sizeof(*cols));
+    if (!cols)
+        return SKC_E_NOMEM;
+    for (i = 0; i < g->n_input; i++) {
+        const Onnx__ValueInfoProto *vi = g->input[i];
+        int64_t shape[SKC_MAX_DIMS];
+        int dt, ndim;
+        size_t j;
+        if (onnx_rmap_get(inits, vi->name) >= 0)
+            continue;
+        if (onnx_value_type(r, vi, 0, &dt, &ndim, shape) || ndim != 2 || shape[1] != 1 ||
+            (dtype >= 0 && dt != dtype))
+            goto keep;
+        for (j = 0; j < g->n_output; j++)
+            if (g->output[j]->name && strcmp(g->output[j]->name, vi->name) == 0)
+                goto keep;
+        dtype = dt;
+        cols[k++] = vi->name;
+    }
+    if (k < 2)
+        goto keep;
+    if (onnx_rmap_get(&r->names, "X") >= 0)
+        onnx_fresh(r, "X", xname, sizeof(xname));
+    else
+        snprintf(xname, sizeof(xname), "X");
+    {
+        const int64_t shape[2] = { -1, (int64_t)k }, one = 1;
+        skc_tensor *names = NULL;
+        Onnx__AttributeProto axis = ONNX__ATTRIBUTE_PROTO__INIT, *ap = &axis;
+        Onnx__NodeProto gather = ONNX__NODE_PROTO__INIT;
+        onnx_target tg;
+
+        if ((rc = skc_model_add_input(r->m, xname, dtype, 2, shape)) ||
+            (rc = skc_tensor_new(SKC_DT_STRING, 1, shape + 1, &names)))
+            goto done;
+        for (i = 0; i < k && rc == SKC_OK; i++)
+            rc = skc_tensor_set_string(names, (int64_t)i, cols[i], strlen(cols[i]));
+        if (rc == SKC_OK)
+            rc = skc_model_set_input_columns(r->m, 0, names);
+        skc_tensor_free(names);
+        if (rc)
+            goto done;
+        axis.name = "axis";
+        axis.has_type = 1;
+        axis.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+        axis.has_i = 1;
+        axis.i = 1;
+        gather.op_type = "Gather";
+        gather.n_attribute = 1;
+        gather.attribute = &ap;
+        memset(&tg, 0, sizeof(tg));
+        for (i = 0; i < k && rc == SKC_OK; i++) {
+            char cname[96];
+            const char *cn = cname, *in[2] = { xname, cname };
+            onnx_lifted c, gl;
+            int64_t idx = (int64_t)i;
+            onnx_fresh(r, "column", cname, sizeof(cname));
+            memset(&c, 0, sizeof(c));
+            memset(&gl, 0, sizeof(gl));
+            if ((rc = skc_tensor_new(SKC_DT_I64, 1, &one, &c.value)))
+                goto done;
+            memcpy(skc_tensor_data_mut(c.value), &idx, sizeof(idx));
+            c.op = "onnx.Constant";
+            c.out = &cn;
+            c.n_out = 1;
+            rc = onnx_emit(r, &tg, &c, 0);
+            skc_tensor_free(c.value);
+            gl.op = "onnx.Gather";
+            gl.in = in;
+            gl.n_in = 2;
+            gl.out = &cols[i];
+            gl.n_out = 1;
+            gl.attrs = &gather;
+            if (rc == SKC_OK)
+                rc = onnx_emit(r, &tg, &gl, 0);
+        }
+    }
+done:
+    free(cols);
+    return rc ? rc : 1;
+keep:
+    free(cols);
+    return 0;
+}
+
 int onnx_read_graph(onnx_reader *r, const Onnx__GraphProto *g)
 {
     onnx_rmap inits;
@@ -633,7 +734,14 @@ int onnx_read_graph(onnx_reader *r, const Onnx__GraphProto *g)
             rc = SKC_E_NOMEM;
             goto done;
         }
-    for (i = 0; i < g->n_input; i++) {
+    for (i = 0; i < g->n_input; i++)
+        if (!g->input[i]->name || !*g->input[i]->name) {
+            rc = onnx_rfail(r, SKC_E_FORMAT, "graph input %zu has no name", i);
+            goto done;
+        }
+    if ((rc = onnx_merge_column_inputs(r, g, &inits)) < 0)
+        goto done;
+    for (i = 0; i < g->n_input && rc == 0; i++) {
         const Onnx__ValueInfoProto *vi = g->input[i];
         int64_t shape[SKC_MAX_DIMS];
         int dtype, ndim;

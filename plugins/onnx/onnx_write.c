@@ -68,6 +68,7 @@ typedef struct onnx_options {
     int ml_opset;
     int real_elem;
     int zipmap;
+    int columns;   /* inputs=columns */
 } onnx_options;
 
 /* The core has validated the values against the option table; the bounds
@@ -92,6 +93,10 @@ static int onnx_read_options(skc_session *s, onnx_options *o)
         return skc_set_error(s, SKC_E_INVAL, "dtype=%s is not float32 or float64",
                              dtype);
     o->zipmap = skc_session_option_bool(s, "zipmap", 0);
+    const char *inputs = skc_session_option(s, "inputs");
+    if (inputs && strcmp(inputs, "columns") != 0 && strcmp(inputs, "tensor") != 0)
+        return skc_set_error(s, SKC_E_INVAL, "inputs=%s is not tensor or columns", inputs);
+    o->columns = inputs && strcmp(inputs, "columns") == 0;
     if (skc_session_option_bool(s, "external_data", 0))
         return skc_set_error(s, SKC_E_UNSUPPORTED, "external_data=true is not "
                              "supported yet: every tensor is stored inside the "
@@ -117,9 +122,62 @@ static int onnx_elem_for_ir(int dtype, int real_elem)
     }
 }
 
-static int onnx_declare_inputs(onnx_builder *b, const skc_model *m)
+/* -O inputs=columns: one graph input [N, 1] per named column of the
+ * model's input, each of X's element type (string for a model with text
+ * columns, core/OPS.md "String inputs"), joined by a Concat into the X
+ * the steps read. The ONNX reader lifts such a graph back into one X with
+ * these column names. */
+static int onnx_declare_columns(onnx_builder *b, const skc_model *m)
+{
+    const skc_tensor *cols = skc_model_input_columns(m, 0);
+    const int64_t col_shape[2] = { -1, 1 };
+    int dtype = skc_model_input_dtype(m, 0), ndim = 0, elem, rc;
+    const int64_t *shape = skc_model_input_shape(m, 0, &ndim);
+    const char *x, **in;
+    Onnx__NodeProto *n;
+    int64_t k, i;
+
+    if (skc_model_input_count(m) != 1 || !cols || ndim != 2)
+        return onnx_error(b, SKC_E_UNSUPPORTED, "inputs=columns needs the names of the "
+                          "model's input columns, and this model does not record them (it "
+                          "was fitted on an array, not a DataFrame); leave inputs at tensor");
+    k = skc_tensor_numel(cols);
+    if (shape[1] >= 0 && shape[1] != k)
+        return onnx_error(b, SKC_E_FORMAT, "the model names %lld input columns for %lld",
+                          (long long)k, (long long)shape[1]);
+    elem = onnx_elem_for_ir(dtype, b->real_elem);
+    if (elem == ONNX_ELEM_UNKNOWN)
+        return onnx_error(b, SKC_E_UNSUPPORTED, "model input has element type %s",
+                          skc_dtype_name(dtype));
+    if (!(in = onnx_arena_alloc(b->arena, (size_t)(k ? k : 1), sizeof(*in))))
+        return SKC_E_NOMEM;
+    for (i = 0; i < k; i++) {
+        size_t len = 0;
+        const char *c = skc_tensor_string(cols, i, &len);
+        for (int o = 0; o < skc_model_output_count(m); o++)
+            if (strcmp(skc_model_output_name(m, o), c) == 0)
+                return onnx_error(b, SKC_E_UNSUPPORTED, "inputs=columns: column '%s' has "
+                                  "the name of an output; leave inputs at tensor", c);
+        if (!c || !len || strlen(c) != len)
+            return onnx_error(b, SKC_E_UNSUPPORTED, "inputs=columns: column %lld has an "
+                              "empty or unusable name", (long long)i);
+        if ((rc = onnx_name_reserve_onnx(b, c)) < 0)
+            return rc;
+        if ((rc = onnx_graph_input(b, c, elem, 2, col_shape)) < 0)
+            return rc;
+        in[i] = c;
+    }
+    if ((rc = onnx_name_define(b, skc_model_input_name(m, 0), elem, &x)) < 0 ||
+        (rc = onnx_node(b, "Concat", NULL, in, (size_t)k, &x, 1, &n)) < 0)
+        return rc;
+    return onnx_attr_int(b, n, "axis", 1);
+}
+
+static int onnx_declare_inputs(onnx_builder *b, const skc_model *m, int columns)
 {
     int rc;
+    if (columns)
+        return onnx_declare_columns(b, m);
     for (int i = 0; i < skc_model_input_count(m); i++) {
         const char *name = skc_model_input_name(m, i);
         int dtype = skc_model_input_dtype(m, i), ndim = 0;
@@ -207,7 +265,7 @@ static int onnx_emit_steps(onnx_builder *b, const skc_model *m)
 int onnx_write_model(skc_session *s, const skc_model *m, skc_stream *out)
 {
     onnx_builder b;
-    onnx_options o = { 0, 0, 0, 0 };
+    onnx_options o = { 0, 0, 0, 0, 0 };
     Onnx__ModelProto *mp;
     char err[512];
     int rc;
@@ -222,7 +280,7 @@ int onnx_write_model(skc_session *s, const skc_model *m, skc_stream *out)
     if ((rc = onnx_builder_init(&b, s, o.real_elem, o.opset, o.ml_opset)) < 0)
         goto fail;
     b.model = m;
-    if ((rc = onnx_declare_inputs(&b, m)) < 0)
+    if ((rc = onnx_declare_inputs(&b, m, o.columns)) < 0)
         goto fail;
     if ((rc = onnx_reserve_outputs(&b, m)) < 0 ||
         (rc = onnx_emit_steps(&b, m)) < 0 ||

@@ -99,6 +99,9 @@ int onnx_graph_output(onnx_builder *b, const char *name, int elem, int ndim,
  * type when a step produces them. */
 int onnx_name_reserve_input(onnx_builder *b, const char *name, int elem);
 int onnx_name_reserve_output(onnx_builder *b, const char *name);
+/* Reserve an ONNX name that no IR tensor has (a graph input of
+ * inputs=columns): later names avoid it, no IR name resolves to it. */
+int onnx_name_reserve_onnx(onnx_builder *b, const char *name);
 
 /* The ONNX name and element type of IR tensor @p ir_name, which some
  * earlier step (or the model input) must have produced. */

@@ -1,6 +1,17 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Check `-O zipmap=true` against scikit-learn and ONNX Runtime.
+"""Check the ONNX writer's `-O zipmap=true` and `-O inputs=columns`
+against scikit-learn and ONNX Runtime.
+
+inputs=columns: for fixtures fitted on DataFrames (ColumnTransformer by
+column names; with fam_prep.py's prep-mixed-* fixtures, text columns
+beside numeric ones) the ONNX file has one input [N, 1] per column, named
+as the columns and typed as X; ONNX Runtime fed the columns one by one
+matches sklearn; `skconv predict` on the file matches the CSV by header
+(the reader lifts the inputs back into one X); a model without column
+names is refused (exit 1, no file).
+
+zipmap=true:
 
 For classifier fixtures (int and string labels, binary and multiclass),
 converts with zipmap=true and checks:
@@ -15,7 +26,7 @@ converts with zipmap=true and checks:
   - refusals, exit 1 with a message naming the reason and no file left:
     a regressor, and zipmap=true with dtype=float64.
 
-Usage: check_zipmap.py --skconv PATH --fixtures DIR --workdir DIR
+Usage: check_write_options.py --skconv PATH --fixtures DIR --workdir DIR
                        [--node PATH] [--node-modules DIR]
 Exit: 0 passed, 1 failed, 77 node/onnxruntime-node or fixtures missing.
 """
@@ -65,6 +76,77 @@ def expose_zipmap_input(path, out):
     g.output.append(h.make_tensor_value_info(zm.input[0], T.FLOAT, None))
     onnx.save(m, out)
     return zm.input[0], labels
+
+
+def column_feed(inp, columns, path):
+    """The fixture's X [N, F] as one [N, 1] input per column."""
+    x = inp["X"]
+    n, f = x["shape"]
+    feed = {}
+    for j, c in enumerate(columns):
+        feed[c] = {"dtype": x["dtype"], "shape": [n, 1],
+                   "data": [x["data"][i * f + j] for i in range(n)]}
+    with open(path, "w") as fh:
+        json.dump(feed, fh)
+
+
+def check_columns(args, env, check):
+    """-O inputs=columns on DataFrame fixtures."""
+    picks = []
+    for fam, prefix in (("fam-compose", "compose-ct-names"), ("fam-prep", "prep-mixed-")):
+        d = os.path.join(args.fixtures, fam)
+        man = os.path.join(d, "manifest.json")
+        if not os.path.exists(man):
+            continue
+        fx = [f for f in json.load(open(man))["fixtures"]
+              if f["file"].startswith(prefix) and f["file"].endswith(".joblib")]
+        picks += [(d, f) for f in fx[:3]]
+    check("inputs=columns: DataFrame fixtures found", len(picks) >= 1, "none")
+    for d, fx in picks:
+        tag = "inputs=columns " + fx["file"]
+        src = os.path.join(d, fx["file"])
+        out = os.path.join(args.workdir, fx["file"] + ".columns.onnx")
+        p = run([args.skconv, src, "-o", out, "--force", "-O", "inputs=columns"])
+        if p.returncode != 0:
+            check(tag + " converts", False, p.stderr.strip())
+            continue
+        m = onnx.load(out)
+        onnx.checker.check_model(m)
+        names = [i.name for i in m.graph.input]
+        inp = json.load(open(os.path.join(d, fx["input"])))
+        cols = getattr(joblib.load(src), "feature_names_in_", None)
+        cols = list(cols) if cols is not None else names
+        elem = T.STRING if inp["X"]["dtype"] == "string" else T.FLOAT
+        check(tag + " one input per column, named and typed as X",
+              names == cols and all(i.type.tensor_type.elem_type == elem for i in m.graph.input),
+              "%s vs %s" % (names, cols))
+        feed = os.path.join(args.workdir, fx["file"] + ".columns.json")
+        column_feed(inp, names, feed)
+        res = os.path.join(args.workdir, fx["file"] + ".columns.ort.json")
+        p = run([args.node, ORT_RUN, out, feed, res], env=env)
+        if p.returncode != 0:
+            check(tag + " runs in ONNX Runtime", False, p.stderr.strip())
+            continue
+        r = json.load(open(res))
+        exp = json.load(open(os.path.join(d, fx["expected"])))
+        ok = all(close(np.asarray(r[k]["data"]).reshape(r[k]["shape"]), v)
+                 if k != "label" else r[k]["data"] == v for k, v in exp.items())
+        check(tag + " ONNX Runtime matches sklearn", ok, "outputs %s" % sorted(r))
+        pj = os.path.join(args.workdir, fx["file"] + ".columns.pred.json")
+        p = run([args.skconv, "predict", out, "--input", os.path.join(d, fx["input_csv"]),
+                 "--output", pj])
+        ok = p.returncode == 0 and all(
+            close(json.load(open(pj))[k], v) if k != "label" else json.load(open(pj))[k] == v
+            for k, v in exp.items())
+        check(tag + " skconv predict matches the CSV by header", ok, p.stderr.strip())
+    out = os.path.join(args.workdir, "refused.onnx")
+    if os.path.exists(out):
+        os.unlink(out)
+    p = run([args.skconv, os.path.join(args.fixtures, CLASSIFIERS[0]), "-o", out,
+             "-O", "inputs=columns"])
+    check("inputs=columns without column names refused",
+          p.returncode == 1 and "inputs=columns" in p.stderr and not os.path.exists(out),
+          "exit %d: %s" % (p.returncode, p.stderr.strip()))
 
 
 def close(a, b, tol=1e-5):
@@ -160,6 +242,8 @@ def main(argv):
         check("%s zipmap=true %s refused" % (fname, " ".join(extra)),
               p.returncode == 1 and word in p.stderr and not os.path.exists(out),
               "exit %d: %s" % (p.returncode, p.stderr.strip()))
+
+    check_columns(args, env, check)
 
     print("1..%d" % len(results))
     for i, (name, ok, why) in enumerate(results, 1):
