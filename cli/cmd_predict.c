@@ -322,7 +322,7 @@ int cmd_verify(cli_globals *g, int argc, char **argv)
         goto done;
     }
     skc_model_input_shape(m2, 0, &nd);
-    f32 = skc_model_input_dtype(m1, 0) == SKC_DT_F32 || skc_model_input_dtype(m2, 0) == SKC_DT_F32;
+    f32 = skc_verify_float32(m1) || skc_verify_float32(m2);
     skc_verify_opts_default(&o, !f32);
     if (a.rtol >= 0)
         o.rtol = a.rtol;

@@ -104,6 +104,12 @@ static int cv_rows(const skc_model *m, const char *path, skc_tensor **rows, cv_r
     char err[1024];
     int rc;
 
+    if (skc_model_input_dtype(m, 0) == SKC_DT_STRING) {
+        /* Text columns beside numeric ones: matched by header name. */
+        if ((rc = skc_data_read_strings(m, path, rows, err, sizeof(err))))
+            return cv_fail(r, rc, CV_USAGE, "%s", err);
+        return SKC_OK;
+    }
     rc = skc_data_read(path, &x, &cols, err, sizeof(err));
     if (rc)
         return cv_fail(r, rc, CV_USAGE, "%s", err);

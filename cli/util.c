@@ -225,6 +225,11 @@ int cli_read_rows(const skc_model *m, const char *path, skc_tensor **rows)
     int nd = 0, rc;
     const int64_t *sh = skc_model_input_shape(m, 0, &nd);
 
+    if (skc_model_input_dtype(m, 0) == SKC_DT_STRING) {
+        if ((rc = skc_data_read_strings(m, path, rows, err, sizeof(err))))
+            cli_error("%s", err);
+        return rc;
+    }
     rc = skc_data_read(path, &x, &cols, err, sizeof(err));
     if (rc) {
         cli_error("%s", err);

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <skconv/data.h>
 #include "core.h"
+#include "ops.h"
 
 /* ---- .npy (format 1.0/2.0/3.0: magic, version, header length, dict) ---- */
 
@@ -204,10 +205,25 @@ static size_t data_split(const char *line, size_t n, char sep, const char **cell
     return k;
 }
 
+/* The line at *p (without its "\r\n" or "\n"), or NULL at @p end. */
+static const char *data_next_line(const char **p, const char *end, size_t *len)
+{
+    const char *line = *p, *nl;
+
+    if (line >= end)
+        return NULL;
+    nl = memchr(line, '\n', (size_t)(end - line));
+    *len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+    *p = nl ? nl + 1 : end;
+    if (*len && line[*len - 1] == '\r')
+        (*len)--;
+    return line;
+}
+
 static int data_read_csv(const uint8_t *d, size_t size, const char *path,
                          skc_tensor **rows, skc_tensor **columns, char *err, size_t errlen)
 {
-    const char *p = (const char *)d, *end = p + size, *line, *nl;
+    const char *p = (const char *)d, *end = p + size, *line;
     const char **cells = NULL;
     size_t *lens = NULL, ncol = 0, nrow = 0, cap = 0, k, lineno = 0, len, nc;
     double *vals = NULL, *nv, v;
@@ -216,14 +232,8 @@ static int data_read_csv(const uint8_t *d, size_t size, const char *path,
     int rc = SKC_OK, first = 1;
     char sep = ',';
 
-    while (p < end) {
-        line = p;
-        nl = memchr(p, '\n', (size_t)(end - p));
-        len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        p = nl ? nl + 1 : end;
+    while ((line = data_next_line(&p, end, &len))) {
         lineno++;
-        if (len && line[len - 1] == '\r')
-            len--;
         if (len == 0)
             continue;
         if (first) {
@@ -374,4 +384,240 @@ int skc_data_select_columns(const skc_tensor *rows, const skc_tensor *columns,
             dst[r * m + j] = src[r * f + map[j]];
     free(map);
     return SKC_OK;
+}
+
+/* ---- CSV of a string X ---------------------------------------------------- */
+
+/* One cell without its blanks and surrounding quotes; "" inside quotes is
+ * one quote. The result is malloc'd. */
+static char *data_cell_text(const char *c, size_t l)
+{
+    char *t;
+    size_t i, k = 0;
+    int quoted;
+
+    while (l && isspace((unsigned char)*c)) { c++; l--; }
+    while (l && isspace((unsigned char)c[l - 1])) l--;
+    quoted = l >= 2 && c[0] == '"' && c[l - 1] == '"';
+    if (quoted) { c++; l -= 2; }
+    if (!(t = malloc(l + 1)))
+        return NULL;
+    for (i = 0; i < l; i++) {
+        t[k++] = c[i];
+        if (quoted && c[i] == '"' && i + 1 < l && c[i + 1] == '"')
+            i++;
+    }
+    t[k] = '\0';
+    return t;
+}
+
+typedef struct data_text {
+    const char *path;
+    const skc_model *m;
+    int64_t f;                  /* model columns */
+    int64_t *map;               /* model column -> CSV column */
+    uint8_t *is_str;            /* 1: strings, 0: numbers, 2: as written */
+    char **hdr;                 /* CSV header cells */
+    size_t ncol;
+} data_text;
+
+static int data_text_header(data_text *t, const char **cells, const size_t *lens,
+                            char *err, size_t errlen)
+{
+    const skc_tensor *mc = skc_model_input_columns(t->m, 0);
+    int64_t j;
+    size_t k;
+
+    for (k = 0; k < t->ncol; k++)
+        if (!(t->hdr[k] = data_cell_text(cells[k], lens[k])))
+            return SKC_E_NOMEM;
+    for (j = 0; j < t->f; j++) {
+        const char *want = mc ? skc_tensor_string(mc, j, NULL) : NULL;
+        t->map[j] = -1;
+        if (!mc) {
+            if ((size_t)j < t->ncol)
+                t->map[j] = j;
+        } else {
+            for (k = 0; k < t->ncol && t->map[j] < 0; k++)
+                if (strcmp(t->hdr[k], want ? want : "") == 0)
+                    t->map[j] = (int64_t)k;
+        }
+        if (t->map[j] < 0) {
+            if (mc)
+                skci_errf(err, errlen, "%s: the data has no column '%s' that the model needs",
+                          t->path, want ? want : "");
+            else
+                skci_errf(err, errlen, "%s: %zu columns, but the model takes %lld", t->path,
+                          t->ncol, (long long)t->f);
+            return SKC_E_INVAL;
+        }
+    }
+    return SKC_OK;
+}
+
+/* Row @p row (0-based, at line @p lineno) into elements row*f.. of @p x. */
+static int data_text_row(const data_text *t, const char **cells, const size_t *lens,
+                         size_t lineno, int64_t row, skc_tensor *x, char *err, size_t errlen)
+{
+    int64_t j;
+    int rc = SKC_OK;
+
+    for (j = 0; j < t->f && rc == SKC_OK; j++) {
+        size_t k = (size_t)t->map[j];
+        char *cell = data_cell_text(cells[k], lens[k]), buf[40];
+        size_t n;
+        double v;
+        if (!cell)
+            return SKC_E_NOMEM;
+        n = strlen(cell);
+        if (t->is_str[j] == 2) {
+            /* The model does not say (an ONNX graph): as written. */
+            rc = skc_tensor_set_string(x, row * t->f + j, cell, n);
+        } else if (t->is_str[j]) {
+            rc = data_is_na(cell, n) ? skc_tensor_set_string(x, row * t->f + j, "", 0)
+                                     : skc_tensor_set_string(x, row * t->f + j, cell, n);
+        } else if (data_is_na(cell, n)) {
+            rc = skc_tensor_set_string(x, row * t->f + j, "nan", 3);
+        } else if (skci_parse_f64(cell, n, &v)) {
+            skci_errf(err, errlen, "%s: line %zu (row %lld), column '%s': '%.40s' is not a "
+                      "number, and the model reads this column as numbers", t->path, lineno,
+                      (long long)row + 1, t->hdr[k], cell);
+            rc = SKC_E_FORMAT;
+        } else {
+            n = (size_t)snprintf(buf, sizeof(buf), "%.17g", v);
+            rc = skc_tensor_set_string(x, row * t->f + j, buf, n);
+        }
+        free(cell);
+    }
+    return rc;
+}
+
+typedef struct data_line {
+    const char *s;
+    size_t len, lineno;
+} data_line;
+
+/* Lines of a CSV text: the first is the header, empty ones are skipped. */
+static int data_text_read(data_text *t, const uint8_t *d, size_t size, skc_tensor **rows,
+                          char *err, size_t errlen)
+{
+    const char *p = (const char *)d, *end = p + size, *line;
+    const char **cells = NULL;
+    size_t *lens = NULL, lineno = 0, len, nrow = 0, cap = 0, r, nc;
+    data_line *lines = NULL;
+    skc_tensor *x = NULL;
+    int64_t shape[2];
+    int rc = SKC_OK;
+    char sep = ',';
+
+    while ((line = data_next_line(&p, end, &len))) {
+        lineno++;
+        if (len == 0)
+            continue;
+        if (nrow == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            data_line *nv = realloc(lines, ncap * sizeof(*nv));
+            if (!nv) {
+                rc = SKC_E_NOMEM;
+                goto done;
+            }
+            lines = nv;
+            cap = ncap;
+        }
+        lines[nrow].s = line;
+        lines[nrow].len = len;
+        lines[nrow++].lineno = lineno;
+    }
+    if (nrow == 0) {
+        skci_errf(err, errlen, "%s: no rows", t->path);
+        rc = SKC_E_FORMAT;
+        goto done;
+    }
+    sep = data_sep(lines[0].s, lines[0].len);
+    t->ncol = data_split(lines[0].s, lines[0].len, sep, NULL, NULL, 0);
+    cells = calloc(t->ncol, sizeof(*cells));
+    lens = calloc(t->ncol, sizeof(*lens));
+    t->hdr = calloc(t->ncol, sizeof(*t->hdr));
+    if (!cells || !lens || !t->hdr) {
+        rc = SKC_E_NOMEM;
+        goto done;
+    }
+    data_split(lines[0].s, lines[0].len, sep, cells, lens, t->ncol);
+    if ((rc = data_text_header(t, cells, lens, err, errlen)))
+        goto done;
+    shape[0] = (int64_t)nrow - 1;
+    shape[1] = t->f;
+    if ((rc = skc_tensor_new(SKC_DT_STRING, 2, shape, &x)))
+        goto done;
+    for (r = 1; r < nrow; r++) {
+        nc = data_split(lines[r].s, lines[r].len, sep, cells, lens, t->ncol);
+        if (nc != t->ncol) {
+            skci_errf(err, errlen, "%s: line %zu has %zu cells, the header %zu", t->path,
+                      lines[r].lineno, nc, t->ncol);
+            rc = SKC_E_FORMAT;
+            goto done;
+        }
+        if ((rc = data_text_row(t, cells, lens, lines[r].lineno, (int64_t)r - 1, x, err,
+                                errlen)))
+            goto done;
+    }
+    *rows = x;
+    x = NULL;
+done:
+    skc_tensor_free(x);
+    free(cells);
+    free(lens);
+    free(lines);
+    return rc;
+}
+
+int skc_data_read_strings(const skc_model *m, const char *path, skc_tensor **rows,
+                          char *err, size_t errlen)
+{
+    data_text t;
+    skc_stream *s = NULL;
+    const uint8_t *d;
+    const int64_t *sh;
+    size_t size, k;
+    int nd = 0, rc;
+
+    if (!m || !path || !rows)
+        return SKC_E_INVAL;
+    memset(&t, 0, sizeof(t));
+    sh = skc_model_input_shape(m, 0, &nd);
+    if (skc_model_input_count(m) != 1 || skc_model_input_dtype(m, 0) != SKC_DT_STRING ||
+        nd != 2 || sh[1] < 0) {
+        skci_errf(err, errlen, "%s: the model does not take a string matrix", path);
+        return SKC_E_INVAL;
+    }
+    t.path = path;
+    t.m = m;
+    t.f = sh[1];
+    t.map = calloc((size_t)(t.f ? t.f : 1), sizeof(*t.map));
+    t.is_str = calloc((size_t)(t.f ? t.f : 1), 1);
+    if (!t.map || !t.is_str) {
+        rc = SKC_E_NOMEM;
+        goto done;
+    }
+    if ((rc = skci_string_columns(m, t.is_str, t.f)))
+        goto done;
+    if ((rc = skc_stream_open_read(path, &s, err, errlen)))
+        goto done;
+    if ((rc = skc_stream_map(s, &d, &size)))
+        goto done;
+    if (size >= 6 && memcmp(d, "\x93NUMPY", 6) == 0) {
+        skci_errf(err, errlen, "%s: a model with string columns reads CSV rows, not .npy",
+                  path);
+        rc = SKC_E_FORMAT;
+        goto done;
+    }
+    rc = data_text_read(&t, d, size, rows, err, errlen);
+done:
+    skc_stream_free(s);
+    for (k = 0; t.hdr && k < t.ncol; k++)
+        free(t.hdr[k]);
+    free(t.hdr);
+    free(t.map);
+    free(t.is_str);
+    return rc;
 }

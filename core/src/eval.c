@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* eval.c: model validation and the reference evaluator's driver (ops.c holds each op). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ops.h"
@@ -87,6 +88,51 @@ int skc_model_validate(const skc_model *m, char *err, size_t errlen)
 done:
     free(names);
     return rc;
+}
+
+int skci_parse_f64(const char *s, size_t len, double *out)
+{
+    char buf[128], *end;
+    double v;
+
+    while (len > 0 && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
+        len--;
+    if (len == 0 || len >= sizeof(buf))
+        return SKC_E_INVAL;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    v = strtod(buf, &end);
+    if (end != buf + len)
+        return SKC_E_INVAL;
+    *out = v;
+    return SKC_OK;
+}
+
+int skci_strings_to_f64(const skc_tensor *t, const char *what, skc_tensor **out,
+                        char *err, size_t errlen)
+{
+    int64_t rows = skci_rows(t), cols = skci_cols(t), i;
+    double *d;
+    int rc;
+
+    if ((rc = skci_new_matrix(rows, cols, out)))
+        return rc;
+    d = skc_tensor_data_mut(*out);
+    for (i = 0; i < rows * cols; i++) {
+        size_t len = 0;
+        const char *v = skc_tensor_string(t, i, &len);
+        if (!v || skci_parse_f64(v, len, &d[i])) {
+            skci_errf(err, errlen, "%s: row %lld, column %lld: '%.40s' is not a number",
+                      what, (long long)(cols ? i / cols : 0), (long long)(cols ? i % cols : 0),
+                      v ? v : "");
+            skc_tensor_free(*out);
+            *out = NULL;
+            return SKC_E_INVAL;
+        }
+    }
+    return SKC_OK;
 }
 
 /* Numeric inputs are evaluated as float64 [N, C]; an input the model
@@ -240,12 +286,17 @@ int skc_model_eval(const skc_model *m, const skc_tensor *const *inputs,
         }
         for (j = 0; j < s->n_inputs; j++) {
             in[j] = env.vals[eval_defined(env.names, env.n, s->inputs[j])];
+            /* core/OPS.md "String inputs": a numeric op reads the numeric
+             * columns of a string X as numbers. */
             if (!op->any_dtype && !op->strings_ok &&
                 skc_tensor_dtype(in[j]) == SKC_DT_STRING) {
-                skci_errf(err, errlen, "step %d ('%s'): input '%s' holds strings, not numbers",
-                          i, s->op, s->inputs[j]);
-                rc = SKC_E_INVAL;
-                break;
+                char what[160];
+                snprintf(what, sizeof(what), "step %d ('%s'): input '%s'", i, s->op,
+                         s->inputs[j]);
+                rc = skci_strings_to_f64(in[j], what, &conv[j], err, errlen);
+                if (rc)
+                    break;
+                in[j] = conv[j];
             }
             /* Classic ops compute on float64 [N, C]: convert other numerics. */
             if (!op->any_dtype && skc_tensor_dtype(in[j]) != SKC_DT_STRING &&

@@ -86,6 +86,7 @@ static int enc_map_eval(const skc_step *s, const skc_tensor *const *in,
                         skc_tensor **out, char *err, size_t errlen)
 {
     const skc_tensor *cat, *off, *val, *unk;
+    skc_tensor *parsed = NULL;
     const int64_t *o;
     const double *v, *u;
     double *y;
@@ -99,6 +100,15 @@ static int enc_map_eval(const skc_step *s, const skc_tensor *const *in,
     skc_step_get_int(s, "truncate", &do_trunc);
     str_cat = skc_tensor_dtype(cat) == SKC_DT_STRING;
     str_in = skc_tensor_dtype(in[0]) == SKC_DT_STRING;
+    /* Numeric categories read a string X's numeric columns as numbers
+     * (core/OPS.md "String inputs"). */
+    if (str_in && !str_cat) {
+        if ((rc = skci_strings_to_f64(in[0], "step 'category_map'", &parsed, err, errlen)))
+            return rc;
+        rc = enc_map_eval(s, (const skc_tensor *const *)&parsed, out, err, errlen);
+        skc_tensor_free(parsed);
+        return rc;
+    }
     if (str_cat != str_in || (!str_in && skc_tensor_dtype(in[0]) != SKC_DT_F64)) {
         skci_errf(err, errlen, "step 'category_map': %s input for %s categories",
                   skc_dtype_name(skc_tensor_dtype(in[0])), str_cat ? "string" : "numeric");
@@ -140,21 +150,29 @@ static void enc_map_hints(const skc_step *s, skci_hints *h)
 {
     const skc_tensor *cat, *off;
     const int64_t *o;
-    int64_t f, c, k;
+    int64_t f, c, k, unknown_ok = 1;
 
     if (skc_step_get_tensor(s, "categories", &cat) || skc_step_get_tensor(s, "offsets", &off))
         return;
+    skc_step_get_int(s, "unknown_ok", &unknown_ok);
     f = skc_tensor_numel(off) - 1;
     o = skc_tensor_data(off);
     if (skc_tensor_dtype(cat) == SKC_DT_STRING) {
         for (c = 0; h->str_src && c < f && c < h->cols; c++) {
-            h->str_src[c] = cat;
-            h->str_lo[c] = o[c];
-            h->str_hi[c] = o[c + 1];
+            int64_t x = skci_hint_col(h, c);
+            if (x < 0)
+                continue;
+            h->str_src[x] = cat;
+            h->str_lo[x] = o[c];
+            h->str_hi[x] = o[c + 1];
+            h->str_unknown_ok[x] = unknown_ok != 0;
         }
         return;
     }
     for (c = 0; c < f && c < h->cols; c++) {
+        int64_t x = skci_hint_col(h, c);
+        if (h->as_number && x >= 0)
+            h->as_number[x] = 1;
         for (k = o[c]; k < o[c + 1]; k++) {
             double v = skc_tensor_get_f64(cat, k);
             if (isnan(v))
@@ -162,7 +180,7 @@ static void enc_map_hints(const skc_step *s, skci_hints *h)
             skci_hint_add(h, c, v);
         }
         /* One value no category has, so unknown handling is exercised. */
-        if (o[c + 1] > o[c])
+        if (o[c + 1] > o[c] && unknown_ok)
             skci_hint_add(h, c, skc_tensor_get_f64(cat, o[c + 1] - 1) + 1.0);
     }
 }

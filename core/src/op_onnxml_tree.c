@@ -22,13 +22,13 @@ enum { T_LEQ, T_LT, T_GTE, T_GT, T_EQ, T_NEQ, T_MEMBER, T_LEAF };
 enum { AGG_AVERAGE, AGG_SUM, AGG_MIN, AGG_MAX };
 
 typedef struct tree_node {
-    int64_t feature;
-    double value;        /* threshold, as the threshold type holds it */
-    int64_t t, f;        /* children (node indices) */
-    int64_t w0, nw;      /* leaf: weights[w0 .. w0+nw) */
-    int64_t m0, nm;      /* member: members[m0 .. m0+nm) */
-    int mode;
-    int track;           /* NaN goes to the true branch */
+    double value;        /* threshold in the threshold type; at a leaf its
+                          * nodes_values entry (ORT's value_or_unique_weight) */
+    int64_t t, f;        /* children (node indices); at a leaf the weights
+                          * w[t .. t+f) */
+    int32_t feature;
+    uint8_t mode;
+    uint8_t track;       /* NaN goes to the true branch */
 } tree_node;
 
 typedef struct tree_weight {
@@ -42,6 +42,8 @@ typedef struct tree_model {
     tree_weight *w;
     int64_t n_w;
     double *members;
+    int64_t *mset;       /* v5 BRANCH_MEMBER: node i's set is members[mset[2i] ..
+                          * + mset[2i+1]); NULL without member nodes */
     int64_t *roots;
     int64_t n_roots;
     int64_t n_targets;
@@ -60,6 +62,7 @@ static void tree_free(tree_model *m)
     free(m->nodes);
     free(m->w);
     free(m->members);
+    free(m->mset);
     free(m->roots);
     free(m->base);
     free(m->scratch);
@@ -93,6 +96,36 @@ static const skc_tensor *tree_list(const skc_step *s, const char *k, const char 
     return t && got == n ? t : NULL;
 }
 
+/* A node or weight attribute read as int64 or double: straight from the
+ * array when the tensor already holds that type (INTS, FLOATS), else
+ * element by element. */
+typedef struct tree_col {
+    const skc_tensor *t;
+    const int64_t *i;
+    const double *d;
+} tree_col;
+
+static tree_col tree_col_of(const skc_tensor *t)
+{
+    tree_col c = { t, NULL, NULL };
+
+    if (t && skc_tensor_dtype(t) == SKC_DT_I64)
+        c.i = skc_tensor_data(t);
+    else if (t && skc_tensor_dtype(t) == SKC_DT_F64)
+        c.d = skc_tensor_data(t);
+    return c;
+}
+
+static int64_t tree_ci(const tree_col *c, int64_t k)
+{
+    return c->i ? c->i[k] : skco_geti(c->t, k);
+}
+
+static double tree_cd(const tree_col *c, int64_t k)
+{
+    return c->d ? c->d[k] : skco_get(c->t, k);
+}
+
 typedef struct tree_key {
     int64_t tree, node, idx;
 } tree_key;
@@ -108,48 +141,213 @@ static int tree_key_cmp(const void *pa, const void *pb)
     return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
-static int64_t tree_find(const tree_key *keys, int64_t n, int64_t tree, int64_t node)
-{
-    int64_t lo = 0, hi = n;
+/* (tree id, node id) -> node index. Writers (ours, skl2onnx) list the
+ * nodes tree by tree in increasing tree id, each tree's ids consecutive:
+ * then a node is its run's start plus its offset from the run's first id,
+ * found with no extra memory. Any other order is sorted into keys. */
+typedef struct tree_index {
+    const tree_model *m;
+    tree_col tid, nid;
+    tree_key *keys;      /* NULL: the runs are in order */
+    int64_t run;         /* the run the last lookup found */
+} tree_index;
 
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (keys[mid].tree < tree || (keys[mid].tree == tree && keys[mid].node < node))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && keys[lo].tree == tree && keys[lo].node == node ? keys[lo].idx : -1;
+/* Node id @p node in the run of @p len nodes at @p start whose ids start
+ * at @p first; -1 outside it. Unsigned: ids anywhere in int64 cannot
+ * overflow the difference. */
+static int64_t tree_in_run(int64_t node, int64_t start, int64_t len, int64_t first)
+{
+    if (node < first || (uint64_t)node - (uint64_t)first >= (uint64_t)len)
+        return -1;
+    return start + (int64_t)((uint64_t)node - (uint64_t)first);
 }
 
+static int64_t tree_locate(tree_index *x, int64_t tree, int64_t node)
+{
+    const int64_t *roots = x->m->roots;
+    int64_t nr = x->m->n_roots, start, len, first;
+
+    if (x->keys) {
+        int64_t lo = 0, hi = x->m->n_nodes;
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            const tree_key *k = &x->keys[mid];
+            if (k->tree < tree || (k->tree == tree && k->node < node))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo < x->m->n_nodes && x->keys[lo].tree == tree && x->keys[lo].node == node ?
+               x->keys[lo].idx : -1;
+    }
+    if (tree_ci(&x->tid, roots[x->run]) != tree) {
+        int64_t lo = 0, hi = nr;
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (tree_ci(&x->tid, roots[mid]) < tree)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == nr || tree_ci(&x->tid, roots[lo]) != tree)
+            return -1;
+        x->run = lo;
+    }
+    start = roots[x->run];
+    len = (x->run + 1 < nr ? roots[x->run + 1] : x->m->n_nodes) - start;
+    first = tree_ci(&x->nid, start);
+    return tree_in_run(node, start, len, first);
+}
+
+/* Roots (ORT: the first node of each run of equal tree ids) and, when
+ * the runs are not in order, the sorted keys with duplicates refused. */
+static int tree_index_init(const skc_step *s, tree_model *m, tree_index *x, char *err,
+                           size_t errlen)
+{
+    int64_t i, n = m->n_nodes, runs = 0;
+    int ordered = 1;
+
+    for (i = 0; i < n; i++) {
+        int64_t t = tree_ci(&x->tid, i);
+        if (i == 0 || t != tree_ci(&x->tid, i - 1)) {
+            runs++;
+            if (i && t < tree_ci(&x->tid, i - 1))
+                ordered = 0;
+        } else {
+            int64_t prev = tree_ci(&x->nid, i - 1);
+            if (prev == INT64_MAX || tree_ci(&x->nid, i) != prev + 1)
+                ordered = 0;
+        }
+    }
+    m->roots = malloc((size_t)runs * sizeof(*m->roots));
+    if (!m->roots)
+        return SKC_E_NOMEM;
+    for (i = 0; i < n; i++)
+        if (i == 0 || tree_ci(&x->tid, i) != tree_ci(&x->tid, i - 1))
+            m->roots[m->n_roots++] = i;
+    x->m = m;
+    x->run = 0;
+    x->keys = NULL;
+    if (ordered)
+        return SKC_OK;
+    x->keys = malloc((size_t)n * sizeof(*x->keys));
+    if (!x->keys)
+        return SKC_E_NOMEM;
+    for (i = 0; i < n; i++) {
+        x->keys[i].tree = tree_ci(&x->tid, i);
+        x->keys[i].node = tree_ci(&x->nid, i);
+        x->keys[i].idx = i;
+    }
+    qsort(x->keys, (size_t)n, sizeof(*x->keys), tree_key_cmp);
+    for (i = 1; i < n; i++)
+        if (x->keys[i].tree == x->keys[i - 1].tree && x->keys[i].node == x->keys[i - 1].node)
+            return skco_fail(err, errlen, s, SKC_E_FORMAT, "node %lld of tree %lld is defined twice",
+                             (long long)x->keys[i].node, (long long)x->keys[i].tree);
+    return SKC_OK;
+}
+
+/* nodes_modes entry: one of ours, or -1. Read for every node at every
+ * check, so by its letters rather than a table of strcmp. */
 static int tree_mode_of(const char *v)
 {
-    static const char *const names[] = {
-        "BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ", "BRANCH_NEQ"
-    };
-    int i;
-
-    if (strcmp(v, "LEAF") == 0)
-        return T_LEAF;
-    for (i = 0; i < 6; i++)
-        if (strcmp(v, names[i]) == 0)
-            return i;
+    if (!v)
+        return -1;
+    if (v[0] == 'L')
+        return strcmp(v, "LEAF") == 0 ? T_LEAF : -1;
+    if (strncmp(v, "BRANCH_", 7) != 0)
+        return -1;
+    v += 7;
+    if (!strcmp(v, "LEQ")) return T_LEQ;
+    if (!strcmp(v, "LT"))  return T_LT;
+    if (!strcmp(v, "GTE")) return T_GTE;
+    if (!strcmp(v, "GT"))  return T_GT;
+    if (!strcmp(v, "EQ"))  return T_EQ;
+    if (!strcmp(v, "NEQ")) return T_NEQ;
     return -1;
+}
+
+static int tree_mode_at(const skc_tensor *modes, int64_t i)
+{
+    return tree_mode_of(skc_tensor_string(modes, i, NULL));
 }
 
 /* ---- ml v1 / v3 ---------------------------------------------------------- */
 
-static int tree_build_v3(const skc_step *s, int classifier, int dbl, tree_model *m,
+/* The weights, grouped per leaf in (tree, node, position) order as ORT
+ * sorts them: counted per leaf, then placed, in O(weights) lookups.
+ * Weights on interior nodes are ignored as ORT ignores them. Without
+ * m->nodes (a check), only checked. */
+static int tree_weights_v3(const skc_step *s, tree_model *m, tree_index *x,
+                           const skc_tensor *modes, const skc_tensor *c_id,
+                           const skc_tensor *c_node, const skc_tensor *c_tree,
+                           const skc_tensor *c_w, int64_t nt, char *err, size_t errlen)
+{
+    tree_col cid = tree_col_of(c_id), cnode = tree_col_of(c_node), ctree = tree_col_of(c_tree);
+    tree_col cw = tree_col_of(c_w);
+    int64_t i, k, at, first = tree_ci(&cid, 0);
+
+    /* ORT's binary test: two classes and a single distinct class id;
+     * weights_are_all_positive looks at every weight. */
+    m->all_positive = 1;
+    m->binary_case = m->classifier && m->n_targets == 2;
+    for (k = 0; k < nt; k++) {
+        int64_t target = tree_ci(&cid, k);
+        if (tree_cd(&cw, k) < 0)
+            m->all_positive = 0;
+        if (target != first)
+            m->binary_case = 0;
+        at = tree_locate(x, tree_ci(&ctree, k), tree_ci(&cnode, k));
+        if (at < 0)
+            return skco_fail(err, errlen, s, SKC_E_FORMAT, "a weight names node %lld of tree %lld, "
+                             "which does not exist", (long long)tree_ci(&cnode, k),
+                             (long long)tree_ci(&ctree, k));
+        if ((m->nodes ? m->nodes[at].mode : tree_mode_at(modes, at)) != T_LEAF)
+            continue;
+        if (target < 0 || target >= m->n_targets)
+            return skco_fail(err, errlen, s, SKC_E_FORMAT, "target id %lld is outside 0..%lld",
+                             (long long)target, (long long)m->n_targets - 1);
+        if (m->nodes)
+            m->nodes[at].f++;
+    }
+    if (!m->nodes)
+        return SKC_OK;
+    for (i = 0; i < m->n_nodes; i++)
+        if (m->nodes[i].mode == T_LEAF) {
+            m->nodes[i].t = m->n_w;
+            m->n_w += m->nodes[i].f;
+        }
+    /* Place each weight at its leaf's cursor (t), then rewind the cursors. */
+    for (k = 0; k < nt; k++) {
+        tree_node *leaf;
+        at = tree_locate(x, tree_ci(&ctree, k), tree_ci(&cnode, k));
+        leaf = &m->nodes[at];
+        if (leaf->mode != T_LEAF)
+            continue;
+        m->w[leaf->t].target = tree_ci(&cid, k);
+        m->w[leaf->t].value = tree_th(m, tree_cd(&cw, k));
+        leaf->t++;
+    }
+    for (i = 0; i < m->n_nodes; i++)
+        if (m->nodes[i].mode == T_LEAF)
+            m->nodes[i].t -= m->nodes[i].f;
+    return SKC_OK;
+}
+
+/* With @p check, everything is checked and nothing the size of the
+ * nodes is allocated (m->nodes stays NULL). */
+static int tree_build_v3(const skc_step *s, int classifier, int dbl, int check, tree_model *m,
                          char *err, size_t errlen)
 {
     const char *p = classifier ? "class_" : "target_";
     char kids[32], knodes[32], ktrees[32], kw[40], kwt[48];
     const skc_tensor *tid, *nid, *fid, *modes, *val, *tru, *fal, *miss;
     const skc_tensor *c_id, *c_node, *c_tree, *c_w, *base;
-    int64_t n, nt, i, k, nmiss;
-    tree_key *keys = NULL, *tk = NULL;
+    tree_col cf, ct, cfa, cv, cm;
+    int64_t n, nt, i, nmiss, run = -1, start = 0, len = 0, first = 0;
+    tree_index x;
     int rc = SKC_E_FORMAT;
 
+    memset(&x, 0, sizeof(x));
     snprintf(kids, sizeof(kids), "%sids", p);
     snprintf(knodes, sizeof(knodes), "%snodeids", p);
     snprintf(ktrees, sizeof(ktrees), "%streeids", p);
@@ -202,119 +400,86 @@ static int tree_build_v3(const skc_step *s, int classifier, int dbl, tree_model 
         base = tree_attr(s, "base_values_as_tensor", &m->n_base);
     if (classifier && m->n_base > m->n_targets)
         return skco_fail(err, errlen, s, SKC_E_FORMAT, "more base_values than classes");
-    m->nodes = calloc((size_t)n, sizeof(*m->nodes));
-    m->w = calloc((size_t)nt, sizeof(*m->w));
-    m->roots = calloc((size_t)n, sizeof(*m->roots));
+    if (!check) {
+        m->nodes = malloc((size_t)n * sizeof(*m->nodes));
+        m->w = malloc((size_t)nt * sizeof(*m->w));
+    }
     m->base = calloc((size_t)(m->n_base ? m->n_base : 1), sizeof(double));
-    keys = malloc((size_t)n * sizeof(*keys));
-    tk = malloc((size_t)nt * sizeof(*tk));
-    if (!m->nodes || !m->w || !m->roots || !m->base || !keys || !tk) {
+    if ((!check && (!m->nodes || !m->w)) || !m->base) {
         rc = SKC_E_NOMEM;
         goto fail;
     }
     m->n_nodes = n;
     for (i = 0; i < m->n_base; i++)
         m->base[i] = tree_th(m, skco_get(base, i));
+    x.tid = tree_col_of(tid);
+    x.nid = tree_col_of(nid);
+    if ((rc = tree_index_init(s, m, &x, err, errlen)))
+        goto fail;
+    cf = tree_col_of(fid);
+    ct = tree_col_of(tru);
+    cfa = tree_col_of(fal);
+    cv = tree_col_of(val);
+    cm = tree_col_of(miss);
     for (i = 0; i < n; i++) {
-        tree_node *nd = &m->nodes[i];
-        nd->mode = tree_mode_of(skc_tensor_string(modes, i, NULL));
-        nd->feature = skco_geti(fid, i);
-        nd->value = tree_th(m, skco_get(val, i));
-        nd->track = miss && i < nmiss && skco_geti(miss, i) == 1;
-        nd->w0 = nd->nw = 0;
-        if (nd->mode < 0) {
+        int mode = tree_mode_at(modes, i);
+        int64_t feature, t, f;
+        if (mode < 0) {
             rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node %lld has an unknown mode", (long long)i);
             goto fail;
         }
-        if (nd->mode != T_LEAF && nd->feature < 0) {
-            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node %lld has a negative feature id", (long long)i);
-            goto fail;
+        if (!x.keys && run + 1 < m->n_roots && i == m->roots[run + 1]) {
+            run++;
+            start = i;
+            len = (run + 1 < m->n_roots ? m->roots[run + 1] : n) - start;
+            first = tree_ci(&x.nid, start);
         }
-        if (nd->mode != T_LEAF && nd->feature > m->max_feature)
-            m->max_feature = nd->feature;
-        keys[i].tree = skco_geti(tid, i);
-        keys[i].node = skco_geti(nid, i);
-        keys[i].idx = i;
-    }
-    qsort(keys, (size_t)n, sizeof(*keys), tree_key_cmp);
-    for (i = 1; i < n; i++)
-        if (keys[i].tree == keys[i - 1].tree && keys[i].node == keys[i - 1].node) {
-            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node %lld of tree %lld is defined twice",
-                           (long long)keys[i].node, (long long)keys[i].tree);
-            goto fail;
+        if (mode != T_LEAF) {
+            feature = tree_ci(&cf, i);
+            if (feature < 0 || feature > INT32_MAX) {
+                rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node %lld has a feature id out of range",
+                               (long long)i);
+                goto fail;
+            }
+            if (feature > m->max_feature)
+                m->max_feature = feature;
+            if (x.keys) {
+                int64_t tr = tree_ci(&x.tid, i);
+                t = tree_locate(&x, tr, tree_ci(&ct, i));
+                f = tree_locate(&x, tr, tree_ci(&cfa, i));
+            } else {
+                t = tree_in_run(tree_ci(&ct, i), start, len, first);
+                f = tree_in_run(tree_ci(&cfa, i), start, len, first);
+            }
+            if (t < 0 || f < 0 || t == i || f == i) {
+                rc = skco_fail(err, errlen, s, SKC_E_FORMAT,
+                               "node %lld of tree %lld points to a missing node or to itself",
+                               (long long)tree_ci(&x.nid, i), (long long)tree_ci(&x.tid, i));
+                goto fail;
+            }
+        } else {
+            feature = t = f = 0;
         }
-    for (i = 0; i < n; i++) {
-        tree_node *nd = &m->nodes[i];
-        int64_t tr = skco_geti(tid, i), t, f;
-        if (nd->mode == T_LEAF)
-            continue;
-        t = tree_find(keys, n, tr, skco_geti(tru, i));
-        f = tree_find(keys, n, tr, skco_geti(fal, i));
-        if (t < 0 || f < 0 || t == i || f == i) {
-            rc = skco_fail(err, errlen, s, SKC_E_FORMAT,
-                           "node %lld of tree %lld points to a missing node or to itself",
-                           (long long)skco_geti(nid, i), (long long)tr);
-            goto fail;
+        if (m->nodes) {
+            tree_node *nd = &m->nodes[i];
+            nd->mode = (uint8_t)mode;
+            nd->value = tree_th(m, tree_cd(&cv, i));
+            nd->track = miss && i < nmiss && tree_ci(&cm, i) == 1;
+            nd->feature = (int32_t)feature;
+            nd->t = t;
+            nd->f = f;
         }
-        nd->t = t;
-        nd->f = f;
     }
-    /* Weights, grouped per leaf in (tree, node, position) order; weights
-     * on interior nodes are ignored as ORT ignores them. */
-    for (i = 0; i < nt; i++) {
-        tk[i].tree = skco_geti(c_tree, i);
-        tk[i].node = skco_geti(c_node, i);
-        tk[i].idx = i;
-    }
-    qsort(tk, (size_t)nt, sizeof(*tk), tree_key_cmp);
-    /* ORT's binary test: two classes and a single distinct class id;
-     * weights_are_all_positive looks at every weight. */
-    m->all_positive = 1;
-    m->binary_case = classifier && m->n_targets == 2;
-    for (k = 0; k < nt; k++) {
-        if (skco_get(c_w, k) < 0)
-            m->all_positive = 0;
-        if (skco_geti(c_id, k) != skco_geti(c_id, 0))
-            m->binary_case = 0;
-    }
-    for (k = 0; k < nt; k++) {
-        int64_t j = tk[k].idx, at = tree_find(keys, n, tk[k].tree, tk[k].node);
-        int64_t target = skco_geti(c_id, j);
-        tree_node *leaf;
-        if (at < 0) {
-            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "a weight names node %lld of tree %lld, "
-                           "which does not exist", (long long)tk[k].node, (long long)tk[k].tree);
-            goto fail;
-        }
-        leaf = &m->nodes[at];
-        if (leaf->mode != T_LEAF)
-            continue;
-        if (target < 0 || target >= m->n_targets) {
-            rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "target id %lld is outside 0..%lld",
-                           (long long)target, (long long)m->n_targets - 1);
-            goto fail;
-        }
-        if (leaf->nw == 0)
-            leaf->w0 = m->n_w;
-        leaf->nw++;
-        m->w[m->n_w].target = target;
-        m->w[m->n_w].value = tree_th(m, skco_get(c_w, j));
-        m->n_w++;
-    }
-    for (i = 0; i < n; i++) {
-        if (i == 0 || skco_geti(tid, i) != skco_geti(tid, i - 1))
-            m->roots[m->n_roots++] = i;
-        /* A leaf without weights adds nothing, as in ONNX Runtime (writers
-         * leave out zero weights to keep large forests small). */
-    }
-    free(keys);
-    free(tk);
+    /* A leaf without weights is allowed, as in ONNX Runtime (writers leave
+     * out zero weights to keep large forests small). */
+    if ((rc = tree_weights_v3(s, m, &x, modes, c_id, c_node, c_tree, c_w, nt, err, errlen)))
+        goto fail;
+    free(x.keys);
     return SKC_OK;
 bad:
     rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node or weight attributes are missing or differ in length");
 fail:
-    free(keys);
-    free(tk);
+    free(x.keys);
     tree_free(m);
     return rc;
 }
@@ -361,7 +526,9 @@ static int tree_build_v5(const skc_step *s, int dbl, tree_model *m, char *err, s
     m->roots = calloc((size_t)nr, sizeof(*m->roots));
     m->members = calloc((size_t)(nmem ? nmem : 1), sizeof(double));
     m->base = calloc(1, sizeof(double));
-    if (!m->nodes || !m->w || !m->roots || !m->members || !m->base) {
+    if (nmem)
+        m->mset = calloc((size_t)n * 2, sizeof(*m->mset));
+    if (!m->nodes || !m->w || !m->roots || !m->members || !m->base || (nmem && !m->mset)) {
         rc = SKC_E_NOMEM;
         goto fail;
     }
@@ -370,31 +537,33 @@ static int tree_build_v5(const skc_step *s, int dbl, tree_model *m, char *err, s
         m->members[i] = tree_th(m, skco_get(mem, i));
     for (i = 0; i < n; i++) {
         tree_node *nd = &m->nodes[i];
-        int64_t md = skco_geti(modes, i), t = skco_geti(tru, i), f = skco_geti(fal, i);
+        int64_t md = skco_geti(modes, i), t = skco_geti(tru, i), f = skco_geti(fal, i), feature;
         int tleaf = skco_geti(tl, i) != 0, fleaf = skco_geti(fl, i) != 0;
         if (md < 0 || md > 6) {
             rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node %lld has mode %lld", (long long)i, (long long)md);
             goto fail;
         }
-        nd->mode = (int)md;
-        nd->feature = skco_geti(fid, i);
+        nd->mode = (uint8_t)md;
+        feature = skco_geti(fid, i);
         nd->value = tree_th(m, skco_get(spl, i));
         nd->track = miss && i < nmiss && skco_geti(miss, i) == 1;
-        if (nd->feature < 0 || t < 0 || f < 0 || t >= (tleaf ? nl : n) || f >= (fleaf ? nl : n)) {
+        if (feature < 0 || feature > INT32_MAX || t < 0 || f < 0 || t >= (tleaf ? nl : n) ||
+            f >= (fleaf ? nl : n)) {
             rc = skco_fail(err, errlen, s, SKC_E_FORMAT, "node %lld has an out-of-range feature or child",
                            (long long)i);
             goto fail;
         }
-        if (nd->feature > m->max_feature)
-            m->max_feature = nd->feature;
+        nd->feature = (int32_t)feature;
+        if (feature > m->max_feature)
+            m->max_feature = feature;
         nd->t = tleaf ? n + t : t;
         nd->f = fleaf ? n + f : f;
-        if (nd->mode == T_MEMBER) {
+        if (nd->mode == T_MEMBER && m->mset) {
             /* This node's set runs to the next NaN in membership_values. */
-            nd->m0 = mpos;
+            m->mset[2 * i] = mpos;
             while (mpos < nmem && !isnan(skco_get(mem, mpos)))
                 mpos++;
-            nd->nm = mpos - nd->m0;
+            m->mset[2 * i + 1] = mpos - m->mset[2 * i];
             mpos++;
         }
     }
@@ -407,8 +576,8 @@ static int tree_build_v5(const skc_step *s, int dbl, tree_model *m, char *err, s
             goto fail;
         }
         leaf->mode = T_LEAF;
-        leaf->w0 = i;
-        leaf->nw = 1;
+        leaf->t = i;
+        leaf->f = 1;
         m->w[i].target = target;
         m->w[i].value = tree_th(m, skco_get(lw, i));
     }
@@ -432,14 +601,15 @@ fail:
     return rc;
 }
 
-static int tree_build(const skc_step *s, int dbl, tree_model *m, char *err, size_t errlen)
+static int tree_build(const skc_step *s, int dbl, int check, tree_model *m, char *err,
+                      size_t errlen)
 {
     const char *op = strchr(s->op, '.') ? strchr(s->op, '.') + 1 : s->op;
 
     memset(m, 0, sizeof(*m));
     if (strcmp(op, "TreeEnsemble") == 0)
         return tree_build_v5(s, dbl, m, err, errlen);
-    return tree_build_v3(s, strcmp(op, "TreeEnsembleClassifier") == 0, dbl, m, err, errlen);
+    return tree_build_v3(s, strcmp(op, "TreeEnsembleClassifier") == 0, dbl, check, m, err, errlen);
 }
 
 /* Probe values (verify.c): each split threshold and its float32
@@ -451,7 +621,7 @@ void skco_hints_tree(const skc_step *s, skci_hints *h)
     int64_t i;
     char err[8];
 
-    if (tree_build(s, 0, &m, err, sizeof(err)))
+    if (tree_build(s, 0, 0, &m, err, sizeof(err)))
         return;
     for (i = 0; i < m.n_nodes; i++) {
         const tree_node *nd = &m.nodes[i];
@@ -469,7 +639,8 @@ void skco_hints_tree(const skc_step *s, skci_hints *h)
 int skco_check_tree(const skc_step *s, char *err, size_t errlen)
 {
     tree_model m;
-    int rc = tree_build(s, 0, &m, err, errlen);
+    /* Run at every validation: the v3 check allocates nothing per node. */
+    int rc = tree_build(s, 0, 1, &m, err, errlen);
 
     if (rc == SKC_OK)
         tree_free(&m);
@@ -495,10 +666,10 @@ static int64_t tree_leaf(const tree_model *m, int64_t node, const double *x)
         case T_EQ:  go = v == th; break;
         case T_NEQ: go = v != th; break;
         default: {
-            int64_t j;
+            int64_t j, m0 = m->mset ? m->mset[2 * node] : 0, nm = m->mset ? m->mset[2 * node + 1] : 0;
             go = 0;
-            for (j = 0; j < nd->nm && !go; j++)
-                go = v == m->members[nd->m0 + j];
+            for (j = 0; j < nm && !go; j++)
+                go = v == m->members[m0 + j];
             break;
         }
         }
@@ -528,8 +699,10 @@ static void tree_accumulate(const tree_model *m, tree_score *p, int64_t leaf)
     int64_t j;
 
     if (m->n_targets == 1 && !m->classifier) {
-        /* One target: ORT keeps only the leaf's first weight. */
-        double w = m->w[l->w0].value;
+        /* One target: ORT keeps only the leaf's first weight; a leaf
+         * without weights (writers leave out zero weights) adds its own
+         * nodes_values entry, which ORT's value_or_unique_weight starts as. */
+        double w = l->f ? m->w[l->t].value : l->value;
         if (m->agg == AGG_SUM || m->agg == AGG_AVERAGE) {
             p->score = tree_add(m, p->score, w);
         } else if (!p->has || (m->agg == AGG_MIN ? w < p->score : w > p->score)) {
@@ -540,8 +713,8 @@ static void tree_accumulate(const tree_model *m, tree_score *p, int64_t leaf)
         }
         return;
     }
-    for (j = 0; j < l->nw; j++) {
-        const tree_weight *w = &m->w[l->w0 + j];
+    for (j = 0; j < l->f; j++) {
+        const tree_weight *w = &m->w[l->t + j];
         tree_score *t = &p[w->target];
         if (m->classifier || m->agg == AGG_SUM || m->agg == AGG_AVERAGE)
             t->score = tree_add(m, t->score, w->value);
@@ -698,7 +871,7 @@ static int tree_run(const skc_step *s, const skc_tensor *const *in, skc_tensor *
         return rc;
     if (v5 && !skco_is_real(dt))
         return skco_fail(err, errlen, s, SKC_E_INVAL, "X must be float or double");
-    if ((rc = tree_build(s, dt == SKC_DT_F64, &m, err, errlen)))
+    if ((rc = tree_build(s, dt == SKC_DT_F64, 0, &m, err, errlen)))
         return rc;
     if (m.max_feature >= cols) {
         rc = skco_fail(err, errlen, s, SKC_E_INVAL, "a node reads feature %lld of %lld",

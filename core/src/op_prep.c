@@ -184,28 +184,83 @@ static void prep_binarize_hints(const skc_step *s, skci_hints *h)
 static int prep_impute_check(const skc_step *s, char *err, size_t errlen)
 {
     const skc_tensor *fill;
+    const char *ms;
     double m;
 
     if (skc_step_get_float(s, "missing", &m)) {
         skci_errf(err, errlen, "step 'impute' needs a float attribute 'missing'");
         return SKC_E_FORMAT;
     }
+    if (skc_step_get_tensor(s, "fill", &fill) == SKC_OK &&
+        skc_tensor_dtype(fill) == SKC_DT_STRING && skc_tensor_ndim(fill) == 1)
+        return SKC_OK;
+    if (skc_step_get_string(s, "missing_string", &ms) == SKC_OK) {
+        skci_errf(err, errlen, "step 'impute': 'missing_string' needs a string 'fill'");
+        return SKC_E_FORMAT;
+    }
     return skci_need_f64(s, "fill", 1, &fill, err, errlen);
+}
+
+/* String columns: an entry equal to missing_string ("" by default: how a
+ * string X holds NaN and None) becomes fill[f] (core/OPS.md `impute`). */
+static int prep_impute_strings(const skc_step *s, const skc_tensor *x, const skc_tensor *ft,
+                               skc_tensor **out, char *err, size_t errlen)
+{
+    const char *ms = "";
+    int64_t n = skci_rows(x), f = skci_cols(x), i, shape[2];
+    int rc;
+
+    if (skc_tensor_dtype(x) != SKC_DT_STRING) {
+        skci_errf(err, errlen, "step 'impute': string fill values for a %s input",
+                  skc_dtype_name(skc_tensor_dtype(x)));
+        return SKC_E_INVAL;
+    }
+    if ((rc = prep_width(s, f, skc_tensor_numel(ft), err, errlen)))
+        return rc;
+    skc_step_get_string(s, "missing_string", &ms);
+    shape[0] = n;
+    shape[1] = f;
+    if ((rc = skc_tensor_new(SKC_DT_STRING, 2, shape, out)))
+        return rc;
+    for (i = 0; i < n * f && rc == SKC_OK; i++) {
+        size_t len = 0;
+        const char *v = skc_tensor_string(x, i, &len);
+        if (!v || (len == strlen(ms) && memcmp(v, ms, len) == 0))
+            v = skc_tensor_string(ft, f ? i % f : 0, &len);
+        rc = skc_tensor_set_string(*out, i, v ? v : "", v ? len : 0);
+    }
+    if (rc) {
+        skc_tensor_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 static int prep_impute_eval(const skc_step *s, const skc_tensor *const *in,
                             skc_tensor **out, char *err, size_t errlen)
 {
     const skc_tensor *ft;
+    skc_tensor *parsed = NULL;
     const double *x, *fill;
     double miss = NAN, *y;
     int64_t n, f, r, c;
     int rc;
 
+    skc_step_get_tensor(s, "fill", &ft);
+    if (skc_tensor_dtype(ft) == SKC_DT_STRING)
+        return prep_impute_strings(s, in[0], ft, out, err, errlen);
+    /* A numeric imputer on a string X's numeric columns (core/OPS.md
+     * "String inputs"). */
+    if (skc_tensor_dtype(in[0]) == SKC_DT_STRING) {
+        if ((rc = skci_strings_to_f64(in[0], "step 'impute'", &parsed, err, errlen)))
+            return rc;
+        rc = prep_impute_eval(s, (const skc_tensor *const *)&parsed, out, err, errlen);
+        skc_tensor_free(parsed);
+        return rc;
+    }
     if ((rc = prep_numeric_input(s, in[0], err, errlen)))
         return rc;
     skc_step_get_float(s, "missing", &miss);
-    skc_step_get_tensor(s, "fill", &ft);
     n = skci_rows(in[0]);
     f = skci_cols(in[0]);
     if ((rc = prep_width(s, f, skc_tensor_numel(ft), err, errlen)) ||
@@ -229,11 +284,30 @@ static void prep_impute_hints(const skc_step *s, skci_hints *h)
     int64_t c;
 
     skc_step_get_float(s, "missing", &miss);
-    if (isnan(miss))
-        h->nan_ok = 1;
     if (skc_step_get_tensor(s, "fill", &ft))
         return;
+    if (skc_tensor_dtype(ft) == SKC_DT_STRING) {
+        for (c = 0; h->str_missing_ok && c < h->cols; c++) {
+            int64_t x = skci_hint_col(h, c);
+            if (x < 0)
+                continue;
+            h->str_missing_ok[x] = 1;
+            /* The fill value is a string worth probing until an encoder
+             * further on tells its categories. */
+            if (!h->str_src[x] && c < skc_tensor_numel(ft)) {
+                h->str_src[x] = ft;
+                h->str_lo[x] = c;
+                h->str_hi[x] = c + 1;
+            }
+        }
+        return;
+    }
+    if (isnan(miss))
+        h->nan_ok = 1;
     for (c = 0; c < h->cols && c < skc_tensor_numel(ft); c++) {
+        int64_t x = skci_hint_col(h, c);
+        if (h->as_number && x >= 0)
+            h->as_number[x] = 1;
         skci_hint_add(h, c, skc_tensor_get_f64(ft, c));
         skci_hint_add(h, c, miss);
     }
@@ -936,7 +1010,7 @@ const skci_op skci_ops_prep[] = {
     { .name = "binarize", .n_inputs = 1, .n_outputs = 1, .check = prep_binarize_check,
       .eval = prep_binarize_eval, .hints = prep_binarize_hints },
     { .name = "impute", .n_inputs = 1, .n_outputs = 1, .check = prep_impute_check,
-      .eval = prep_impute_eval, .hints = prep_impute_hints },
+      .eval = prep_impute_eval, .hints = prep_impute_hints, .strings_ok = 1 },
     { .name = "missing_mask", .n_inputs = 1, .n_outputs = 1,
       .check = prep_missing_mask_check, .eval = prep_missing_mask_eval,
       .hints = prep_missing_mask_hints },

@@ -189,19 +189,34 @@ static int tree_ensemble_check(const skc_step *s, char *err, size_t errlen)
  * missing_left like NaN; otherwise x <= threshold goes left. Trees of
  * sklearn.tree compare float32(x) (x_float32), HistGradientBoosting
  * compares x itself. */
-/* Returns the leaf's row in value. */
-static int64_t tree_leaf(const tree_view *v, int64_t off, const double *x)
+/* Returns the leaf's row in value, or -1 when the walk meets a node the
+ * structural check would refuse or a column the input lacks. The walk
+ * tests what it reads (a few compares per level, next to the loads it
+ * makes anyway), so evaluation is safe without tree_load's proof and
+ * needs no pass over all nodes (such as for the largest column) before
+ * the first row. */
+static int64_t tree_leaf(const tree_view *v, int64_t t, const double *x, int64_t cols)
 {
-    int64_t i = off;
+    int64_t off = v->offsets[t], size = v->offsets[t + 1] - off, j = 0;
 
-    while (v->left[i] >= 0) {
-        double xv = x[v->feature[i]];
+    for (;;) {
+        int64_t i = off + j, l = v->left[i], r, f;
+        double xv;
         int left;
+        if (l < 0)
+            return -1 - l < v->n_leaves ? -1 - l : -1;
+        r = v->right[i];
+        f = v->feature[i];
+        if (l <= j || r <= j || l >= size || r >= size || f < 0 || f >= cols)
+            return -1;
+        xv = x[f];
         if (v->x_float32)
             xv = (double)(float)xv;
         if (isnan(xv)) {
             left = v->missing_left[i];
         } else if (v->cat_index && v->cat_index[i] >= 0) {
+            if (v->cat_index[i] >= v->n_cat)
+                return -1;
             if (xv < 0.0 || xv >= 256.0) {
                 left = v->missing_left[i];
             } else {
@@ -211,9 +226,8 @@ static int64_t tree_leaf(const tree_view *v, int64_t off, const double *x)
         } else {
             left = xv <= v->threshold[i];
         }
-        i = off + (left ? v->left[i] : v->right[i]);
+        j = left ? l : r;
     }
-    return -1 - (int64_t)v->left[i];
 }
 
 static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,
@@ -222,21 +236,13 @@ static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,
     tree_view v;
     const double *x;
     double *y;
-    int64_t n, f, r, t, k, i, maxf = -1;
+    int64_t n, f, r, t, k;
     int rc;
 
     if ((rc = tree_load(s, &v, 0, err, errlen)))
         return rc;
     n = skci_rows(in[0]);
     f = skci_cols(in[0]);
-    for (i = 0; i < v.n_nodes; i++)
-        if (v.left[i] >= 0 && v.feature[i] > maxf)
-            maxf = v.feature[i];
-    if (maxf >= f) {
-        skci_errf(err, errlen, "step 'tree_ensemble' splits on column %lld but the input "
-                  "has %lld columns", (long long)maxf, (long long)f);
-        return SKC_E_INVAL;
-    }
     if ((rc = skci_new_matrix(n, v.n_targets, out)))
         return rc;
     x = skc_tensor_data(in[0]);
@@ -249,7 +255,17 @@ static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,
         /* Trees are visited in order and each adds scale * value, as
          * sklearn's forests and predict_stages accumulate. */
         for (t = 0; t < v.n_trees; t++) {
-            const double *leaf = v.value + tree_leaf(&v, v.offsets[t], xr) * v.width;
+            int64_t row = tree_leaf(&v, t, xr, f);
+            const double *leaf;
+            if (row < 0) {
+                skc_tensor_free(*out);
+                *out = NULL;
+                skci_errf(err, errlen, "step 'tree_ensemble': tree %lld reaches a node that "
+                          "splits on a column the input (%lld columns) lacks, or is damaged",
+                          (long long)t, (long long)f);
+                return SKC_E_INVAL;
+            }
+            leaf = v.value + row * v.width;
             if (v.agg == TREE_NONE)
                 yr[t] = leaf[0];
             else if (v.target)

@@ -20,9 +20,37 @@ typedef struct skci_hints {
      * when the input holds numbers. */
     const skc_tensor **str_src;
     int64_t *str_lo, *str_hi;
+    uint8_t *str_missing_ok; /* per column: "" (a missing string) is accepted */
+    uint8_t *str_unknown_ok; /* per column: a string no category has is accepted */
+    uint8_t *as_number;      /* per column: some IR op computes with it as numbers */
+    /* During one hints() call, `cols` is the width of the step's input
+     * and its column c is model input column colmap[c] (-1: none), reached
+     * through select_columns and element-wise steps; NULL colmap: the
+     * identity. The per-column arrays have x_cols entries. Set by
+     * verify.c; skci_hint_add() and skci_hint_col() apply it. */
+    const int64_t *colmap;
+    int64_t x_cols;
 } skci_hints;
 
 SKCI_HIDDEN int skci_hint_add(skci_hints *h, int64_t col, double v);
+/* Model input column of the step's column @p col, or -1. */
+SKCI_HIDDEN int64_t skci_hint_col(const skci_hints *h, int64_t col);
+
+/* For a model whose input 0 is a string X [N, f]: is_string[c] = 1 for the
+ * columns some step reads as strings (encoders, string imputers), 0 for
+ * those an IR op reads as numbers, 2 where the model does not tell (ONNX
+ * mirror ops) (verify.c). */
+SKCI_HIDDEN int skci_string_columns(const skc_model *m, uint8_t *is_string, int64_t f);
+
+/* A string element read as a number (core/OPS.md "String inputs"): the
+ * whole text, ASCII blanks aside, must be one strtod number ("nan" and
+ * "inf" included). 0, or SKC_E_INVAL. */
+SKCI_HIDDEN int skci_parse_f64(const char *s, size_t len, double *out);
+/* A string tensor [N, C] (or [N]) as float64 [N, C], each element as
+ * skci_parse_f64 reads it; the first element that is not a number is
+ * named in @p err. */
+SKCI_HIDDEN int skci_strings_to_f64(const skc_tensor *t, const char *what, skc_tensor **out,
+                                    char *err, size_t errlen);
 
 typedef struct skci_op {
     const char *name;

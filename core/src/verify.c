@@ -36,11 +36,22 @@ void skc_verify_opts_default(skc_verify_opts *o, int float64_target)
     o->seed = 0x5eedULL;
 }
 
+int64_t skci_hint_col(const skci_hints *h, int64_t col)
+{
+    int64_t x;
+
+    if (col < 0 || col >= h->cols)
+        return -1;
+    x = h->colmap ? h->colmap[col] : col;
+    return x >= 0 && x < h->x_cols ? x : -1;
+}
+
 int skci_hint_add(skci_hints *h, int64_t col, double v)
 {
     double *nv;
 
-    if (col < 0 || col >= h->cols || !isfinite(v))
+    col = skci_hint_col(h, col);
+    if (col < 0 || !isfinite(v))
         return SKC_OK;
     if (h->n[col] >= 4096)      /* enough to cover a column; keep rows bounded */
         return SKC_OK;
@@ -54,6 +65,171 @@ int skci_hint_add(skci_hints *h, int64_t col, double v)
     }
     h->vals[col][h->n[col]++] = v;
     return SKC_OK;
+}
+
+/* Tensors whose columns are model input columns: X itself, then what
+ * select_columns picks from them and what element-wise steps make of
+ * them (impute, identity), so that hints of steps deep in a
+ * ColumnTransformer still reach the input columns they read. */
+#define VERIFY_MAX_MAPPED 256
+
+typedef struct verify_mapped {
+    const char *name;           /* borrowed from the model */
+    int64_t *map, width;
+} verify_mapped;
+
+static int verify_find_mapped(const verify_mapped *v, int n, const char *name)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(v[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* The output of @p s when it keeps its input's columns or picks some. */
+static int verify_map_step(const skc_step *s, const verify_mapped *from, verify_mapped *to)
+{
+    const char *op = skc_step_op(s);
+    const skc_tensor *idx;
+    int64_t k, n;
+
+    if (skc_step_output_count(s) != 1)
+        return 0;
+    if (strcmp(op, "select_columns") == 0) {
+        if (skc_step_get_tensor(s, "indices", &idx) || skc_tensor_dtype(idx) != SKC_DT_I64)
+            return 0;
+        n = skc_tensor_numel(idx);
+        if (!(to->map = malloc((size_t)(n ? n : 1) * sizeof(*to->map))))
+            return SKC_E_NOMEM;
+        for (k = 0; k < n; k++) {
+            int64_t j = ((const int64_t *)skc_tensor_data(idx))[k];
+            to->map[k] = j >= 0 && j < from->width ? from->map[j] : -1;
+        }
+    } else if (strcmp(op, "impute") == 0 || strcmp(op, "identity") == 0) {
+        n = from->width;
+        if (!(to->map = malloc((size_t)(n ? n : 1) * sizeof(*to->map))))
+            return SKC_E_NOMEM;
+        memcpy(to->map, from->map, (size_t)n * sizeof(*to->map));
+    } else {
+        return 0;
+    }
+    to->name = skc_step_output(s, 0);
+    to->width = n;
+    return 1;
+}
+
+/* Every op's hints for the columns it reads of model input 0. */
+static int verify_collect_hints(const skc_model *m, skci_hints *h)
+{
+    verify_mapped mapped[VERIFY_MAX_MAPPED];
+    int n = 0, i, j, rc = SKC_OK;
+    int64_t c;
+
+    mapped[0].name = skc_model_input_name(m, 0);
+    mapped[0].width = h->x_cols;
+    if (!(mapped[0].map = malloc((size_t)(h->x_cols ? h->x_cols : 1) * sizeof(int64_t))))
+        return SKC_E_NOMEM;
+    for (c = 0; c < h->x_cols; c++)
+        mapped[0].map[c] = c;
+    n = 1;
+    for (i = 0; i < skc_model_step_count(m) && rc == SKC_OK; i++) {
+        const skc_step *s = skc_model_step(m, i);
+        const skci_op *op = skci_op_find(skc_step_op(s));
+        if (skc_step_input_count(s) < 1 ||
+            (j = verify_find_mapped(mapped, n, skc_step_input(s, 0))) < 0)
+            continue;
+        if (op && op->hints) {
+            h->colmap = mapped[j].map;
+            h->cols = mapped[j].width;
+            op->hints(s, h);
+        }
+        /* Ops that take strings tell through their hints (or pass the
+         * columns on to steps that do). */
+        if (op && !op->any_dtype && !op->strings_ok && h->as_number)
+            for (c = 0; c < mapped[j].width; c++)
+                if (mapped[j].map[c] >= 0)
+                    h->as_number[mapped[j].map[c]] = 1;
+        if (n < VERIFY_MAX_MAPPED && (rc = verify_map_step(s, &mapped[j], &mapped[n])) == 1) {
+            n++;
+            rc = SKC_OK;
+        }
+    }
+    h->colmap = NULL;
+    h->cols = h->x_cols;
+    for (i = 0; i < n; i++)
+        free(mapped[i].map);
+    return rc;
+}
+
+static int verify_hints_new(const skc_model *m, int64_t f, skci_hints *h)
+{
+    size_t k = (size_t)(f ? f : 1);
+
+    memset(h, 0, sizeof(*h));
+    h->cols = h->x_cols = f;
+    h->vals = calloc(k, sizeof(*h->vals));
+    h->n = calloc(k, sizeof(*h->n));
+    h->cap = calloc(k, sizeof(*h->cap));
+    if (!h->vals || !h->n || !h->cap)
+        return SKC_E_NOMEM;
+    if (skc_model_input_dtype(m, 0) == SKC_DT_STRING) {
+        h->str_src = calloc(k, sizeof(*h->str_src));
+        h->str_lo = calloc(k, sizeof(*h->str_lo));
+        h->str_hi = calloc(k, sizeof(*h->str_hi));
+        h->str_missing_ok = calloc(k, 1);
+        h->str_unknown_ok = calloc(k, 1);
+        h->as_number = calloc(k, 1);
+        if (!h->str_src || !h->str_lo || !h->str_hi || !h->str_missing_ok ||
+            !h->str_unknown_ok || !h->as_number)
+            return SKC_E_NOMEM;
+    }
+    return verify_collect_hints(m, h);
+}
+
+static void verify_hints_free(skci_hints *h)
+{
+    int64_t c;
+
+    for (c = 0; h->vals && c < h->x_cols; c++)
+        free(h->vals[c]);
+    free(h->vals);
+    free(h->n);
+    free(h->cap);
+    free(h->str_src);
+    free(h->str_lo);
+    free(h->str_hi);
+    free(h->str_missing_ok);
+    free(h->str_unknown_ok);
+    free(h->as_number);
+}
+
+/* Model input width, -1 when the model records none. */
+static int64_t verify_input_width(const skc_model *m)
+{
+    int nd = 0;
+    const int64_t *sh = skc_model_input_shape(m, 0, &nd);
+
+    return nd == 2 ? sh[1] : -1;
+}
+
+int skci_string_columns(const skc_model *m, uint8_t *is_string, int64_t f)
+{
+    skci_hints h;
+    int64_t c;
+    int rc;
+
+    if (!m || skc_model_input_count(m) != 1 || verify_input_width(m) != f)
+        return SKC_E_INVAL;
+    memset(is_string, 0, (size_t)f);
+    if (skc_model_input_dtype(m, 0) != SKC_DT_STRING)
+        return SKC_OK;
+    rc = verify_hints_new(m, f, &h);
+    for (c = 0; rc == SKC_OK && c < f; c++)
+        is_string[c] = h.str_src[c] != NULL || h.str_missing_ok[c] ? 1 : h.as_number[c] ? 0 : 2;
+    verify_hints_free(&h);
+    return rc;
 }
 
 /* splitmix64: small, seedable, the same on every platform. */
@@ -80,16 +256,80 @@ static double verify_normal(uint64_t *s)
     return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
 }
 
+/* One numeric probe value of column @p c at row @p r. */
+static double verify_probe_value(const skci_hints *h, int64_t r, int64_t c, uint64_t *rng)
+{
+    double v, lo = -3.0, hi = 3.0;
+    int64_t k;
+
+    if (h->n[c] > 0) {
+        lo = hi = h->vals[c][0];
+        for (k = 1; k < h->n[c]; k++) {
+            if (h->vals[c][k] < lo) lo = h->vals[c][k];
+            if (h->vals[c][k] > hi) hi = h->vals[c][k];
+        }
+    }
+    /* Even rows walk the hinted values (each column at its own stride so
+     * combinations vary); odd rows are random across the hinted range
+     * widened by half its span on each side. */
+    if (h->n[c] > 0 && (r % 2 == 0))
+        v = h->vals[c][(r / 2 + c * 7) % h->n[c]];
+    else
+        v = 0.5 * (lo + hi) + 0.5 * (hi - lo + 2.0) * verify_normal(rng);
+    if (h->nan_ok && r % 17 == 5 && (c + r) % 3 == 0)
+        v = NAN;
+    return (double)(float)v;
+}
+
+/* A string X (core/OPS.md "String inputs"): string columns walk the
+ * strings their steps know (every category of an encoder), with a
+ * string no category has on every fifth row where the encoder accepts
+ * unknown values and "" (missing) on every seventh where an imputer
+ * fills it; numeric columns hold numbers as text ("%.17g", "nan"). */
+static int verify_probe_strings(const skci_hints *h, int64_t n_rows, uint64_t *rng,
+                                skc_tensor *x)
+{
+    static const char unknown[] = "skconv-unknown-category";
+    int64_t r, c, f = h->x_cols;
+    int rc = SKC_OK;
+
+    for (r = 0; r < n_rows && rc == SKC_OK; r++) {
+        for (c = 0; c < f && rc == SKC_OK; c++) {
+            char buf[40];
+            const char *v;
+            size_t len;
+            if (h->str_src[c] || h->str_missing_ok[c]) {
+                int64_t nk = h->str_src[c] ? h->str_hi[c] - h->str_lo[c] : 0;
+                v = "";
+                len = 0;
+                if (h->str_missing_ok[c] && r % 7 == 3) {
+                    /* missing */
+                } else if (nk <= 0 || (r % 5 == 4 && h->str_unknown_ok[c])) {
+                    v = unknown;
+                    len = sizeof(unknown) - 1;
+                } else {
+                    v = skc_tensor_string(h->str_src[c], h->str_lo[c] + (r + c * 7) % nk, &len);
+                }
+            } else {
+                double d = verify_probe_value(h, r, c, rng);
+                len = isnan(d) ? (size_t)snprintf(buf, sizeof(buf), "nan")
+                               : (size_t)snprintf(buf, sizeof(buf), "%.17g", d);
+                v = buf;
+            }
+            rc = skc_tensor_set_string(x, r * f + c, v ? v : "", v ? len : 0);
+        }
+    }
+    return rc;
+}
+
 int skc_model_probe_rows(const skc_model *m, int64_t n_rows, uint64_t seed,
                          skc_tensor **out, char *err, size_t errlen)
 {
     skci_hints h;
     int64_t f, r, c, shape[2];
-    const char *xname;
     double *x;
     uint64_t rng = seed;
-    int i, rc = SKC_OK, nd = 0;
-    const int64_t *sh;
+    int rc = SKC_OK, str;
 
     if (!m || !out || n_rows <= 0)
         return SKC_E_INVAL;
@@ -97,63 +337,31 @@ int skc_model_probe_rows(const skc_model *m, int64_t n_rows, uint64_t seed,
         skci_errf(err, errlen, "probe rows are synthesised for one-input models only");
         return SKC_E_UNSUPPORTED;
     }
-    sh = skc_model_input_shape(m, 0, &nd);
-    f = nd == 2 ? sh[1] : -1;
+    f = verify_input_width(m);
     /* A model that never looks at its input (DummyClassifier and
      * DummyRegressor record no width) is probed with one column. */
     if (f < 0)
         f = 1;
-    xname = skc_model_input_name(m, 0);
-    memset(&h, 0, sizeof(h));
-    h.cols = f;
-    h.vals = calloc((size_t)(f ? f : 1), sizeof(*h.vals));
-    h.n = calloc((size_t)(f ? f : 1), sizeof(*h.n));
-    h.cap = calloc((size_t)(f ? f : 1), sizeof(*h.cap));
-    if (!h.vals || !h.n || !h.cap) {
-        rc = SKC_E_NOMEM;
+    str = skc_model_input_dtype(m, 0) == SKC_DT_STRING;
+    if ((rc = verify_hints_new(m, f, &h)))
         goto done;
-    }
-    for (i = 0; i < skc_model_step_count(m); i++) {
-        const skc_step *s = skc_model_step(m, i);
-        const skci_op *op = skci_op_find(skc_step_op(s));
-        if (op && op->hints && skc_step_input_count(s) > 0 &&
-            strcmp(skc_step_input(s, 0), xname) == 0)
-            op->hints(s, &h);
-    }
     shape[0] = n_rows;
     shape[1] = f;
-    if ((rc = skc_tensor_new(SKC_DT_F64, 2, shape, out)))
+    if ((rc = skc_tensor_new(str ? SKC_DT_STRING : SKC_DT_F64, 2, shape, out)))
         goto done;
-    x = skc_tensor_data_mut(*out);
-    for (r = 0; r < n_rows; r++) {
-        for (c = 0; c < f; c++) {
-            double v, lo = -3.0, hi = 3.0;
-            int64_t k;
-            if (h.n[c] > 0) {
-                lo = hi = h.vals[c][0];
-                for (k = 1; k < h.n[c]; k++) {
-                    if (h.vals[c][k] < lo) lo = h.vals[c][k];
-                    if (h.vals[c][k] > hi) hi = h.vals[c][k];
-                }
-            }
-            /* Even rows walk the hinted values (each column at its own
-             * stride so combinations vary); odd rows are random across the
-             * hinted range widened by half its span on each side. */
-            if (h.n[c] > 0 && (r % 2 == 0))
-                v = h.vals[c][(r / 2 + c * 7) % h.n[c]];
-            else
-                v = 0.5 * (lo + hi) + 0.5 * (hi - lo + 2.0) * verify_normal(&rng);
-            if (h.nan_ok && r % 17 == 5 && (c + r) % 3 == 0)
-                v = NAN;
-            x[r * f + c] = (double)(float)v;
+    if (str) {
+        if ((rc = verify_probe_strings(&h, n_rows, &rng, *out))) {
+            skc_tensor_free(*out);
+            *out = NULL;
         }
+        goto done;
     }
+    x = skc_tensor_data_mut(*out);
+    for (r = 0; r < n_rows; r++)
+        for (c = 0; c < f; c++)
+            x[r * f + c] = verify_probe_value(&h, r, c, &rng);
 done:
-    for (c = 0; h.vals && c < f; c++)
-        free(h.vals[c]);
-    free(h.vals);
-    free(h.n);
-    free(h.cap);
+    verify_hints_free(&h);
     return rc;
 }
 
@@ -227,6 +435,25 @@ static int verify_wants_f32(const skc_model *m)
     return 0;
 }
 
+/* A model whose input holds strings computes in float32 when it gives
+ * float32 outputs (an ONNX graph written with dtype=float32 casts its
+ * numeric columns to float): the tolerance follows them. */
+int skc_verify_float32(const skc_model *m)
+{
+    int i;
+
+    if (!m)
+        return 0;
+    if (verify_wants_f32(m))
+        return 1;
+    if (skc_model_input_count(m) < 1 || skc_model_input_dtype(m, 0) != SKC_DT_STRING)
+        return 0;
+    for (i = 0; i < skc_model_output_count(m); i++)
+        if (skc_model_output_dtype(m, i) == SKC_DT_F32)
+            return 1;
+    return 0;
+}
+
 int skc_verify_models(const skc_model *ref, const skc_model *cand, const skc_tensor *X,
                       const skc_verify_opts *o, skc_verify_report **out,
                       char *err, size_t errlen)
@@ -242,7 +469,7 @@ int skc_verify_models(const skc_model *ref, const skc_model *cand, const skc_ten
     if (!ref || !cand || !out)
         return SKC_E_INVAL;
     if (!o) {
-        skc_verify_opts_default(&d, !verify_wants_f32(cand));
+        skc_verify_opts_default(&d, !skc_verify_float32(cand));
         o = &d;
     }
     nref = skc_model_output_count(ref);
@@ -259,7 +486,8 @@ int skc_verify_models(const skc_model *ref, const skc_model *cand, const skc_ten
             return rc;
         X = probe;
     }
-    if (verify_wants_f32(ref) || verify_wants_f32(cand)) {
+    if ((verify_wants_f32(ref) || verify_wants_f32(cand)) &&
+        skc_tensor_dtype(X) != SKC_DT_STRING) {
         /* Round once so both sides see the very same float32 inputs. */
         int64_t k, n = skc_tensor_numel(X);
         double *xd;

@@ -215,15 +215,60 @@ static int prep_missing(onnx_builder *b, const skc_step *st, const char *x, cons
     return onnx_x2(b, "Equal", x, mc, "is_missing", cond);
 }
 
+/* String columns: ai.onnx.ml LabelEncoder gives 0 for the missing marker
+ * ("" unless missing_string says otherwise) and -1 for anything else
+ * (Equal takes strings only from opset 19), then Where picks the fill. */
+static int prep_impute_strings(onnx_builder *b, const skc_step *st, const skc_tensor *ft)
+{
+    const char *x, *code, *zero, *cond, *fill, *out, *ms = "";
+    skc_tensor *key = NULL;
+    Onnx__NodeProto *node;
+    int64_t one = 1, z = 0;
+    int elem, fe, rc;
+
+    skc_step_get_string(st, "missing_string", &ms);
+    if ((rc = onnx_step_input(b, st, 0, &x, &elem)) < 0)
+        return rc;
+    if (elem != ONNX_ELEM_STRING)
+        return onnx_error(b, SKC_E_FORMAT, "string fill values for a numeric input");
+    if ((rc = skc_tensor_new(SKC_DT_STRING, 1, &one, &key)) ||
+        (rc = skc_tensor_set_string(key, 0, ms, strlen(ms))))
+        goto done;
+    if ((rc = onnx_name_fresh(b, "missing_code", &code)) < 0 ||
+        (rc = onnx_node(b, "LabelEncoder", ONNX_DOMAIN_ML, &x, 1, &code, 1, &node)) < 0 ||
+        (rc = prep_attr_strings(b, node, b->ml_opset >= 2 ? "keys_strings" : "classes_strings",
+                                key, 0, 1)) < 0 ||
+        (rc = onnx_attr_int(b, node, "default_int64", -1)) < 0)
+        goto done;
+    if (b->ml_opset >= 2 && (rc = onnx_x_attr_ints(b, node, "values_int64s", &z, 1)) < 0)
+        goto done;
+    if ((rc = onnx_x_ints(b, "zero", &z, 1, &zero)) < 0 ||
+        (rc = onnx_x2(b, "Equal", code, zero, "is_missing", &cond)) < 0 ||
+        (rc = onnx_const_exact(b, "fill", ft, &fill, &fe)) < 0 ||
+        (rc = onnx_step_output(b, st, 0, ONNX_ELEM_STRING, &out)) < 0)
+        goto done;
+    {
+        const char *in[3] = { cond, fill, x };
+        rc = onnx_node(b, "Where", NULL, in, 3, &out, 1, &node);
+    }
+done:
+    skc_tensor_free(key);
+    return rc < 0 ? rc : 0;
+}
+
 int onnx_emit_impute(onnx_builder *b, const skc_step *st)
 {
+    const skc_tensor *ft;
     const char *x, *cond, *fill, *v;
     double *fv;
     int64_t dims[1];
     int saved, rc;
 
-    if ((rc = onnx_step_arity(b, st, 1, 1)) < 0 ||
-        (rc = onnx_step_reals(b, st, "fill", 1, 1, dims, &fv)) < 0)
+    if ((rc = onnx_step_arity(b, st, 1, 1)) < 0)
+        return rc;
+    if (skc_step_get_tensor(st, "fill", &ft) == SKC_OK && skc_tensor_dtype(ft) == SKC_DT_STRING)
+        return prep_impute_strings(b, st, ft);
+    if ((rc = onnx_step_reals(b, st, "fill", 1, 1, dims, &fv)) < 0)
         return rc;
     saved = onnx_exact_begin(b);
     if ((rc = onnx_step_real_input(b, st, 0, &x)) < 0 ||

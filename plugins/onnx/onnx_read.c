@@ -222,6 +222,12 @@ static void onnx_budget_free(void *data, void *ptr)
     free(blk);
 }
 
+void onnx_read_release(void *array)
+{
+    if (array)
+        free((char *)array - offsetof(onnx_block, align));
+}
+
 /* ------------------------------------------------------------------ */
 /* The model                                                           */
 /* ------------------------------------------------------------------ */
@@ -332,6 +338,7 @@ int onnx_read_model(skc_session *s, skc_stream *in, skc_model **out)
                         "supported");
         goto done;
     }
+    r.alloc = &alloc;
     if ((rc = onnx_read_opsets(&r, mp)) || (rc = skc_model_new(&r.m)))
         goto done;
     if ((rc = onnx_read_graph(&r, mp->graph)) || (rc = onnx_read_meta(&r, mp)))

@@ -38,7 +38,12 @@ typedef struct onnx_reader {
     int64_t fresh;        /* counter for names the reader makes */
     const char *absent;   /* name of the onnx.Absent output, or NULL */
     char absent_buf[96];
+    ProtobufCAllocator *alloc;  /* the unpacked message's allocator */
 } onnx_reader;
+
+/* Release one array the unpacked message allocated, after it was moved
+ * out of the message (a tensor's release callback). */
+void onnx_read_release(void *array);
 
 /* Record a failure: "ONNX <where>: <message>". */
 int onnx_rfail(onnx_reader *r, int code, const char *fmt, ...) SKC_PRINTF(3, 4);

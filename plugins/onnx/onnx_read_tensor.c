@@ -190,7 +190,11 @@ static int onnx_attr_type(const Onnx__AttributeProto *a)
     return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED;
 }
 
-static int onnx_attr_list(onnx_reader *r, const Onnx__AttributeProto *a, int type,
+/* The unpacked message is the reader's and each node is lifted once, so
+ * a list leaves the message as it becomes a tensor: int64 arrays are
+ * wrapped as they are, floats and strings are freed once converted. A
+ * large tree ensemble is then held once, not twice. */
+static int onnx_attr_list(onnx_reader *r, Onnx__AttributeProto *a, int type,
                           const char *what, skc_tensor **out)
 {
     int64_t n;
@@ -203,17 +207,33 @@ static int onnx_attr_list(onnx_reader *r, const Onnx__AttributeProto *a, int typ
     if (r->lim && (uint64_t)n > r->lim->max_elements)
         return onnx_rfail(r, SKC_E_LIMIT, "%s: %lld values (max_elements)", what, (long long)n);
     if (type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS) {
-        double *v = malloc((size_t)(n ? n : 1) * sizeof(double));
-        if (!v)
+        double *v;
+        if ((rc = skc_tensor_new(SKC_DT_F64, 1, &n, out)))
+            return rc;
+        v = skc_tensor_data_mut(*out);
+        if (!v && n) {
+            skc_tensor_free(*out);
+            *out = NULL;
             return SKC_E_NOMEM;
+        }
         for (i = 0; i < (size_t)n; i++)
             v[i] = a->floats[i];
-        rc = skc_tensor_from_f64(v, n, out);
-        free(v);
-        return rc;
+        if (r->alloc && n) {
+            r->alloc->free(r->alloc->allocator_data, a->floats);
+            a->floats = NULL;
+            a->n_floats = 0;
+        }
+        return SKC_OK;
     }
-    if (type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
-        return skc_tensor_from_i64(a->ints, n, out);
+    if (type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS) {
+        if (!r->alloc || !n)
+            return skc_tensor_from_i64(a->ints, n, out);
+        if ((rc = skc_tensor_wrap(SKC_DT_I64, 1, &n, a->ints, onnx_read_release, a->ints, out)))
+            return rc;
+        a->ints = NULL;
+        a->n_ints = 0;
+        return SKC_OK;
+    }
     if ((rc = skc_tensor_new(SKC_DT_STRING, 1, &n, out)))
         return rc;
     for (i = 0; i < (size_t)n; i++) {
@@ -228,6 +248,13 @@ static int onnx_attr_list(onnx_reader *r, const Onnx__AttributeProto *a, int typ
             return rc;
         }
     }
+    if (r->alloc && n) {
+        for (i = 0; i < (size_t)n; i++)
+            r->alloc->free(r->alloc->allocator_data, a->strings[i].data);
+        r->alloc->free(r->alloc->allocator_data, a->strings);
+        a->strings = NULL;
+        a->n_strings = 0;
+    }
     return SKC_OK;
 }
 
@@ -239,7 +266,7 @@ int onnx_read_attrs(onnx_reader *r, const Onnx__NodeProto *n, skc_step *st, cons
     int rc;
 
     for (i = 0; i < n->n_attribute; i++) {
-        const Onnx__AttributeProto *a = n->attribute[i];
+        Onnx__AttributeProto *a = n->attribute[i];
         const char *name = a->name ? a->name : "";
         int type = onnx_attr_type(a);
         skc_tensor *t = NULL;
@@ -281,6 +308,13 @@ int onnx_read_attrs(onnx_reader *r, const Onnx__NodeProto *n, skc_step *st, cons
                 return onnx_rfail(r, SKC_E_FORMAT, "%s has no tensor", what);
             if ((rc = onnx_read_tensor(r, a->t, what, &t)))
                 return rc;
+            /* As for lists: the bytes leave the message once copied. */
+            if (r->alloc && a->t->has_raw_data && a->t->raw_data.data) {
+                r->alloc->free(r->alloc->allocator_data, a->t->raw_data.data);
+                a->t->raw_data.data = NULL;
+                a->t->raw_data.len = 0;
+                a->t->has_raw_data = 0;
+            }
             rc = skc_step_set_tensor(st, key, t);
             skc_tensor_free(t);
             break;

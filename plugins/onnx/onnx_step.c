@@ -31,10 +31,8 @@ int onnx_step_real_input(onnx_builder *b, const skc_step *st, int i,
     if ((rc = onnx_step_input(b, st, i, &n, &elem)) < 0)
         return rc;
     /* Integer and bool columns are cast like sklearn's check_array does;
-     * strings cannot be, and would only reach here from a broken IR. */
-    if (elem == ONNX_ELEM_STRING)
-        return onnx_error(b, SKC_E_FORMAT, "input '%s' holds strings, not numbers",
-                          skc_step_input(st, i));
+     * the numeric columns of a string X are read as numbers by Cast
+     * (core/OPS.md "String inputs"). */
     return onnx_cast_to(b, n, elem, b->real_elem, name);
 }
 

@@ -18,9 +18,11 @@
  *
  * A transform that sklearn would refuse (an unknown category with
  * handle_unknown='error') gives an all-zero block (one-hot) or NaN
- * (ordinal) instead. String categories make X a string tensor; a NaN or
- * None category inside a string column has its output column but no
- * string matches it.
+ * (ordinal) instead, and such a category_map says unknown_ok=0 so that
+ * verification does not probe it. String categories make X a string
+ * tensor (its numeric columns are read as numbers: core/OPS.md "String
+ * inputs"); a NaN or None category inside a string column is the
+ * category "", which is how a string X holds a missing entry.
  */
 #include <math.h>
 #include <stdio.h>
@@ -41,6 +43,7 @@ typedef struct enc_cats {
     int is_str;      /* the categories are strings                            */
     double *num;     /* numeric categories (NaN allowed)                      */
     char **str;      /* string categories; NULL where a NaN/None category sits */
+    int unknown_err; /* sklearn refuses unknown values (handle_unknown='error') */
 } enc_cats;
 
 static void enc_cats_free(enc_cats *k)
@@ -186,37 +189,9 @@ fail:
     return rc;
 }
 
-/* 1 when some step already computes with numbers on X's columns: X itself,
- * or a select_columns of it, read by anything but category_map. */
-static int enc_x_used_as_numbers(sk_ctx *c)
-{
-    const char *from_x[64];
-    int n = 0, i, j, k;
-
-    from_x[n++] = "X";
-    for (i = 0; i < skc_model_step_count(c->m); i++) {
-        const skc_step *st = skc_model_step(c->m, i);
-        const char *op = skc_step_op(st);
-        for (j = 0; j < skc_step_input_count(st); j++) {
-            for (k = 0; k < n && strcmp(from_x[k], skc_step_input(st, j)); k++)
-                ;
-            if (k == n)
-                continue;
-            if (strcmp(op, "select_columns") == 0) {
-                if (n < 64)
-                    from_x[n++] = skc_step_output(st, 0);
-            } else if (strcmp(op, "category_map") != 0) {
-                return 1;
-            }
-        }
-    }
-    return 0;
-}
-
 /* category_map step: raw category j of feature i gives vals[j]; nothing
  * matched gives unknown[i]. String X is declared when the categories are
- * strings. One X tensor holds one element type, so a model that mixes
- * string and numeric columns is refused here when it can be told. */
+ * strings; its other columns hold numbers as text. */
 static int enc_emit_map(sk_ctx *c, const char *in, const enc_cats *k, const double *vals,
                         const double *unknown, int truncate, char *out)
 {
@@ -225,12 +200,7 @@ static int enc_emit_map(sk_ctx *c, const char *in, const enc_cats *k, const doub
     skc_step *st;
     int rc;
 
-    if (k->is_str ? enc_x_used_as_numbers(c) : c->x_dtype == SKC_DT_STRING)
-        return sk_fail(c, SKC_E_UNSUPPORTED, "the model mixes string and numeric input "
-                       "columns; one X tensor holds one type (per-column inputs are not "
-                       "supported yet)");
-    for (j = 0; j < k->off[k->f]; j++)
-        n += !k->is_str || k->str[j];
+    n = k->off[k->f];
     if ((rc = skc_tensor_new(k->is_str ? SKC_DT_STRING : SKC_DT_F64, 1, &n, &cat)) ||
         (rc = skc_tensor_new(SKC_DT_I64, 1, &nf, &off)) ||
         (rc = skc_tensor_new(SKC_DT_F64, 1, &n, &val)) ||
@@ -241,9 +211,8 @@ static int enc_emit_map(sk_ctx *c, const char *in, const enc_cats *k, const doub
         ((int64_t *)skc_tensor_data_mut(off))[i] = n;
         for (j = k->off[i]; j < k->off[i + 1]; j++) {
             if (k->is_str) {
-                if (!k->str[j])
-                    continue;
-                if ((rc = skc_tensor_set_string(cat, n, k->str[j], strlen(k->str[j]))))
+                const char *v = k->str[j] ? k->str[j] : "";
+                if ((rc = skc_tensor_set_string(cat, n, v, strlen(v))))
                     goto done;
             } else {
                 ((double *)skc_tensor_data_mut(cat))[n] = k->num[j];
@@ -260,6 +229,8 @@ static int enc_emit_map(sk_ctx *c, const char *in, const enc_cats *k, const doub
         (rc = skc_step_set_tensor(st, "unknown", unk)))
         goto done;
     if (truncate && (rc = skc_step_set_int(st, "truncate", 1)))
+        goto done;
+    if (k->unknown_err && (rc = skc_step_set_int(st, "unknown_ok", 0)))
         goto done;
     if (k->is_str)
         c->x_dtype = SKC_DT_STRING;
@@ -425,6 +396,7 @@ static int enc_onehot(sk_ctx *c, const pk_obj *est, const char *in,
         return enc_onehot_legacy(c, est, in, in_width, out, out_width);
     if ((rc = enc_read_categories(c, pk_attr(est, "categories_"), &k)))
         return rc;
+    k.unknown_err = !hu || strcmp(hu, "error") == 0;
     if ((rc = sk_check_width(c, in, in_width, k.f)))
         goto done;
     infreq_unknown = hu && strcmp(hu, "infrequent_if_exist") == 0;
@@ -538,6 +510,7 @@ static int enc_ordinal(sk_ctx *c, const pk_obj *est, const char *in,
 
     if ((rc = enc_read_categories(c, pk_attr(est, "categories_"), &k)))
         return rc;
+    k.unknown_err = !hu || strcmp(hu, "error") == 0;
     if ((rc = sk_check_width(c, in, in_width, k.f)))
         goto done;
     if (hu && strcmp(hu, "use_encoded_value") == 0 &&
@@ -766,6 +739,7 @@ static int enc_label_encoder(sk_ctx *c, const pk_obj *est, const char *in,
 
     if ((rc = enc_label_cats(c, est, &k)))
         return rc;
+    k.unknown_err = 1;      /* LabelEncoder.transform refuses unseen labels */
     if ((rc = sk_check_width(c, in, in_width, 1)))
         goto done;
     vals = malloc((size_t)(k.off[1] ? k.off[1] : 1) * sizeof(*vals));

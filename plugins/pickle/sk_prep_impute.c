@@ -12,9 +12,11 @@
  * | indicator        | add_indicator      | (absent)                       | (absent)                 | indicator_ (MissingIndicator), columns appended | = |
  * | MissingIndicator | features_, _n_features | (absent)                   | features_ ('missing-only' or 'all'), _n_features | = | = |
  *
- * Only numeric imputation converts: a string column (object statistics_)
- * is refused. MissingIndicator's error_on_new is a fit-time check and is
- * not repeated.
+ * String columns (object statistics_, strategy most_frequent or constant)
+ * impute strings: a string X holds NaN and None as "" (core/OPS.md
+ * `impute`), so missing_values np.nan / None is the marker "" and a string
+ * marker is itself. MissingIndicator's error_on_new is a fit-time check
+ * and is not repeated.
  */
 #include <math.h>
 #include <stdio.h>
@@ -115,6 +117,59 @@ static int imp_missing_indicator(sk_ctx *c, const pk_obj *est, const char *in,
     return imp_indicator(c, est, in, f, out, out_width);
 }
 
+/* SimpleImputer fitted on object columns: statistics_ holds one string per
+ * column; the model input becomes a string X. */
+static int imp_simple_strings(sk_ctx *c, const pk_obj *est, const pk_obj *stats,
+                              const char *in, int64_t in_width, char *out,
+                              int64_t *out_width)
+{
+    const pk_obj *mo = pk_attr(est, "missing_values");
+    const char *marker = "", *v;
+    skc_tensor *fill = NULL;
+    pk_array_info ai;
+    skc_step *st;
+    size_t len;
+    int64_t f, i;
+    double num;
+    int rc;
+
+    if (mo && pk_kind_of(mo) != PK_NONE && pk_str(mo, &marker, &len) != SKC_OK &&
+        !(pk_float(mo, &num) == SKC_OK && isnan(num)))
+        return sk_fail(c, SKC_E_UNSUPPORTED, "missing_values must be NaN, None or a string "
+                       "for string columns");
+    if (skp_bool(est, "add_indicator", 0))
+        return sk_fail(c, SKC_E_UNSUPPORTED, "add_indicator on string columns");
+    if (pk_array(stats, &ai) != SKC_OK || ai.ndim != 1)
+        return sk_fail(c, SKC_E_FORMAT, "statistics_ is not a 1-D array");
+    f = ai.shape[0];
+    if ((rc = sk_check_width(c, in, in_width, f)) ||
+        (rc = skc_tensor_new(SKC_DT_STRING, 1, &f, &fill)))
+        return rc;
+    for (i = 0; i < f; i++) {
+        const pk_obj *e = pk_array_object(stats, (size_t)i);
+        if (!e || pk_str(e, &v, &len) != SKC_OK) {
+            rc = sk_fail(c, SKC_E_UNSUPPORTED, "statistics_[%lld] is not a string (a column "
+                         "with no statistic, or a number filling a string column)",
+                         (long long)i);
+            goto done;
+        }
+        if ((rc = skc_tensor_set_string(fill, i, v, len)))
+            goto done;
+    }
+    sk_new_name(c, "imputed", out);
+    if ((rc = sk_step(c, "impute", in, out, &st)) ||
+        (rc = skc_step_set_float(st, "missing", NAN)) ||
+        (rc = skc_step_set_tensor(st, "fill", fill)))
+        goto done;
+    if (*marker && (rc = skc_step_set_string(st, "missing_string", marker)))
+        goto done;
+    c->x_dtype = SKC_DT_STRING;
+    *out_width = f;
+done:
+    skc_tensor_free(fill);
+    return rc;
+}
+
 static int imp_simple(sk_ctx *c, const pk_obj *est, const char *in,
                       int64_t in_width, char *out, int64_t *out_width)
 {
@@ -133,8 +188,7 @@ static int imp_simple(sk_ctx *c, const pk_obj *est, const char *in,
                        "from each row at transform time");
     if (stats && pk_kind_of(stats) == PK_ARRAY && pk_array(stats, &ai) == SKC_OK &&
         ai.kind == 'O')
-        return sk_fail(c, SKC_E_UNSUPPORTED, "imputation of string columns (object "
-                       "statistics_) is not supported");
+        return imp_simple_strings(c, est, stats, in, in_width, out, out_width);
     if ((rc = imp_missing(c, est, &miss)) ||
         (rc = skp_doubles(c, stats, "statistics_", &sv, &f)))
         return rc;

@@ -45,7 +45,7 @@ rf = RandomForestClassifier(n_estimators=n, n_jobs=-1, random_state=0).fit(x, y)
 joblib.dump(rf, path)
 EOF
     fi
-    size=$(stat -c %s "$model")
+    size=$(stat -L -c %s "$model")
     # Wall and CPU time of the load alone (imports excluded).
     load=$("$py" -c "
 import sys, time, joblib, sklearn.ensemble

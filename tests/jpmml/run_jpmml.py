@@ -254,6 +254,10 @@ def compare(cols, exp_header, exp_rows, m, tol):
             checks.append((m["targets"][0], cols["label"], "label"))
         else:
             for t, j in enumerate(m["targets"]):
+                # A multi-output classifier gives label [N, T]: label[t].
+                if "label[%d]" % t in cols:
+                    checks.append((j, cols["label[%d]" % t], "label"))
+                    continue
                 s = cols.get("variable[%d]" % t)
                 if s is None and len(m["targets"]) == 1:
                     s = series(cols, "variable")

@@ -46,12 +46,13 @@ static int bench_tensor(skc_step *st, const char *key, int dtype, int ndim,
 }
 
 /* A random forest regressor: @p trees complete trees of @p depth levels
- * (children of node j at 2j+1 and 2j+2, as op_tree.c requires). */
+ * (children of node j at 2j+1 and 2j+2; a leaf's left is -1 - its row in
+ * value, rows in node order, as core/OPS.md's tree_ensemble requires). */
 static int bench_forest(int64_t trees, int depth, skc_model **out)
 {
     static const int64_t xs[2] = { -1, BENCH_FEATURES }, ys[2] = { -1, 1 };
-    int64_t per = (INT64_C(1) << (depth + 1)) - 1, n = trees * per, t, j, i;
-    int64_t shp[2] = { n, 1 }, ofs = trees + 1;
+    int64_t per = (INT64_C(1) << (depth + 1)) - 1, n = trees * per, t, j, i, leaves = 0;
+    int64_t shp[2] = { trees << depth, 1 }, ofs = trees + 1;
     skc_tensor *off, *feat, *thr, *lt, *rt, *ml, *val;
     skc_model *m = NULL;
     skc_step *st;
@@ -83,9 +84,10 @@ static int bench_forest(int64_t trees, int depth, skc_model **out)
             i = t * per + j;
             ((int32_t *)skc_tensor_data_mut(feat))[i] = leaf ? 0 : (int32_t)(rand() % BENCH_FEATURES);
             ((double *)skc_tensor_data_mut(thr))[i] = (double)rand() / RAND_MAX;
-            ((int32_t *)skc_tensor_data_mut(lt))[i] = leaf ? -1 : (int32_t)(2 * j + 1);
+            ((int32_t *)skc_tensor_data_mut(lt))[i] = leaf ? (int32_t)(-1 - leaves) : (int32_t)(2 * j + 1);
             ((int32_t *)skc_tensor_data_mut(rt))[i] = leaf ? -1 : (int32_t)(2 * j + 2);
-            ((double *)skc_tensor_data_mut(val))[i] = (double)rand() / RAND_MAX;
+            if (leaf)
+                ((double *)skc_tensor_data_mut(val))[leaves++] = (double)rand() / RAND_MAX;
         }
     }
     *out = m;

@@ -231,6 +231,45 @@ done:
     return rc;
 }
 
+/* A two-tree forest (core/OPS.md tree_ensemble): NaN routing, a
+ * categorical split with its bitset, leaves in node order; the node
+ * arrays are what the damage tests flip under the structural check and
+ * the evaluator's own bounds. */
+static int skmt_forest(skc_model *m)
+{
+    static const int64_t xs[2] = { -1, 2 }, ys[2] = { -1, 1 }, three[1] = { 3 };
+    static const int64_t eight[1] = { 8 }, v51[2] = { 5, 1 }, c18[2] = { 1, 8 };
+    static const int64_t offsets[3] = { 0, 5, 8 };
+    static const int32_t feature[8] = { 0, -1, 1, -1, -1, 1, -1, -1 };
+    static const int32_t left[8] = { 1, -1, 3, -2, -3, 1, -4, -5 };
+    static const int32_t right[8] = { 2, -1, 4, -1, -1, 2, -1, -1 };
+    static const int32_t cat_index[8] = { -1, -1, -1, -1, -1, 0, -1, -1 };
+    static const uint32_t bitset[8] = { (1u << 3) | (1u << 5), 0, 0, 0, 0, 0, 0, 0 };
+    static const uint8_t missing_left[8] = { 1, 0, 0, 0, 0, 1, 0, 0 };
+    static const double threshold[8] = { 0.5, 0, 2.0, 0, 0, 0, 0, 0 };
+    static const double value[5] = { 1.5, -2.0, 4.25, 10.0, 20.0 };
+    skc_step *st;
+    int rc;
+
+    if ((rc = skc_model_add_input(m, "X", SKC_DT_F64, 2, xs)) ||
+        (rc = skmt_step(m, "tree_ensemble", "X", "variable", &st)) ||
+        (rc = skmt_raw(st, "tree_offsets", SKC_DT_I64, 1, three, offsets)) ||
+        (rc = skmt_raw(st, "feature", SKC_DT_I32, 1, eight, feature)) ||
+        (rc = skmt_raw(st, "threshold", SKC_DT_F64, 1, eight, threshold)) ||
+        (rc = skmt_raw(st, "left", SKC_DT_I32, 1, eight, left)) ||
+        (rc = skmt_raw(st, "right", SKC_DT_I32, 1, eight, right)) ||
+        (rc = skmt_raw(st, "missing_left", SKC_DT_U8, 1, eight, missing_left)) ||
+        (rc = skmt_raw(st, "cat_index", SKC_DT_I32, 1, eight, cat_index)) ||
+        (rc = skmt_raw(st, "cat_bitset", SKC_DT_U32, 2, c18, bitset)) ||
+        (rc = skmt_raw(st, "value", SKC_DT_F64, 2, v51, value)) ||
+        (rc = skc_step_set_int(st, "n_targets", 1)) ||
+        (rc = skc_step_set_string(st, "aggregate", "average")) ||
+        (rc = skc_step_set_int(st, "x_float32", 1)) ||
+        (rc = skc_model_add_output(m, "variable", SKC_DT_F64, 2, ys)))
+        return rc;
+    return SKC_OK;
+}
+
 int skmt_model(int index, const char **name, skc_model **out)
 {
     static const struct {
@@ -240,6 +279,7 @@ int skmt_model(int index, const char **name, skc_model **out)
         { "classifier", skmt_classifier },
         { "binary", skmt_binary },
         { "regressor", skmt_regressor },
+        { "forest", skmt_forest },
     };
     skc_model *m = NULL;
     int rc;

@@ -113,7 +113,7 @@ def main():
     subprocess.run([a.gen, a.workdir], check=True)
     t = Tap()
     files = sorted(f[:-4] for f in os.listdir(a.workdir) if f.endswith(".skm"))
-    t.check(len(files) == 3, "skm_testgen wrote three models", files)
+    t.check(len(files) == 4, "skm_testgen wrote four models", files)
     for name in files:
         path = os.path.join(a.workdir, name + ".skm")
         with open(os.path.join(a.workdir, name + ".json"), encoding="utf-8") as f:

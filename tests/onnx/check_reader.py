@@ -13,6 +13,7 @@ when node or onnxruntime-node is missing.
     check_reader.py --skconv build/cli/skconv --node-modules DIR --workdir DIR [-k NAME] [-v]
 """
 import argparse
+import csv
 import json
 import math
 import os
@@ -637,6 +638,46 @@ def _():
     return model(nodes, [X4], outs, ml=1), x
 
 
+@case('tree_regressor_sparse_weights_unordered', ml=1)
+def _():
+    # Writers leave out zero weights: a leaf without weights adds its own
+    # nodes_values entry with one target (ORT's value_or_unique_weight)
+    # and nothing with several. Each model comes in node order (the
+    # one-pass build) and shuffled (the sorted fallback).
+    r = rng(26)
+    nodes, outs = [], []
+    for agg in ['SUM', 'MIN']:
+        for nt in [1, 3]:
+            a, w = tree_attrs(6, 4, r, n_targets=nt, depth=4, missing=True)
+            leaves = [i for i, m in enumerate(a['nodes_modes']) if m == 'LEAF']
+            for i in leaves[::3]:
+                a['nodes_values'][i] = float(np.float32(r.randn()))
+            drop = {(a['nodes_treeids'][i], a['nodes_nodeids'][i]) for i in leaves[::3]}
+            keep = [k for k in range(len(w['ids'])) if (w['treeids'][k], w['nodeids'][k]) not in drop]
+            w = {k: [v[j] for j in keep] for k, v in w.items()}
+            for order in ['ordered', 'shuffled']:
+                aa, ww = dict(a), dict(w)
+                if order == 'shuffled':
+                    # Keep each tree's root first (ORT's roots are the first
+                    # node of each run of equal tree ids).
+                    p = [i for t in reversed(range(6)) for i in
+                         [j for j in range(len(a['nodes_treeids'])) if a['nodes_treeids'][j] == t][:1] +
+                         list(r.permutation([j for j in range(len(a['nodes_treeids']))
+                                             if a['nodes_treeids'][j] == t][1:]))]
+                    aa = {k: [v[i] for i in p] for k, v in a.items()}
+                    q = list(r.permutation(len(w['ids'])))
+                    ww = {k: [v[i] for i in q] for k, v in w.items()}
+                name = 'y_%s_%d_%s' % (agg.lower(), nt, order)
+                nodes.append(h.make_node('TreeEnsembleRegressor', ['X'], [name], domain='ai.onnx.ml',
+                                         n_targets=nt, aggregate_function=agg,
+                                         target_ids=ww['ids'], target_nodeids=ww['nodeids'],
+                                         target_treeids=ww['treeids'], target_weights=ww['weights'], **aa))
+                outs.append(vi(name, T.FLOAT, None))
+    x = xf(80)
+    x[4, 2] = np.nan
+    return model(nodes, [X4], outs, ml=1), x
+
+
 @case('tree_regressor_double_input_v3', ml=3)
 def _():
     r = rng(25)
@@ -760,9 +801,18 @@ def run_ort(args, m, x, work):
 def run_skconv(args, m, x, work):
     path = os.path.join(work, 'model.onnx')
     onnx.save(m, path)
-    np.save(os.path.join(work, 'x.npy'), x)
+    xin = os.path.join(work, 'x.npy')
+    if x.dtype == object:
+        # strings go in as CSV (.npy holds numbers only)
+        xin = os.path.join(work, 'x.csv')
+        with open(xin, 'w', newline='') as f:
+            w = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator='\n')
+            w.writerow(['c%d' % i for i in range(x.shape[1])])
+            w.writerows(x.tolist())
+    else:
+        np.save(xin, x)
     out = os.path.join(work, 'sk.json')
-    p = subprocess.run([args.skconv, 'predict', path, '--input', os.path.join(work, 'x.npy'),
+    p = subprocess.run([args.skconv, 'predict', path, '--input', xin,
                         '-o', out, '--force'], capture_output=True, text=True)
     if p.returncode:
         return None, p.stderr.strip()

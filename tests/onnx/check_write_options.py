@@ -172,7 +172,8 @@ def main(argv):
         print("1..0 # SKIP no fixtures in %s" % args.fixtures)
         return 77
     fixtures = {f["file"]: f for f in json.load(open(manifest))["fixtures"]}
-    os.makedirs(args.workdir, exist_ok=True)
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    os.makedirs(args.workdir)
     env = dict(os.environ, ORT_NODE_MODULES=mods)
     results = []
 

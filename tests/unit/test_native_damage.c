@@ -119,10 +119,29 @@ static void test_flip_every_byte(void **state)
     print_message("# %zu flipped bytes refused\n", cases);
 }
 
+/* A model that was read evaluates, or refuses the rows cleanly. */
+static void expect_evaluates(const skc_model *m, size_t at)
+{
+    skc_tensor *in[4] = { 0 }, *out[8] = { 0 };
+    char err[512] = "";
+    int i, rc;
+
+    assert_true(skc_model_input_count(m) <= 4 && skc_model_output_count(m) <= 8);
+    assert_int_equal(skmt_rows(m, in), SKC_OK);
+    rc = skc_model_eval(m, (const skc_tensor *const *)in, out, err, sizeof(err));
+    if (rc != SKC_OK && rc != SKC_E_FORMAT && rc != SKC_E_INVAL)
+        fail_msg("resealed flip at %zu: eval rc %d (%s)", at, rc, err);
+    for (i = 0; i < 8; i++)
+        skc_tensor_free(out[i]);
+    for (i = 0; i < 4; i++)
+        skc_tensor_free(in[i]);
+}
+
 /* Flipped and resealed, so every CRC matches and the structural checks
  * of each section face the damage. The result may be another valid
- * model (a changed number) or a clean refusal; never a crash, a leak or
- * a read out of bounds (run under ASan). */
+ * model (a changed number), which then evaluates or refuses its rows, or
+ * a clean refusal; never a crash, a leak or a read out of bounds (run
+ * under ASan). */
 static void test_flip_resealed(void **state)
 {
     static const uint8_t masks[4] = { 0x01, 0x10, 0x80, 0xff };
@@ -144,6 +163,7 @@ static void test_flip_resealed(void **state)
                 if (rc == SKC_OK) {
                     ok++;
                     assert_non_null(r);
+                    expect_evaluates(r, at);
                 } else {
                     refused++;
                     if (rc != SKC_E_FORMAT && rc != SKC_E_UNSUPPORTED && rc != SKC_E_LIMIT)

@@ -31,6 +31,25 @@ SKC_API int skc_data_select_columns(const skc_tensor *rows, const skc_tensor *co
                                     const skc_tensor *model_columns, skc_tensor **out,
                                     char *err, size_t errlen);
 
+/**
+ * Read rows for a model whose input is a string X (core/OPS.md "String
+ * inputs": string columns beside numeric ones) from the CSV file @p path.
+ * The first line is a header; when the model names its input columns,
+ * they are matched by name (order and extra columns do not matter), else
+ * by position. String columns keep their text; numeric columns must hold
+ * numbers, stored as text the model reads back exactly. Empty, "NA",
+ * "N/A", "nan", "NaN", "null" and "None" cells are missing: "" in a string
+ * column, "nan" in a numeric one. Columns whose use the model does not
+ * tell (an ONNX graph read back) are taken as written. @p rows receives a
+ * string tensor [N, F].
+ * @return 0, SKC_E_NOT_FOUND, SKC_E_IO, SKC_E_INVAL (a column the model
+ * needs is absent, or the model does not take strings), SKC_E_FORMAT (a
+ * cell that is not a number in a numeric column: @p err names the file,
+ * line, row and column), SKC_E_NOMEM.
+ */
+SKC_API int skc_data_read_strings(const skc_model *m, const char *path, skc_tensor **rows,
+                                  char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -28,10 +28,20 @@ typedef struct skc_verify_opts {
 SKC_API void skc_verify_opts_default(skc_verify_opts *o, int float64_target);
 
 /**
+ * 1 when @p m computes in float32, so that comparisons with it take the
+ * float32 tolerances: it declares a float32 input, or it takes a string X
+ * (core/OPS.md "String inputs") and gives float32 outputs.
+ */
+SKC_API int skc_verify_float32(const skc_model *m);
+
+/**
  * Probe rows [n_rows, F] (float64 holding float32-representable values)
  * synthesised from the model: ranges each scaler saw, both float32
  * neighbours of every tree threshold, categories, NaN where the model
- * accepts missing values, and seeded random rows. Caller frees.
+ * accepts missing values, and seeded random rows. For a model that takes
+ * a string X, a string tensor: every category an encoder knows, a string
+ * none has where unknown values are accepted, "" where an imputer fills
+ * it, and the numeric columns as text. Caller frees.
  */
 SKC_API int skc_model_probe_rows(const skc_model *m, int64_t n_rows, uint64_t seed,
                                  skc_tensor **out, char *err, size_t errlen);
