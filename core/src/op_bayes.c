@@ -117,8 +117,14 @@ static void nb_jll(const skc_step *s, int kind, const double *x, int64_t f, int6
         ic = skc_tensor_data(b);
         for (i = 0; i < k; i++) {
             double acc = 0.0;
-            for (j = 0; j < f; j++)
-                acc += (bin ? (x[j] > thr ? 1.0 : 0.0) : x[j]) * w[i * f + j];
+            /* A zero feature adds nothing, as in sklearn's sparse product:
+             * a coefficient is -inf for a feature a class never showed
+             * (alpha 0), and 0 * -inf would be NaN. */
+            for (j = 0; j < f; j++) {
+                double v = bin ? (x[j] > thr ? 1.0 : 0.0) : x[j];
+                if (v != 0.0)
+                    acc += v * w[i * f + j];
+            }
             jll[i] = acc + ic[i];
         }
         return;

@@ -46,8 +46,10 @@ static const skci_op *const ops_tables[] = {
     skci_ops_neighbors,
     skci_ops_bayes,
     skci_ops_compose,
+    skci_ops_text,
     skci_ops_onnx,
     skci_ops_onnxml,
+    skci_ops_onnx_text,
 };
 
 const skci_op *skci_op_find(const char *name)

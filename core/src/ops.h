@@ -82,8 +82,15 @@ SKCI_HIDDEN extern const skci_op skci_ops_svm[];
 SKCI_HIDDEN extern const skci_op skci_ops_neighbors[];
 SKCI_HIDDEN extern const skci_op skci_ops_bayes[];
 SKCI_HIDDEN extern const skci_op skci_ops_compose[];
+SKCI_HIDDEN extern const skci_op skci_ops_text[];     /* op_text.c: text_vectorize, tfidf */
+/* op_text.c's strict UTF-8 decoding (code point count, or -1), encoding
+ * (bytes written, at most 4) and one-to-one lowercase of a code point. */
+SKCI_HIDDEN int64_t skci_utf8_decode(const char *s, size_t len, uint32_t *out);
+SKCI_HIDDEN size_t skci_utf8_encode(uint32_t c, char *o);
+SKCI_HIDDEN uint32_t skci_text_lower_cp(uint32_t c);
 SKCI_HIDDEN extern const skci_op skci_ops_onnx[];    /* op_onnx.c: ONNX mirror ops   */
 SKCI_HIDDEN extern const skci_op skci_ops_onnxml[];  /* op_onnxml.c               */
+SKCI_HIDDEN extern const skci_op skci_ops_onnx_text[]; /* op_onnx_text.c: string ops */
 
 /* Helpers shared by op files. */
 SKCI_HIDDEN int skci_need_f64(const skc_step *s, const char *key, int ndim,

@@ -191,6 +191,8 @@ int onnx_node(onnx_builder *b, const char *op_type, const char *domain,
             return SKC_E_NOMEM;
         if (strcmp(domain, ONNX_DOMAIN_ML) == 0)
             b->used_ml = 1;
+        if (strcmp(domain, ONNX_DOMAIN_MS) == 0)
+            b->used_ms = 1;
     }
     if (!(n->input = onnx_strv(a, inputs, n_inputs)) ||
         !(n->output = onnx_strv(a, outputs, n_outputs)))

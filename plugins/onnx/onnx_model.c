@@ -91,7 +91,7 @@ int onnx_model_assemble(onnx_builder *b, const skc_model *m,
     int rc;
     Onnx__ModelProto *mp = onnx_arena_alloc(a, 1, sizeof(*mp));
     Onnx__GraphProto *g = onnx_arena_alloc(a, 1, sizeof(*g));
-    Onnx__OperatorSetIdProto **ops = onnx_arena_alloc(a, 2, sizeof(*ops));
+    Onnx__OperatorSetIdProto **ops = onnx_arena_alloc(a, 3, sizeof(*ops));
     if (!mp || !g || !ops)
         return SKC_E_NOMEM;
     onnx__model_proto__init(mp);
@@ -109,6 +109,12 @@ int onnx_model_assemble(onnx_builder *b, const skc_model *m,
         mp->n_opset_import = 2;
         if (onnx_ir_for_ml_opset(b->ml_opset) > ir)
             ir = onnx_ir_for_ml_opset(b->ml_opset);
+    }
+    /* ONNX Runtime's contrib domain (text Tokenizer), likewise only when used. */
+    if (b->used_ms) {
+        if (!(ops[mp->n_opset_import] = onnx_opset_id(a, ONNX_DOMAIN_MS, 1)))
+            return SKC_E_NOMEM;
+        mp->n_opset_import++;
     }
     mp->opset_import = ops;
     mp->has_ir_version = 1;

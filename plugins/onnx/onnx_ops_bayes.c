@@ -69,8 +69,15 @@ static int nb_x_linear(onnx_builder *b, const skc_step *st, const char *x, const
     if (!tr)
         return SKC_E_NOMEM;
     for (i = 0; i < k; i++)
-        for (j = 0; j < f; j++)
+        for (j = 0; j < f; j++) {
+            if (!isfinite(coef[i * f + j]))
+                return onnx_error(b, SKC_E_UNSUPPORTED, "coefficient [%lld, %lld] is %g (a "
+                                  "feature class %lld never showed, fitted with alpha 0): "
+                                  "MatMul gives NaN for a zero input there, where sklearn's "
+                                  "sparse product skips it", (long long)i, (long long)j,
+                                  coef[i * f + j], (long long)i);
             tr[j * k + i] = coef[i * f + j];
+        }
     const int64_t td[2] = { f, k };
     if (skc_step_get_float(st, "binarize", &t) == SKC_OK) {
         if ((rc = onnx_x_scalar(b, "binarize", t, &thr)) < 0 ||

@@ -17,10 +17,12 @@
 
 #define MIRROR_ML "onnxml."
 #define MIRROR_ONNX "onnx."
+#define MIRROR_MS "onnxms."  /* com.microsoft */
 
 int onnx_mirror_known(const char *op)
 {
-    return op && (strncmp(op, MIRROR_ONNX, 5) == 0 || strncmp(op, MIRROR_ML, 7) == 0) &&
+    return op && (strncmp(op, MIRROR_ONNX, 5) == 0 || strncmp(op, MIRROR_ML, 7) == 0 ||
+                  strncmp(op, MIRROR_MS, 7) == 0) &&
            skc_op_known(op);
 }
 
@@ -266,6 +268,8 @@ static int mirror_out_elem(const skc_step *st, const char *type, int ml, const i
             return ONNX_ELEM_BOOL;
         if (!strcmp(type, "Where"))
             return n_in > 1 ? in[1] : ONNX_ELEM_UNKNOWN;
+        if (!strcmp(type, "TfIdfVectorizer"))
+            return ONNX_ELEM_FLOAT;
         if (!strcmp(type, "OneHot"))
             return n_in > 2 ? in[2] : ONNX_ELEM_UNKNOWN;
         if (!strcmp(type, "ConstantOfShape"))
@@ -513,9 +517,11 @@ static int mirror_emit_step(onnx_builder *b, const skc_step *st, int depth)
     int64_t opset = 13;
 
     ml = strncmp(op, MIRROR_ML, 7) == 0;
-    type = op + (ml ? 7 : 5);
+    type = op + (ml || strncmp(op, MIRROR_MS, 7) == 0 ? 7 : 5);
     if (ml)
         domain = ONNX_DOMAIN_ML;
+    else if (type == op + 7)
+        domain = ONNX_DOMAIN_MS;
     n_out = skc_step_output_count(st);
     if (n_out > 64 || skc_step_input_count(st) > MIRROR_MAX_IO)
         return onnx_error(b, SKC_E_LIMIT, "too many inputs or outputs");

@@ -378,6 +378,8 @@ static int onnx_lift_node(onnx_reader *r, onnx_target *tg, const Onnx__NodeProto
         snprintf(op, sizeof(op), "onnx.%s", type);
     else if (strcmp(domain, "ai.onnx.ml") == 0)
         snprintf(op, sizeof(op), "onnxml.%s", type);
+    else if (strcmp(domain, "com.microsoft") == 0)
+        snprintf(op, sizeof(op), "onnxms.%s", type);
     else
         return onnx_rfail(r, SKC_E_UNSUPPORTED, "ONNX operator %s (domain %s) is not supported",
                           type, domain);

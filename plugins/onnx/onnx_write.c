@@ -50,6 +50,7 @@ static const struct {
     { "as_real", onnx_emit_as_real },
     { "aggregate", onnx_emit_aggregate },
     { "power", onnx_emit_power },
+    { "text_vectorize", onnx_emit_text_vectorize }, { "tfidf", onnx_emit_tfidf },
 };
 
 onnx_emit_fn onnx_op_emitter(const char *op)

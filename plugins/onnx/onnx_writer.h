@@ -19,6 +19,7 @@
 #define ONNX_ELEM_BOOL    ONNX__TENSOR_PROTO__DATA_TYPE__BOOL
 
 #define ONNX_DOMAIN_ML "ai.onnx.ml"
+#define ONNX_DOMAIN_MS "com.microsoft"  /* ONNX Runtime's contrib ops, version 1 */
 
 /* Default and bounds of the options, shared by the table and the writer. */
 #define ONNX_OPSET_DEFAULT    17
@@ -70,6 +71,7 @@ typedef struct onnx_builder {
     int          opset;       /* default domain                               */
     int          ml_opset;    /* ai.onnx.ml, stamped only when used_ml        */
     int          used_ml;
+    int          used_ms;     /* com.microsoft, stamped only when used        */
     onnx_vec     nodes;       /* Onnx__NodeProto *                            */
     onnx_vec     initializers;/* Onnx__TensorProto *                          */
     onnx_vec     inputs;      /* Onnx__ValueInfoProto *                       */
@@ -239,6 +241,9 @@ int onnx_emit_proba_normalize(onnx_builder *b, const skc_step *st);
 int onnx_emit_as_real(onnx_builder *b, const skc_step *st);
 int onnx_emit_aggregate(onnx_builder *b, const skc_step *st);
 int onnx_emit_power(onnx_builder *b, const skc_step *st);
+/* onnx_ops_text.c */
+int onnx_emit_text_vectorize(onnx_builder *b, const skc_step *st);
+int onnx_emit_tfidf(onnx_builder *b, const skc_step *st);
 
 /* The emitter for IR op @p op, or NULL if the writer cannot write it. */
 onnx_emit_fn onnx_op_emitter(const char *op);

@@ -26,6 +26,7 @@ static const sk_family *const sk_tables[] = {
     sk_prep_impute_families,
     sk_prep_decomp_families,
     sk_prep_select_families,
+    sk_text_families,
 };
 
 const char *sk_canonical(const pk_obj *est, const char **mod, const char **name)

@@ -58,6 +58,7 @@ extern const sk_family sk_prep_encode_families[];
 extern const sk_family sk_prep_impute_families[];
 extern const sk_family sk_prep_decomp_families[];
 extern const sk_family sk_prep_select_families[];
+extern const sk_family sk_text_families[];
 
 /* Lift the root object of a file into a complete model: the root
  * estimator, the member the reader option `object` names, or the one final

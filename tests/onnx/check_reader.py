@@ -406,6 +406,47 @@ def _():
 # ---------------------------------------------------------------------------
 
 
+@case('text_tokenizer_normalizer_tfidf')
+def _():
+    # skconv's text_vectorize graph (plugins/onnx/onnx_ops_text.c): tokens
+    # by a tokenexp of \x{..} classes, lowercased, counted; plus
+    # TfIdfVectorizer's other modes and skip-grams, and a Tokenizer with
+    # plain literals, groups and counted repetition.
+    word = '[0-9A-Z_a-z\\x{C0}-\\x{D6}\\x{D8}-\\x{12F}\\x{131}-\\x{2C1}\\x{391}-\\x{3A1}\\x{3A3}-\\x{3FF}\\x{400}-\\x{4FF}\\x{4E00}-\\x{9FFF}]'
+    pool = ['cafe', 'café', 'the', 'i', 'istanbul', 'stanbul', 'ab', 'привет', 'мир', '日本語',
+            'the', 'cat', 'привет', 'мир']
+    nodes = [h.make_node('Reshape', ['X', 'm1'], ['x1']),
+             h.make_node('Tokenizer', ['x1'], ['tok'], domain='com.microsoft', mark=0, mincharnum=2,
+                         pad_value='#', tokenexp=word + '*\\x{130}|' + word + '+'),
+             h.make_node('Shape', ['tok'], ['ts']),
+             h.make_node('Reshape', ['tok', 'm1'], ['tf']),
+             h.make_node('StringNormalizer', ['tf'], ['tl'], case_change_action='LOWER',
+                         is_case_sensitive=1, locale='C.UTF-8'),
+             h.make_node('StringNormalizer', ['tf'], ['tn'], case_change_action='NONE'),
+             h.make_node('Reshape', ['tl', 'ts'], ['tokens']),
+             h.make_node('TfIdfVectorizer', ['tokens'], ['tf_counts'], mode='TF', min_gram_length=1,
+                         max_gram_length=2, max_skip_count=0, ngram_counts=[0, 10],
+                         ngram_indexes=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], pool_strings=pool),
+             h.make_node('TfIdfVectorizer', ['tokens'], ['tfidf_skip'], mode='TFIDF', min_gram_length=2,
+                         max_gram_length=2, max_skip_count=2, ngram_counts=[0, 10],
+                         ngram_indexes=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 1],
+                         weights=[0.5, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], pool_strings=pool),
+             h.make_node('TfIdfVectorizer', ['tokens'], ['idf'], mode='IDF', min_gram_length=1,
+                         max_gram_length=1, max_skip_count=0, ngram_counts=[0],
+                         ngram_indexes=[2, 0, 1], weights=[0.25, 2, 4], pool_strings=pool[:3]),
+             h.make_node('Tokenizer', ['x1'], ['tok2'], domain='com.microsoft', mark=0, mincharnum=1,
+                         pad_value='', tokenexp='(?:ab|c\\.)+|[x-z]{2,3}|q?d')]
+    texts = ['The cat sat on the CAFÉ mat', 'İstanbul İİ istanbul xİstanbul', 'привет МИР, привет!',
+             '日本語テキスト', '', '!!!', 'a b c', 'ab ab ab abc.c.d xyzzy dd', 'The the THE cat',
+             'snake_case_word 3d 42 café', 'Σ ΣΑΣ ΟΔΟΣ. όσος']
+    x = np.array(texts, dtype=object).reshape(-1, 1)
+    outs = [vi('tokens', T.STRING, None), vi('tn', T.STRING, None), vi('tf_counts', T.FLOAT, None),
+            vi('tfidf_skip', T.FLOAT, None), vi('idf', T.FLOAT, None), vi('tok2', T.STRING, None)]
+    m = model(nodes, [vi('X', T.STRING, [None, 1])], outs, [c('m1', [-1], np.int64)])
+    m.opset_import.append(h.make_opsetid('com.microsoft', 1))
+    return m, x
+
+
 def zipmap_pair(nodes, probs, labels_int=None, labels_str=None):
     """ZipMap as skl2onnx appends it; ORT runs the model without it (the
     node API cannot return a sequence of maps) and the test compares the
