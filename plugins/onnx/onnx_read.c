@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* onnx_read.c: the ONNX reader's probe, the hardened protobuf unpacking and the model-level fields (opsets, metadata). */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,10 +183,23 @@ static int onnx_prescan(const ProtobufCMessageDescriptor *d, const uint8_t *p, s
 
 /* protobuf-c allocates every message, array and string it unpacks; an
  * empty repeated message costs two bytes in the file and a struct in
- * memory, so the total is capped. */
+ * memory, so the total is capped.
+ *
+ * Small blocks (messages, and the millions of short strings of a large
+ * tree ensemble's nodes_modes) come from chunks freed together when the
+ * read ends; freeing one is a no-op. Larger blocks (the packed arrays)
+ * are malloc'd one by one with a size header, so that an int64 array can
+ * outlive the message inside a tensor (onnx_read_release). */
+#define ONNX_SMALL 256u                   /* at most this size from a chunk */
+#define ONNX_CHUNK ((size_t)1 << 20)
+
 typedef struct onnx_budget {
     size_t used, cap;
     int over;
+    char **chunks;                        /* sorted by address */
+    size_t n_chunks, cap_chunks;
+    char *cur;                            /* free space of the last chunk */
+    size_t left;
 } onnx_budget;
 
 typedef struct onnx_block {
@@ -193,11 +207,73 @@ typedef struct onnx_block {
     max_align_t align;
 } onnx_block;
 
+static void *onnx_chunk_alloc(onnx_budget *b, size_t size)
+{
+    const size_t a = sizeof(max_align_t);
+    void *p;
+
+    size = (size + a - 1) / a * a;
+    if (size > b->left) {
+        char *c;
+        if (ONNX_CHUNK > b->cap - b->used) {
+            b->over = 1;
+            return NULL;
+        }
+        if (b->n_chunks == b->cap_chunks) {
+            size_t nc = b->cap_chunks ? 2 * b->cap_chunks : 16;
+            char **v = realloc(b->chunks, nc * sizeof(*v));
+            if (!v)
+                return NULL;
+            b->chunks = v;
+            b->cap_chunks = nc;
+        }
+        /* Aligned to their size, so a block's chunk is its address with
+         * the low bits cleared. */
+        if (!(c = aligned_alloc(ONNX_CHUNK, ONNX_CHUNK)))
+            return NULL;
+        size_t at = b->n_chunks;
+        while (at > 0 && (uintptr_t)b->chunks[at - 1] > (uintptr_t)c) {
+            b->chunks[at] = b->chunks[at - 1];
+            at--;
+        }
+        b->chunks[at] = c;
+        b->n_chunks++;
+        b->used += ONNX_CHUNK;
+        b->cur = c;
+        b->left = ONNX_CHUNK;
+    }
+    p = b->cur;
+    b->cur += size;
+    b->left -= size;
+    return p;
+}
+
+/* Whether @p ptr lies in one of the chunks: a binary search for its
+ * chunk-aligned base. */
+static int onnx_in_chunk(const onnx_budget *b, const void *ptr)
+{
+    uintptr_t base = (uintptr_t)ptr & ~(uintptr_t)(ONNX_CHUNK - 1);
+    size_t lo = 0, hi = b->n_chunks;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)b->chunks[mid] == base)
+            return 1;
+        if ((uintptr_t)b->chunks[mid] < base)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
 static void *onnx_budget_alloc(void *data, size_t size)
 {
     onnx_budget *b = data;
     onnx_block *blk;
 
+    if (size <= ONNX_SMALL)
+        return onnx_chunk_alloc(b, size ? size : 1);
     if (size > b->cap - b->used || size > SIZE_MAX - sizeof(onnx_block)) {
         b->over = 1;
         return NULL;
@@ -215,11 +291,26 @@ static void onnx_budget_free(void *data, void *ptr)
     onnx_budget *b = data;
     onnx_block *blk;
 
-    if (!ptr)
+    if (!ptr || onnx_in_chunk(b, ptr))
         return;
     blk = (onnx_block *)(void *)((char *)ptr - offsetof(onnx_block, align));
     b->used -= blk->size;
     free(blk);
+}
+
+static void onnx_budget_release(onnx_budget *b)
+{
+    size_t i;
+
+    for (i = 0; i < b->n_chunks; i++)
+        free(b->chunks[i]);
+    free(b->chunks);
+    memset(b, 0, sizeof(*b));
+}
+
+int onnx_read_owned(size_t size)
+{
+    return size > ONNX_SMALL;
 }
 
 void onnx_read_release(void *array)
@@ -293,7 +384,7 @@ static int onnx_read_meta(onnx_reader *r, const Onnx__ModelProto *mp)
 int onnx_read_model(skc_session *s, skc_stream *in, skc_model **out)
 {
     onnx_reader r;
-    onnx_budget budget = { 0, 0, 0 };
+    onnx_budget budget;
     ProtobufCAllocator alloc = { onnx_budget_alloc, onnx_budget_free, &budget };
     Onnx__ModelProto *mp = NULL;
     const uint8_t *data;
@@ -302,6 +393,7 @@ int onnx_read_model(skc_session *s, skc_stream *in, skc_model **out)
     int rc;
 
     memset(&r, 0, sizeof(r));
+    memset(&budget, 0, sizeof(budget));
     r.s = s;
     r.lim = skc_session_limits(s);
     if ((rc = skc_stream_map(in, &data, &size)))
@@ -324,10 +416,12 @@ int onnx_read_model(skc_session *s, skc_stream *in, skc_model **out)
     budget.cap = size > (SIZE_MAX - (64u << 20)) / 16 ? SIZE_MAX : 16 * size + (64u << 20);
     mp = onnx__model_proto__unpack(&alloc, size, data);
     if (!mp) {
-        if (budget.over)
-            return onnx_rfail(&r, SKC_E_LIMIT, "unpacking needs more than %zu bytes of memory",
-                              budget.cap);
-        return onnx_rfail(&r, SKC_E_FORMAT, "not a valid ONNX ModelProto (damaged protobuf)");
+        rc = budget.over ? onnx_rfail(&r, SKC_E_LIMIT, "unpacking needs more than %zu bytes "
+                                      "of memory", budget.cap)
+                         : onnx_rfail(&r, SKC_E_FORMAT, "not a valid ONNX ModelProto "
+                                      "(damaged protobuf)");
+        onnx_budget_release(&budget);
+        return rc;
     }
     if (!mp->graph) {
         rc = onnx_rfail(&r, SKC_E_FORMAT, "the model has no graph");
@@ -355,5 +449,6 @@ done:
     skc_model_free(r.m);
     onnx_rmap_free(&r.names);
     onnx__model_proto__free_unpacked(mp, &alloc);
+    onnx_budget_release(&budget);
     return rc;
 }

@@ -44,6 +44,10 @@ typedef struct onnx_reader {
 /* Release one array the unpacked message allocated, after it was moved
  * out of the message (a tensor's release callback). */
 void onnx_read_release(void *array);
+/* Whether the unpacked message allocates a block of @p size bytes on its
+ * own (so it may be moved out with onnx_read_release), rather than from
+ * the chunks freed when the read ends. */
+int onnx_read_owned(size_t size);
 
 /* Record a failure: "ONNX <where>: <message>". */
 int onnx_rfail(onnx_reader *r, int code, const char *fmt, ...) SKC_PRINTF(3, 4);

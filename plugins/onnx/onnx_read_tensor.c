@@ -226,7 +226,7 @@ static int onnx_attr_list(onnx_reader *r, Onnx__AttributeProto *a, int type,
         return SKC_OK;
     }
     if (type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS) {
-        if (!r->alloc || !n)
+        if (!r->alloc || !n || !onnx_read_owned((size_t)n * sizeof(*a->ints)))
             return skc_tensor_from_i64(a->ints, n, out);
         if ((rc = skc_tensor_wrap(SKC_DT_I64, 1, &n, a->ints, onnx_read_release, a->ints, out)))
             return rc;
