@@ -244,6 +244,22 @@ int onnx_attr_int(onnx_builder *b, Onnx__NodeProto *n, const char *key,
     return 0;
 }
 
+int onnx_attr_string(onnx_builder *b, Onnx__NodeProto *n, const char *key,
+                     const char *v)
+{
+    Onnx__AttributeProto *at;
+    char *d = onnx_arena_strdup(b->arena, v);
+    int rc;
+    if (!d)
+        return SKC_E_NOMEM;
+    if ((rc = onnx_attr_new(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, &at)) < 0)
+        return rc;
+    at->has_s = 1;
+    at->s.data = (uint8_t *)d;
+    at->s.len = strlen(d);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Initializers                                                        */
 /* ------------------------------------------------------------------ */

@@ -12,23 +12,6 @@
 #define TEXT_PAD "#"
 #define TEXT_DEFAULT_PATTERN "(?u)\\b\\w\\w+\\b"
 
-static int text_attr_string(onnx_builder *b, Onnx__NodeProto *n, const char *key,
-                            const char *v, size_t len)
-{
-    Onnx__AttributeProto *at;
-    uint8_t *d = onnx_arena_memdup(b->arena, v, len + 1, 1);
-    int rc;
-
-    if (!d)
-        return SKC_E_NOMEM;
-    if ((rc = onnx_attr_new(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, &at)) < 0)
-        return rc;
-    at->has_s = 1;
-    at->s.data = d;
-    at->s.len = len;
-    return 0;
-}
-
 static int text_attr_ints(onnx_builder *b, Onnx__NodeProto *n, const char *key,
                           const int64_t *v, size_t count)
 {
@@ -275,10 +258,10 @@ static int text_lower_tokens(onnx_builder *b, const char *tok, const char *minus
     in[0] = tokp, in[1] = minus1;
     if ((rc = onnx_node(b, "Reshape", NULL, in, 2, &flat, 1, NULL)) < 0 ||
         (rc = onnx_node(b, "StringNormalizer", NULL, &flat, 1, &low, 1, &n)) < 0 ||
-        (rc = text_attr_string(b, n, "case_change_action", "LOWER", 5)) < 0 ||
+        (rc = onnx_attr_string(b, n, "case_change_action", "LOWER")) < 0 ||
         (rc = onnx_attr_int(b, n, "is_case_sensitive", 1)) < 0 ||
         /* glibc's C.UTF-8 is there wherever glibc is (2.35 on) */
-        (rc = text_attr_string(b, n, "locale", "C.UTF-8", 7)) < 0)
+        (rc = onnx_attr_string(b, n, "locale", "C.UTF-8")) < 0)
         return rc;
     in[0] = low, in[1] = tps;
     if ((rc = onnx_node(b, "Reshape", NULL, in, 2, &res, 1, NULL)) < 0)
@@ -344,15 +327,15 @@ int onnx_emit_text_vectorize(onnx_builder *b, const skc_step *st)
             (rc = onnx_node(b, "Tokenizer", ONNX_DOMAIN_MS, &flat, 1, &tok, 1, &n)) < 0 ||
             (rc = onnx_attr_int(b, n, "mark", 0)) < 0 ||
             (rc = onnx_attr_int(b, n, "mincharnum", 2)) < 0 ||
-            (rc = text_attr_string(b, n, "pad_value", TEXT_PAD, 1)) < 0 ||
-            (rc = text_attr_string(b, n, "tokenexp", exp, strlen(exp))) < 0)
+            (rc = onnx_attr_string(b, n, "pad_value", TEXT_PAD)) < 0 ||
+            (rc = onnx_attr_string(b, n, "tokenexp", exp)) < 0)
             return rc;
         if (lower && (rc = text_lower_tokens(b, tok, shape, &tok)) < 0)
             return rc;
     }
     if ((rc = onnx_name_fresh(b, "counts", &cnt)) < 0 ||
         (rc = onnx_node(b, "TfIdfVectorizer", NULL, &tok, 1, &cnt, 1, &n)) < 0 ||
-        (rc = text_attr_string(b, n, "mode", "TF", 2)) < 0 ||
+        (rc = onnx_attr_string(b, n, "mode", "TF")) < 0 ||
         (rc = onnx_attr_int(b, n, "min_gram_length", lo)) < 0 ||
         (rc = onnx_attr_int(b, n, "max_gram_length", hi)) < 0 ||
         (rc = onnx_attr_int(b, n, "max_skip_count", 0)) < 0 ||

@@ -171,24 +171,6 @@ static int te_attr_raw(onnx_builder *b, Onnx__NodeProto *n, const char *key,
     return 0;
 }
 
-/* A string attribute (AttributeProto.s). */
-static int te_attr_string(onnx_builder *b, Onnx__NodeProto *n, const char *key,
-                          const char *v)
-{
-    Onnx__AttributeProto *at;
-    char *d = onnx_arena_strdup(b->arena, v);
-    int rc;
-
-    if (!d)
-        return SKC_E_NOMEM;
-    if ((rc = onnx_attr_new(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, &at)) < 0)
-        return rc;
-    at->has_s = 1;
-    at->s.data = (uint8_t *)d;
-    at->s.len = strlen(d);
-    return 0;
-}
-
 /* AttributeProto.ints (field 8), packed. */
 static int te_attr_ints(onnx_builder *b, Onnx__NodeProto *n, const char *key,
                         const int64_t *v, size_t count)
@@ -621,8 +603,8 @@ static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const 
 
     if ((rc = onnx_node(b, "TreeEnsembleRegressor", ONNX_DOMAIN_ML, &xin, 1, &y, 1, &n)) < 0 ||
         (rc = onnx_attr_int(b, n, "n_targets", n_out)) < 0 ||
-        (rc = te_attr_string(b, n, "aggregate_function", "SUM")) < 0 ||
-        (rc = te_attr_string(b, n, "post_transform", "NONE")) < 0)
+        (rc = onnx_attr_string(b, n, "aggregate_function", "SUM")) < 0 ||
+        (rc = onnx_attr_string(b, n, "post_transform", "NONE")) < 0)
         return rc;
     if ((rc = te_attr_lists(b, n, s, te_v3_nodes, names, TE_NODE_LISTS, -1)) < 0 ||
         (rc = te_attr_modes(b, n, s)) < 0)

@@ -130,6 +130,9 @@ int onnx_attr_new(onnx_builder *b, Onnx__NodeProto *n, const char *key,
 int onnx_vec_push(onnx_vec *v, void *p);
 int onnx_attr_int(onnx_builder *b, Onnx__NodeProto *n, const char *key,
                   int64_t v);
+/* A string attribute (AttributeProto.s) holding @p v. */
+int onnx_attr_string(onnx_builder *b, Onnx__NodeProto *n, const char *key,
+                     const char *v);
 
 /* Initializers. The real ones are stored in b->real_elem; @p v is in
  * double precision as the IR holds it. @p dims may be NULL for a scalar. */
