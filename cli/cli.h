@@ -41,6 +41,11 @@ void cli_usage_error(const char *cmd, const char *fmt, ...) SKC_PRINTF(2, 3);
  * Prints the error and returns a status. */
 int cli_read_model(skc_context *ctx, const char *path, const char *from,
                    skc_model **model, skc_stream **stream);
+/* The same with reader options (@p n "KEY=VALUE" strings, checked against
+ * the reader's option table). */
+int cli_read_model_opts(skc_context *ctx, const char *path, const char *from,
+                        const char *const *opts, int n, skc_model **model,
+                        skc_stream **stream);
 /* Rows from a CSV or .npy file, columns matched to the model's names when
  * both have them. Prints the error and returns a status. */
 int cli_read_rows(const skc_model *m, const char *path, skc_tensor **rows);

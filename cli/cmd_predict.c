@@ -15,6 +15,8 @@ typedef struct predict_args {
     const char *input;
     const char *output;
     const char *from;
+    const char *ropts[16];     /* -I KEY=VALUE for MODEL's reader (predict) */
+    int n_ropts;
     int force;
     double rtol, atol;
 } predict_args;
@@ -40,7 +42,8 @@ static int predict_parse(cli_globals *g, predict_args *a, int argc, char **argv,
             a->force = 1;
         } else if (!strcmp(s, "--input") || !strcmp(s, "-i") || !strcmp(s, "--data") ||
                    !strcmp(s, "--output") || !strcmp(s, "-o") || !strcmp(s, "-f") ||
-                   !strcmp(s, "--from") || !strcmp(s, "--rtol") || !strcmp(s, "--atol")) {
+                   !strcmp(s, "--from") || !strcmp(s, "--rtol") || !strcmp(s, "--atol") ||
+                   (!two_models && !strcmp(s, "-I"))) {
             const char *v;
             if (i + 1 >= argc) {
                 cli_usage_error(cmd, "%s needs a value", s);
@@ -53,6 +56,13 @@ static int predict_parse(cli_globals *g, predict_args *a, int argc, char **argv,
                 a->output = v;
             else if (!strcmp(s, "-f") || !strcmp(s, "--from"))
                 a->from = v;
+            else if (!strcmp(s, "-I")) {
+                if (a->n_ropts == (int)(sizeof(a->ropts) / sizeof(a->ropts[0]))) {
+                    cli_usage_error(cmd, "too many -I options");
+                    return CLI_EXIT_USAGE;
+                }
+                a->ropts[a->n_ropts++] = v;
+            }
             else {
                 char *end;
                 double d = strtod(v, &end);
@@ -260,7 +270,7 @@ int cmd_predict(cli_globals *g, int argc, char **argv)
         code = CLI_EXIT_USAGE;
         goto done;
     }
-    if ((rc = cli_read_model(ctx, a.model, a.from, &m, &in)) ||
+    if ((rc = cli_read_model_opts(ctx, a.model, a.from, a.ropts, a.n_ropts, &m, &in)) ||
         (rc = cli_read_rows(m, a.input, &x))) {
         code = cli_exit_for(rc);
         goto done;

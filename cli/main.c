@@ -105,7 +105,9 @@ static const struct cli_cmd {
       "Options:\n"
       "  -i, --input FILE     the rows (required)\n"
       "  -o, --output FILE    where to write (refuses to overwrite without --force)\n"
-      "  -f, --from FORMAT    force the reader\n" },
+      "  -f, --from FORMAT    force the reader\n"
+      "  -I KEY=VALUE         reader option, repeatable (pickle: object=PATH;\n"
+      "                       skm: mmap, verify_data; see 'skconv formats -v')\n" },
     { "verify", cmd_verify, "compare two models on the same rows",
       "Usage: skconv verify A B [--data X.csv|X.npy] [--rtol R] [--atol A]\n"
       "\n"

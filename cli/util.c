@@ -179,6 +179,13 @@ skc_context *cli_context(const cli_globals *g)
 int cli_read_model(skc_context *ctx, const char *path, const char *from,
                    skc_model **model, skc_stream **stream)
 {
+    return cli_read_model_opts(ctx, path, from, NULL, 0, model, stream);
+}
+
+int cli_read_model_opts(skc_context *ctx, const char *path, const char *from,
+                        const char *const *opts, int n, skc_model **model,
+                        skc_stream **stream)
+{
     const skc_format *f;
     skc_session *s = NULL;
     skc_stream *in = NULL;
@@ -203,6 +210,21 @@ int cli_read_model(skc_context *ctx, const char *path, const char *from,
     }
     if ((rc = skc_session_new(ctx, f, path, &s)))
         goto fail;
+    for (int i = 0; i < n; i++) {
+        char key[128];
+        const char *eq = strchr(opts[i], '=');
+        if (!eq || eq == opts[i] || (size_t)(eq - opts[i]) >= sizeof(key)) {
+            cli_error("option '%s' is not KEY=VALUE", opts[i]);
+            rc = SKC_E_INVAL;
+            goto fail;
+        }
+        memcpy(key, opts[i], (size_t)(eq - opts[i]));
+        key[eq - opts[i]] = '\0';
+        if ((rc = skc_session_set_option(s, 0, key, eq + 1))) {
+            cli_error("%s: %s", path, skc_session_error(s));
+            goto fail;
+        }
+    }
     rc = skc_session_read(s, in, model);
     if (rc) {
         cli_error("%s", skc_session_error(s));

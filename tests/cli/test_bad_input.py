@@ -185,10 +185,24 @@ def main(argv):
             tap.ok(listing(out) == ["model.onnx"],
                    "--force overwrites: no temporary file left",
                    str(listing(out)))
+
+            # predict -I: reader options checked against the reader's table.
+            skm = os.path.join(src, "model.skm")
+            rows = os.path.join(src, "rows.csv")
+            with open(rows, "w") as f:
+                f.write("1,2,3,4\n")
+            rc, err = run(sk, [good, "-o", skm])
+            tap.ok(rc == 0, "predict -I: the .skm converts", err)
+            check(tap, sk, "predict with an unknown -I option",
+                  ["predict", skm, "-I", "nope=1", "-i", rows], USAGE, "nope",
+                  r"no read option", out, before=["model.onnx"])
+            rc, err = run(sk, ["predict", skm, "-I", "verify_data=false", "-i", rows])
+            tap.ok(rc == 0, "predict -I verify_data=false: exit 0", err)
         else:
             for n in ("output directory missing", "output parent is a file",
                       "output directory not writable",
-                      "output exists without --force", "--force overwrites"):
+                      "output exists without --force", "--force overwrites",
+                      "predict -I"):
                 tap.skip(n, "no fixtures")
 
     return tap.done()
