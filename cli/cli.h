@@ -41,6 +41,10 @@ void cli_usage_error(const char *cmd, const char *fmt, ...) SKC_PRINTF(2, 3);
  * Prints the error and returns a status. */
 int cli_read_model(skc_context *ctx, const char *path, const char *from,
                    skc_model **model, skc_stream **stream);
+/* Apply "KEY=VALUE" options @p opts (@p n of them) to a session's reader
+ * (@p for_write 0) or writer options; 0, or a status with @p err set. */
+int cli_session_options(skc_session *s, int for_write, const char *const *opts, int n,
+                        char *err, size_t errlen);
 /* The same with reader options (@p n "KEY=VALUE" strings, checked against
  * the reader's option table). */
 int cli_read_model_opts(skc_context *ctx, const char *path, const char *from,

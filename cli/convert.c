@@ -50,21 +50,10 @@ static int cv_outcome_of_read(int rc)
 static int cv_options(skc_session *s, int for_write, const char *const *opts, int n,
                       cv_result *r)
 {
-    char key[128];
-    const char *eq;
-    int i, rc;
+    char err[1024];
+    int rc = cli_session_options(s, for_write, opts, n, err, sizeof(err));
 
-    for (i = 0; i < n; i++) {
-        eq = strchr(opts[i], '=');
-        if (!eq || eq == opts[i] || (size_t)(eq - opts[i]) >= sizeof(key))
-            return cv_fail(r, SKC_E_INVAL, CV_USAGE, "option '%s' is not KEY=VALUE", opts[i]);
-        memcpy(key, opts[i], (size_t)(eq - opts[i]));
-        key[eq - opts[i]] = '\0';
-        rc = skc_session_set_option(s, for_write, key, eq + 1);
-        if (rc)
-            return cv_fail(r, rc, CV_USAGE, "%s", skc_session_error(s));
-    }
-    return SKC_OK;
+    return rc ? cv_fail(r, rc, CV_USAGE, "%s", err) : SKC_OK;
 }
 
 static int cv_write(skc_context *ctx, const cv_job *j, const skc_model *m,

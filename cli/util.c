@@ -176,6 +176,29 @@ skc_context *cli_context(const cli_globals *g)
     return ctx;
 }
 
+int cli_session_options(skc_session *s, int for_write, const char *const *opts, int n,
+                        char *err, size_t errlen)
+{
+    char key[128];
+    const char *eq;
+    int i, rc;
+
+    for (i = 0; i < n; i++) {
+        eq = strchr(opts[i], '=');
+        if (!eq || eq == opts[i] || (size_t)(eq - opts[i]) >= sizeof(key)) {
+            snprintf(err, errlen, "option '%s' is not KEY=VALUE", opts[i]);
+            return SKC_E_INVAL;
+        }
+        memcpy(key, opts[i], (size_t)(eq - opts[i]));
+        key[eq - opts[i]] = '\0';
+        if ((rc = skc_session_set_option(s, for_write, key, eq + 1))) {
+            snprintf(err, errlen, "%s", skc_session_error(s));
+            return rc;
+        }
+    }
+    return SKC_OK;
+}
+
 int cli_read_model(skc_context *ctx, const char *path, const char *from,
                    skc_model **model, skc_stream **stream)
 {
@@ -210,20 +233,9 @@ int cli_read_model_opts(skc_context *ctx, const char *path, const char *from,
     }
     if ((rc = skc_session_new(ctx, f, path, &s)))
         goto fail;
-    for (int i = 0; i < n; i++) {
-        char key[128];
-        const char *eq = strchr(opts[i], '=');
-        if (!eq || eq == opts[i] || (size_t)(eq - opts[i]) >= sizeof(key)) {
-            cli_error("option '%s' is not KEY=VALUE", opts[i]);
-            rc = SKC_E_INVAL;
-            goto fail;
-        }
-        memcpy(key, opts[i], (size_t)(eq - opts[i]));
-        key[eq - opts[i]] = '\0';
-        if ((rc = skc_session_set_option(s, 0, key, eq + 1))) {
-            cli_error("%s: %s", path, skc_session_error(s));
-            goto fail;
-        }
+    if ((rc = cli_session_options(s, 0, opts, n, err, sizeof(err)))) {
+        cli_error("%s: %s", path, err);
+        goto fail;
     }
     rc = skc_session_read(s, in, model);
     if (rc) {
