@@ -27,27 +27,8 @@ FAILED = 1   # the conversion failed: not supported, or the output cannot
 HINT = re.compile(r"^Try '.*--help'\.?$")
 
 
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, name, why=""):
-        self.n += 1
-        if not cond:
-            self.failed += 1
-        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name))
-        if not cond and why:
-            for line in why.rstrip().splitlines():
-                print("#   " + line)
-
-    def skip(self, name, why):
-        self.n += 1
-        print("ok %d - %s # SKIP %s" % (self.n, name, why))
-
-    def done(self):
-        print("1..%d" % self.n)
-        return 1 if self.failed else 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tap import Tap  # noqa: E402  (tests/tap.py)
 
 
 def run(skconv, args):

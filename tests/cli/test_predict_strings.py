@@ -24,23 +24,8 @@ import tempfile
 USAGE = 2
 
 
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, name, why=""):
-        self.n += 1
-        if not cond:
-            self.failed += 1
-        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name))
-        if not cond and why:
-            for line in str(why).rstrip().splitlines():
-                print("#   " + line)
-
-    def done(self):
-        print("1..%d" % self.n)
-        return 1 if self.failed else 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tap import Tap  # noqa: E402  (tests/tap.py)
 
 
 def run(skconv, args):

@@ -22,6 +22,8 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from tap import Tap  # noqa: E402  (tests/tap.py)
 ENTRY = re.compile(r'\{\s*"([A-Za-z_0-9]+(?:\.[A-Za-z_0-9]+)*\.([A-Z][A-Za-z0-9_]*))",\s*SK_')
 TICK = re.compile(r'`([^`]+)`')
 NAME = re.compile(r'(?:[a-z_0-9]+\.)*([A-Z][A-Za-z0-9_]*)(\(CV\))?')
@@ -82,20 +84,17 @@ def main(argv):
             listed |= names_in(cell)
         if cells[-1].startswith("supported"):
             supported |= names_in(cells[0])
-    checks = []
-    checks.append(("the dispatch tables name classes", len(code) > 50, "%d found" % len(code)))
-    checks.append(("the README has support rows", len(rows) > 20, "%d rows" % len(rows)))
+    tap = Tap()
+    tap.ok(len(code) > 50, "the dispatch tables name classes", "%d found" % len(code))
+    tap.ok(len(rows) > 20, "the README has support rows", "%d rows" % len(rows))
     for short in sorted(code):
-        checks.append(("%s (%s) is in the README support table"
-                       % (short, ", ".join(sorted(code[short]))), short in listed, "missing"))
+        tap.ok(short in listed, "%s (%s) is in the README support table"
+               % (short, ", ".join(sorted(code[short]))), "missing")
     for short in sorted(supported):
-        checks.append(("README says %s is supported: the code lifts it" % short,
-                       short in code or ('"%s' % short) in source or ("%s\"" % short) in source,
-                       "no dispatch-table entry ends in .%s" % short))
-    print("1..%d" % len(checks))
-    for i, (name, ok, why) in enumerate(checks, 1):
-        print("%sok %d - %s%s" % ("" if ok else "not ", i, name, "" if ok else " # " + why))
-    return 0 if all(ok for _, ok, _ in checks) else 1
+        tap.ok(short in code or ('"%s' % short) in source or ("%s\"" % short) in source,
+               "README says %s is supported: the code lifts it" % short,
+               "no dispatch-table entry ends in .%s" % short)
+    return tap.done()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,9 @@ import pickle
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tap import Tap  # noqa: E402  (tests/tap.py)
+
 try:
     import numpy as np
     from sklearn.linear_model import LinearRegression
@@ -48,7 +51,7 @@ def main(argv):
     base = np.linspace(1.0, 2.0, 8)
     np.savetxt(rows, np.column_stack([base + 1e-6, base]), delimiter=",", fmt="%.17g")
 
-    checks = []
+    tap = Tap()
     out = os.path.join(args.workdir, "cancel.onnx")
     for dtype, want in (("float32", 1), ("float64", 0)):
         if os.path.exists(out):
@@ -57,21 +60,17 @@ def main(argv):
                             "-O", "dtype=" + dtype], stdin=subprocess.DEVNULL,
                            capture_output=True, text=True, timeout=120)
         err = p.stderr.strip()
-        checks.append(("dtype=%s exits %d" % (dtype, want), p.returncode == want,
-                       "exit %d: %s" % (p.returncode, err)))
+        tap.ok(p.returncode == want, "dtype=%s exits %d" % (dtype, want),
+               "exit %d: %s" % (p.returncode, err))
         if want:
-            checks.append(("dtype=float32: says verification failed and names "
-                           "-O dtype=float64", "verification failed" in err and
-                           "-O dtype=float64" in err, err))
-            checks.append(("dtype=float32: no file left", not os.path.exists(out) and
-                           not [n for n in os.listdir(args.workdir) if ".tmp" in n],
-                           str(os.listdir(args.workdir))))
+            tap.ok("verification failed" in err and "-O dtype=float64" in err,
+                   "dtype=float32: says verification failed and names -O dtype=float64", err)
+            tap.ok(not os.path.exists(out) and
+                   not [n for n in os.listdir(args.workdir) if ".tmp" in n],
+                   "dtype=float32: no file left", str(os.listdir(args.workdir)))
         else:
-            checks.append(("dtype=float64: the file is written", os.path.exists(out), err))
-    print("1..%d" % len(checks))
-    for i, (name, ok, why) in enumerate(checks, 1):
-        print("%sok %d - %s%s" % ("" if ok else "not ", i, name, "" if ok else " # " + why))
-    return 0 if all(ok for _, ok, _ in checks) else 1
+            tap.ok(os.path.exists(out), "dtype=float64: the file is written", err)
+    return tap.done()
 
 
 if __name__ == "__main__":

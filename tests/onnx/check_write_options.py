@@ -49,6 +49,8 @@ except ImportError as e:
     sys.exit(77)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from tap import Tap  # noqa: E402  (tests/tap.py)
 ORT_RUN = os.path.join(HERE, "ort_run.js")
 CLASSIFIERS = ["logreg-bin-int.joblib", "logreg-bin-str.joblib",
                "logreg-multi-int.joblib", "logreg-multi-str.joblib"]
@@ -175,10 +177,10 @@ def main(argv):
     shutil.rmtree(args.workdir, ignore_errors=True)
     os.makedirs(args.workdir)
     env = dict(os.environ, ORT_NODE_MODULES=mods)
-    results = []
+    tap = Tap()
 
     def check(name, ok, why=""):
-        results.append((name, ok, why))
+        tap.ok(ok, name, why)
 
     for fname in CLASSIFIERS:
         fx = fixtures[fname]
@@ -246,10 +248,7 @@ def main(argv):
 
     check_columns(args, env, check)
 
-    print("1..%d" % len(results))
-    for i, (name, ok, why) in enumerate(results, 1):
-        print("%sok %d - %s%s" % ("" if ok else "not ", i, name, "" if ok else " # " + why))
-    return 0 if all(ok for _, ok, _ in results) else 1
+    return tap.done()
 
 
 if __name__ == "__main__":
