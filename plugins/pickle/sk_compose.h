@@ -53,8 +53,6 @@ int skm_decision(sk_ctx *c, const pk_obj *est, const char *out, char *dec,
  * (not decision scores nor vote counts). */
 int skm_is_proba(sk_ctx *c, const char *t);
 
-/* numpy's pairwise sum (np.sum of a contiguous 1-D array). */
-double skm_pairwise_sum(const double *a, int64_t n);
 
 /* Steps. Each writes the new tensor's name into @p out (64 bytes). */
 int skm_concat(sk_ctx *c, char (*parts)[64], int n, char *out);

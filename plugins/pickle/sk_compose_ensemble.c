@@ -175,7 +175,7 @@ static int ens_voting(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_w
     if (!classifier) {
         sk_out_name(c, "variable", out);
         /* np.average divides by np.sum(weights) (pairwise), np.mean by the count. */
-        if ((rc = skm_weighted_sum(c, parts, (int)n, w, weighted ? skm_pairwise_sum(w, (int64_t)n)
+        if ((rc = skm_weighted_sum(c, parts, (int)n, w, weighted ? sk_pairwise_sum(w, (int64_t)n)
                                                                    : (double)n, out)) ||
             (c->final && (rc = sk_output_regressor(c, out, 1))))
             goto done;
@@ -192,7 +192,7 @@ static int ens_voting(sk_ctx *c, const pk_obj *est, const char *in, int64_t in_w
     } else {
         skc_step *st;
         sk_out_name(c, "probabilities", avg);
-        if ((rc = skm_weighted_sum(c, parts, (int)n, w, weighted ? skm_pairwise_sum(w, (int64_t)n)
+        if ((rc = skm_weighted_sum(c, parts, (int)n, w, weighted ? sk_pairwise_sum(w, (int64_t)n)
                                                                    : (double)n, avg)) ||
             (rc = sk_step(c, "label", avg, label, &st)) ||
             (rc = skc_step_set_tensor(st, "classes", classes)) ||

@@ -625,34 +625,6 @@ int skm_is_proba(sk_ctx *c, const char *t)
     return strcmp(op, "linear") && strcmp(op, "svm_decision") && strcmp(op, "vote");
 }
 
-double skm_pairwise_sum(const double *a, int64_t n)
-{
-    double r[8], res;
-    int64_t i, n2;
-    int j;
-
-    if (n < 8) {
-        res = 0.0;
-        for (i = 0; i < n; i++)
-            res += a[i];
-        return res;
-    }
-    if (n <= 128) {
-        for (j = 0; j < 8; j++)
-            r[j] = a[j];
-        for (i = 8; i < n - (n % 8); i += 8)
-            for (j = 0; j < 8; j++)
-                r[j] += a[i + j];
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++)
-            res += a[i];
-        return res;
-    }
-    n2 = n / 2;
-    n2 -= n2 % 8;
-    return skm_pairwise_sum(a, n2) + skm_pairwise_sum(a + n2, n - n2);
-}
-
 /* ---- steps ------------------------------------------------------------------------ */
 
 int skm_concat(sk_ctx *c, char (*parts)[64], int n, char *out)

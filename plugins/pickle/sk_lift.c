@@ -438,3 +438,34 @@ int sk_output_regressor(sk_ctx *c, const char *tensor, int64_t t)
 
     return skc_model_add_output(c->m, tensor, SKC_DT_F64, 2, shape);
 }
+
+/* numpy's pairwise summation (np.sum / add.reduce over a contiguous 1-D
+ * array): under 8 terms a plain loop, up to 128 eight accumulators, beyond
+ * that halves; means and weight sums then match sklearn's to the bit. */
+double sk_pairwise_sum(const double *a, int64_t n)
+{
+    double r[8], res;
+    int64_t i, n2;
+    int j;
+
+    if (n < 8) {
+        res = 0.0;
+        for (i = 0; i < n; i++)
+            res += a[i];
+        return res;
+    }
+    if (n <= 128) {
+        for (j = 0; j < 8; j++)
+            r[j] = a[j];
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (j = 0; j < 8; j++)
+                r[j] += a[i + j];
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++)
+            res += a[i];
+        return res;
+    }
+    n2 = n / 2;
+    n2 -= n2 % 8;
+    return sk_pairwise_sum(a, n2) + sk_pairwise_sum(a + n2, n - n2);
+}

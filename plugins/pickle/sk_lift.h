@@ -102,4 +102,7 @@ int  sk_output_classifier(sk_ctx *c, const char *label, const char *proba,
                           const skc_tensor *classes, int64_t k);
 int  sk_output_regressor(sk_ctx *c, const char *tensor, int64_t t);
 
+/* numpy's pairwise sum of a contiguous 1-D array (sk_lift.c). */
+double sk_pairwise_sum(const double *a, int64_t n);
+
 #endif

@@ -27,36 +27,6 @@
 
 /* ---- numpy arithmetic the masks depend on ------------------------------------- */
 
-/* numpy's pairwise summation (add.reduce over a contiguous 1-D array), so a
- * mean compares with the scores exactly as np.mean's did. */
-static double sel_pairwise_sum(const double *a, int64_t n)
-{
-    double r[8], res;
-    int64_t i, n2;
-    int j;
-
-    if (n < 8) {
-        res = 0.0;
-        for (i = 0; i < n; i++)
-            res += a[i];
-        return res;
-    }
-    if (n <= 128) {
-        for (j = 0; j < 8; j++)
-            r[j] = a[j];
-        for (i = 8; i < n - (n % 8); i += 8)
-            for (j = 0; j < 8; j++)
-                r[j] += a[i + j];
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++)
-            res += a[i];
-        return res;
-    }
-    n2 = n / 2;
-    n2 -= n2 % 8;
-    return sel_pairwise_sum(a, n2) + sel_pairwise_sum(a + n2, n - n2);
-}
-
 static int sel_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -573,7 +543,7 @@ static int sel_threshold(sk_ctx *c, const pk_obj *model, const pk_obj *sfm, cons
         ref[--len] = '\0';
     s = ref;
     if (strcmp(s, "mean") == 0) {
-        *thr = scale * (sel_pairwise_sum(imp, n) / (double)n);
+        *thr = scale * (sk_pairwise_sum(imp, n) / (double)n);
     } else if (strcmp(s, "median") == 0) {
         double m;
         if ((rc = sel_median(imp, n, &m)))
