@@ -186,13 +186,26 @@ static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output
                      j->keep_failed ? " (kept: --keep-failed)" : "");
         goto done;
     }
-    skc_model_set_meta(m, "skconv.verification", skc_verify_summary(rep));
     skc_model_free(m2);
     m2 = NULL;
     skc_session_free(rs);
     rs = NULL;
     skc_stream_free(back);
     back = NULL;
+    /* The summary goes into the file's provenance: appended to the
+     * verified bytes where the format can, else by writing it again. */
+    rc = skc_session_new(ctx, j->writer, j->output, &rs);
+    if (rc == SKC_OK)
+        rc = skc_session_append_meta(rs, skc_output_stream(*out), "skconv.verification",
+                                     skc_verify_summary(rep));
+    if (rc == SKC_OK)
+        goto done;
+    if (rc != SKC_E_UNSUPPORTED) {
+        rc = cv_fail(r, rc, CV_WRITE_FAILED, "%s: %s", j->output, rs ? skc_session_error(rs)
+                     : skc_strerror(rc));
+        goto done;
+    }
+    skc_model_set_meta(m, "skconv.verification", skc_verify_summary(rep));
     skc_output_abort(*out);
     *out = NULL;
     rc = cv_write(ctx, j, m, out, r);
@@ -253,12 +266,19 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
         cv_fail(r, rc, cv_outcome_of_read(rc), "%s", skc_session_error(rs));
         goto done;
     }
+    /* The model holds its own copies: the input's pages (a mapped file
+     * as large as the model) need not stay in memory while it is written
+     * and verified. */
+    skc_stream_free(in);
+    in = NULL;
     r->warnings += skc_session_warning_count(rs);
     cv_meta(m, "producer.sklearn_version", r->sklearn_version, sizeof(r->sklearn_version));
     cv_meta(m, "source.class", r->source_class, sizeof(r->source_class));
     cv_meta(m, "source.sha256", r->source_sha256, sizeof(r->source_sha256));
     if (j->dry_run)
         goto done;
+    /* A summary read from the input describes another conversion. */
+    skc_model_set_meta(m, "skconv.verification", NULL);
     if ((rc = cv_write(ctx, j, m, &out, r)))
         goto done;
     if (j->verify && (rc = cv_verify(ctx, j, m, &out, r))) {

@@ -379,8 +379,20 @@ int skc_model_set_meta(skc_model *m, const char *key, const char *value)
     char *v;
     int i;
 
-    if (!m || !key || !*key || !value)
+    if (!m || !key || !*key)
         return SKC_E_INVAL;
+    if (!value) {
+        for (i = 0; i < m->n_meta; i++)
+            if (strcmp(m->meta[i].key, key) == 0) {
+                free(m->meta[i].key);
+                free(m->meta[i].value);
+                memmove(&m->meta[i], &m->meta[i + 1],
+                        (size_t)(m->n_meta - i - 1) * sizeof(*m->meta));
+                m->n_meta--;
+                break;
+            }
+        return SKC_OK;
+    }
     v = skci_strdup(value);
     if (!v)
         return SKC_E_NOMEM;

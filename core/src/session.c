@@ -361,6 +361,23 @@ int skc_session_inspect(skc_session *s, skc_stream *in)
     return sess_fail(s, rc);
 }
 
+int skc_session_append_meta(skc_session *s, skc_stream *out, const char *key,
+                            const char *value)
+{
+    int rc;
+
+    if (!sess_ok(s) || !out || !key || !*key || !value)
+        return SKC_E_INVAL;
+    if (!(s->fmt->caps & SKC_CAP_WRITE) || !SKC_HAS_MEMBER(s->fmt, skc_format, append_meta) ||
+        !s->fmt->append_meta)
+        return SKC_E_UNSUPPORTED;
+    s->for_write = 1;
+    s->error[0] = '\0';
+    rc = s->fmt->append_meta(s, out, key, value);
+    sess_close(s);
+    return sess_fail(s, rc);
+}
+
 const char *skc_session_error(const skc_session *s)
 {
     return sess_ok(s) ? s->error : "invalid session";

@@ -295,6 +295,29 @@ int skc_stream_map(skc_stream *s, const uint8_t **data, size_t *size)
     return SKC_OK;
 }
 
+void skc_stream_drop(skc_stream *s, const void *p, size_t n)
+{
+    uintptr_t page, lo, hi, start, end;
+    long ps;
+
+    if (!s || s->kind != STREAM_MAPPED || !s->data || !p || n == 0)
+        return;
+    start = (uintptr_t)s->data;
+    end = start + s->size;
+    lo = (uintptr_t)p;
+    if (lo < start || lo >= end || n > end - lo)
+        return;
+    hi = lo + n;
+    /* Whole pages inside the range only: the neighbours may still be read. */
+    if ((ps = sysconf(_SC_PAGESIZE)) <= 0)
+        return;
+    page = (uintptr_t)ps;
+    lo = (lo + page - 1) / page * page;
+    hi = hi / page * page;
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 const char *skc_stream_path(const skc_stream *s)
 {
     return s ? s->path : NULL;

@@ -2,6 +2,7 @@
 /* onnx_arena.c: a bump allocator that owns every message of one ONNX write. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "onnx_writer.h"
 
@@ -9,11 +10,25 @@
  * matter for a CLI; big requests get a block of their own. */
 #define ONNX_ARENA_BLOCK (64u * 1024u)
 
+/* Requests from this size on are mapped on their own: the kernel gives
+ * zeroed pages when first touched, so room a caller reserves and does
+ * not use (the packed tree lists) costs no memory. */
+#define ONNX_ARENA_MAPPED ((size_t)1 << 20)
+
 typedef struct onnx_block {
     struct onnx_block *next;
     size_t used, size;
+    int mapped;
     max_align_t data[];
 } onnx_block;
+
+static void onnx_block_free(onnx_block *b)
+{
+    if (b->mapped)
+        munmap(b, sizeof(onnx_block) + b->size);
+    else
+        free(b);
+}
 
 struct onnx_arena {
     onnx_block *head;
@@ -35,7 +50,7 @@ void onnx_arena_free(onnx_arena *a)
     onnx_block *b = a->head;
     while (b) {
         onnx_block *next = b->next;
-        free(b);
+        onnx_block_free(b);
         b = next;
     }
     free(a);
@@ -58,9 +73,18 @@ void *onnx_arena_alloc(onnx_arena *a, size_t n, size_t size)
         size_t size_new = want > ONNX_ARENA_BLOCK ? want : ONNX_ARENA_BLOCK;
         if (size_new > SIZE_MAX - sizeof(onnx_block))
             return NULL;
-        b = malloc(sizeof(onnx_block) + size_new);
-        if (!b)
-            return NULL;
+        if (want >= ONNX_ARENA_MAPPED) {
+            void *m = mmap(NULL, sizeof(onnx_block) + size_new, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (m == MAP_FAILED)
+                return NULL;
+            b = m;
+            b->mapped = 1;
+        } else {
+            if (!(b = malloc(sizeof(onnx_block) + size_new)))
+                return NULL;
+            b->mapped = 0;
+        }
         b->size = size_new;
         b->used = 0;
         /* A dedicated block for a big request goes behind the head so the
@@ -75,7 +99,8 @@ void *onnx_arena_alloc(onnx_arena *a, size_t n, size_t size)
     }
     void *p = (unsigned char *)b->data + b->used;
     b->used += want;
-    memset(p, 0, want);
+    if (!b->mapped)
+        memset(p, 0, want);
     return p;
 }
 

@@ -200,3 +200,33 @@ int onnx_model_pack(onnx_builder *b, const Onnx__ModelProto *mp,
                           packed, size);
     return 0;
 }
+
+/* ModelProto.metadata_props is field 14 of the top-level message, and a
+ * protobuf parser adds the entries of a repeated field in the order they
+ * come, wherever they come: one more entry appended to the file is the
+ * same model with that entry last. */
+int onnx_append_meta(skc_session *s, skc_stream *out, const char *key, const char *value)
+{
+    Onnx__StringStringEntryProto e = ONNX__STRING_STRING_ENTRY_PROTO__INIT;
+    uint8_t head[11], *body;
+    size_t len, n = 0, v;
+    int rc;
+
+    e.key = (char *)(uintptr_t)key;
+    e.value = (char *)(uintptr_t)value;
+    len = onnx__string_string_entry_proto__get_packed_size(&e);
+    if (!(body = malloc(len ? len : 1)))
+        return SKC_E_NOMEM;
+    onnx__string_string_entry_proto__pack(&e, body);
+    head[n++] = (14 << 3) | 2;
+    for (v = len; v >= 0x80; v >>= 7)
+        head[n++] = (uint8_t)(v | 0x80);
+    head[n++] = (uint8_t)v;
+    rc = skc_stream_write(out, head, n);
+    if (rc == SKC_OK)
+        rc = skc_stream_write(out, body, len);
+    free(body);
+    if (rc)
+        return skc_set_error(s, rc, "ONNX: cannot append metadata '%s'", key);
+    return SKC_OK;
+}

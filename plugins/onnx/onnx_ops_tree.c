@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* onnx_ops_tree.c: the IR `tree_ensemble`, `iforest_score`, `weighted_median` and `multi_label` steps as ai.onnx.ml tree ensembles and standard ONNX ops (core/OPS.md). */
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,23 +483,18 @@ static int64_t te_target_col(const te_step *s, int64_t t, int64_t k)
 
 enum { TE_TREE, TE_NODE, TE_FEAT, TE_TRUE, TE_FALSE, TE_MISS, TE_NODE_LISTS };
 
-/* Append varint @p v to list @p k: counted when out[k] is NULL, else
- * written there. */
+/* Append varint @p v (0 <= v < 2^31) to list @p k. */
 static void te_put(uint8_t **out, size_t *len, int k, int64_t v)
 {
-    if (out[k]) {
-        uint8_t *q = te_varint(out[k] + len[k], (uint64_t)v);
-        len[k] = (size_t)(q - out[k]);
-    } else {
-        len[k] += te_varint_len((uint64_t)v);
-    }
+    uint8_t *q = te_varint(out[k] + len[k], (uint64_t)v);
+
+    len[k] = (size_t)(q - out[k]);
 }
 
 /* The node lists of the v1/v3 operator (one entry per node, leaves
- * included) as packed varints, all in one walk: lengths when out[k] is
- * NULL, bytes otherwise. The lists are generated twice (sizes, then
- * bytes) instead of being held as arrays, so a large forest costs only
- * its packed bytes. */
+ * included) as packed varints, all in one walk, straight into their
+ * packed bytes (never held as arrays, so a large forest costs only its
+ * packed bytes). */
 static void te_v3_nodes(const te_step *s, uint8_t **out, size_t *len)
 {
     int64_t t, i;
@@ -542,7 +538,7 @@ static void te_v3_votes(const te_step *s, uint8_t **out, size_t *len)
                 te_put(out, len, TE_VOTE_TREE, t);
                 te_put(out, len, TE_VOTE_NODE, i - s->offsets[t]);
                 te_put(out, len, TE_VOTE_COL, s->gather ? t : te_target_col(s, t, k));
-                if (out[TE_VOTE_WEIGHT]) {
+                {
                     uint32_t u;
                     uint8_t *q = out[TE_VOTE_WEIGHT] + len[TE_VOTE_WEIGHT];
                     memcpy(&u, &f, 4);
@@ -558,34 +554,72 @@ static void te_v3_votes(const te_step *s, uint8_t **out, size_t *len)
     }
 }
 
-/* The lists made by @p walk (te_v3_nodes or te_v3_votes) as attributes:
- * one walk for the sizes, one for the bytes. @p floats is the index of
- * the list that holds floats, -1 if none. */
-static int te_attr_lists(onnx_builder *b, Onnx__NodeProto *n, const te_step *s,
-                         void (*walk)(const te_step *, uint8_t **, size_t *),
-                         const char *const *names, int count, int floats)
+/* The lists one walk (te_v3_nodes or te_v3_votes) makes. Each list gets
+ * room for @p elems entries of at most 5 bytes (ids and columns are below
+ * 2^31; floats take 4), filled in one walk; the room a list does not use
+ * is never touched (mapped arena blocks), so it costs address space, not
+ * memory. */
+typedef struct te_lists {
+    void (*walk)(const te_step *, uint8_t **, size_t *);
+    const te_step *s;
+    uint8_t *out[8];
+    size_t len[8];
+    int count;
+} te_lists;
+
+static int te_lists_alloc(onnx_builder *b, te_lists *l, const te_step *s,
+                          void (*walk)(const te_step *, uint8_t **, size_t *), int64_t elems,
+                          int count)
 {
-    uint8_t *out[8] = { 0 }, *head[8] = { 0 };
-    size_t len[8] = { 0 };
+    int k;
+
+    memset(l, 0, sizeof(*l));
+    l->walk = walk;
+    l->s = s;
+    l->count = count;
+    if (elems < 0 || (uint64_t)elems > (SIZE_MAX - 32) / 5)
+        return SKC_E_NOMEM;
+    for (k = 0; k < count; k++) {
+        /* 10 bytes ahead for the length prefix, written last. */
+        uint8_t *head = onnx_arena_alloc(b->arena, (size_t)elems * 5 + 10, 1);
+        if (!head)
+            return SKC_E_NOMEM;
+        l->out[k] = head + 10;
+    }
+    return 0;
+}
+
+static void *te_lists_walk(void *arg)
+{
+    te_lists *l = arg;
+
+    l->walk(l->s, l->out, l->len);
+    return NULL;
+}
+
+/* The walked lists as attributes @p names; @p floats is the index of the
+ * list that holds floats, -1 if none. */
+static int te_lists_attach(onnx_builder *b, Onnx__NodeProto *n, te_lists *l,
+                           const char *const *names, int floats)
+{
     int k, rc;
 
-    walk(s, out, len);
-    for (k = 0; k < count; k++) {
-        if (!(head[k] = onnx_arena_alloc(b->arena, len[k] + 10, 1)))
-            return SKC_E_NOMEM;
-        out[k] = te_varint(head[k], len[k]);
-    }
-    memset(len, 0, sizeof(len));
-    walk(s, out, len);
-    for (k = 0; k < count; k++)
+    for (k = 0; k < l->count; k++) {
+        size_t pre = te_varint_len(l->len[k]);
+        uint8_t *head = l->out[k] - pre;
+        te_varint(head, l->len[k]);
         if ((rc = te_attr_raw(b, n, names[k], k == floats
                               ? ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS
                               : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS,
-                              k == floats ? 7 : 8, head[k],
-                              (size_t)(out[k] - head[k]) + len[k])) < 0)
+                              k == floats ? 7 : 8, head, pre + l->len[k])) < 0)
             return rc;
+    }
     return 0;
 }
+
+#define TE_THREAD_MIN 100000       /* nodes; below, one thread is quicker */
+
+static int te_thresholds(onnx_builder *b, Onnx__NodeProto *n, const te_step *s);
 
 static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const char *y,
                       int64_t n_out)
@@ -598,17 +632,45 @@ static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const 
         "target_treeids", "target_nodeids", "target_ids", "target_weights"
     };
     Onnx__NodeProto *n;
-    int64_t i;
-    int rc;
+    te_lists nl, vl;
+    pthread_t th;
+    int rc, threaded;
 
     if ((rc = onnx_node(b, "TreeEnsembleRegressor", ONNX_DOMAIN_ML, &xin, 1, &y, 1, &n)) < 0 ||
         (rc = onnx_attr_int(b, n, "n_targets", n_out)) < 0 ||
         (rc = onnx_attr_string(b, n, "aggregate_function", "SUM")) < 0 ||
-        (rc = onnx_attr_string(b, n, "post_transform", "NONE")) < 0)
+        (rc = onnx_attr_string(b, n, "post_transform", "NONE")) < 0 ||
+        (rc = te_lists_alloc(b, &nl, s, te_v3_nodes, s->n_nodes, TE_NODE_LISTS)) < 0 ||
+        (rc = te_lists_alloc(b, &vl, s, te_v3_votes,
+                             s->gather ? s->n_leaves : s->n_leaves * s->width + 1,
+                             TE_VOTE_LISTS)) < 0)
         return rc;
-    if ((rc = te_attr_lists(b, n, s, te_v3_nodes, names, TE_NODE_LISTS, -1)) < 0 ||
-        (rc = te_attr_modes(b, n, s)) < 0)
+    /* A large forest's votes are packed on a second thread while this one
+     * packs the node lists, modes and thresholds (the arena is touched by
+     * this thread only). */
+    threaded = s->n_nodes >= TE_THREAD_MIN && pthread_create(&th, NULL, te_lists_walk, &vl) == 0;
+    te_lists_walk(&nl);
+    rc = te_lists_attach(b, n, &nl, names, -1);
+    if (rc == 0)
+        rc = te_attr_modes(b, n, s);
+    if (rc == 0)
+        rc = te_thresholds(b, n, s);
+    if (threaded)
+        pthread_join(th, NULL);
+    else if (rc == 0)
+        te_lists_walk(&vl);
+    if (rc < 0)
         return rc;
+    return te_lists_attach(b, n, &vl, votes, TE_VOTE_WEIGHT);
+}
+
+/* nodes_values: float32 thresholds (rounded down, te_floor_f32) or, in
+ * float64 mode, nodes_values_as_tensor. */
+static int te_thresholds(onnx_builder *b, Onnx__NodeProto *n, const te_step *s)
+{
+    int64_t i;
+    int rc;
+
     if (s->thr_float) {
         uint8_t *d = onnx_arena_alloc(b->arena, (size_t)s->n_nodes * 4 + 10, 1), *p;
         if (!d)
@@ -636,7 +698,7 @@ static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const 
                                  (size_t)s->n_nodes)) < 0)
             return rc;
     }
-    return te_attr_lists(b, n, s, te_v3_votes, votes, TE_VOTE_LISTS, TE_VOTE_WEIGHT);
+    return 0;
 }
 
 /* ---- ai.onnx.ml TreeEnsemble (ml opset 5) --------------------------------- */

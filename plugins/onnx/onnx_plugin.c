@@ -51,6 +51,7 @@ static const skc_format onnx_format = {
     .write = onnx_write,
     .probe = onnx_read_probe,
     .read = onnx_read_model,
+    .append_meta = onnx_append_meta,
 };
 
 static const skc_format *const onnx_formats[] = { &onnx_format, NULL };

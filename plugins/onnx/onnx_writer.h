@@ -258,5 +258,7 @@ int onnx_emit_mirror(onnx_builder *b, const skc_step *st);
 
 /* Write @p m as ONNX with the session's options (onnx_write.c). */
 int onnx_write_model(skc_session *s, const skc_model *m, skc_stream *out);
+/* Append one metadata_props entry to a model just written (onnx_model.c). */
+int onnx_append_meta(skc_session *s, skc_stream *out, const char *key, const char *value);
 
 #endif

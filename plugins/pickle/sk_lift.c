@@ -192,6 +192,16 @@ const char *sk_sklearn_version(const pk_obj *est)
     return ver;
 }
 
+/* Large arrays are used in place in the mapped input; once lifted, their
+ * pages can go (skc_stream_drop), so a big forest is not held twice. */
+void sk_drop(sk_ctx *c, const void *p, size_t n)
+{
+    const sk_priv *priv = skc_session_priv(c->s);
+
+    if (priv && priv->src)
+        skc_stream_drop(priv->src, p, n);
+}
+
 int sk_lift_root(skc_session *s, const pk_obj *root, const char *path, skc_model **out,
                  int *role_out)
 {

@@ -23,6 +23,14 @@ typedef struct sk_ctx {
                               * act as predictors */
 } sk_ctx;
 
+/* The pickle reader's session block: the input being read. */
+typedef struct sk_priv {
+    skc_stream *src;
+} sk_priv;
+
+/* The lifter is done with bytes [p, p + n) of the input (sk_lift.c). */
+void sk_drop(sk_ctx *c, const void *p, size_t n);
+
 /* What a lifted estimator contributes. */
 enum sk_role { SK_TRANSFORMER = 1, SK_REGRESSOR, SK_CLASSIFIER, SK_WRAPPER };
 

@@ -474,6 +474,8 @@ static int tr_ens_add(sk_ctx *c, tr_ens *e, const tr_tree *t, const tr_leaf *sp)
     free(depth);
     if (rc)
         return rc;
+    sk_drop(c, t->left.base, (size_t)t->n_nodes * t->left.stride);
+    sk_drop(c, t->vai.data, (size_t)t->vai.nbytes);
     e->m += t->n_nodes;
     e->t++;
     e->off[e->t] = e->m;

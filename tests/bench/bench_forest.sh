@@ -53,6 +53,9 @@ t, c = time.perf_counter(), time.process_time(); joblib.load(sys.argv[1])
 print('%.2fs cpu=%.2fs' % (time.perf_counter() - t, time.process_time() - c))
 " "$model")
     log=$work/rf$n.time
+    # A new output, as in a first conversion (replacing an existing file
+    # with --force adds the kernel's cost of deleting the old one).
+    rm -f "$work/rf$n.onnx"
     # shellcheck disable=SC2086
     /usr/bin/time -v "$skconv" "$model" -o "$work/rf$n.onnx" --force ${SKCONV_OPTS:-} \
         2>"$log" >/dev/null || { cat "$log" >&2; exit 1; }

@@ -129,6 +129,48 @@ static void test_file_read_and_map(void **state)
     skc_stream_free(NULL);
 }
 
+/* Dropping pages of a mapped file gives them back; reading them again
+ * maps them in from the file, so the bytes never change. Other streams
+ * (here: malloc'd memory, which madvise would zero) are left alone. */
+static void test_drop(void **state)
+{
+    enum { N = 1 << 20 };
+    char path[4200];
+    uint8_t *pat = malloc(N), *own = malloc(N);
+    skc_stream *s = NULL, *m = NULL;
+    const uint8_t *data;
+    size_t size, i;
+    FILE *f;
+
+    assert_non_null(pat);
+    assert_non_null(own);
+    for (i = 0; i < N; i++)
+        pat[i] = (uint8_t)(i * 131u + (i >> 12));
+    snprintf(path, sizeof(path), "%s/drop.bin", (char *)*state);
+    assert_non_null(f = fopen(path, "wb"));
+    assert_int_equal(fwrite(pat, 1, N, f), N);
+    fclose(f);
+    assert_int_equal(skc_stream_open_read(path, &s, NULL, 0), SKC_OK);
+    assert_int_equal(skc_stream_map(s, &data, &size), SKC_OK);
+    assert_int_equal(size, N);
+    assert_memory_equal(data, pat, N);
+    skc_stream_drop(s, data + 1000, N / 2);       /* unaligned ends */
+    skc_stream_drop(s, data, N);                  /* everything */
+    skc_stream_drop(s, data + N - 10, 100);       /* past the end: ignored */
+    skc_stream_drop(s, pat, N);                   /* not its bytes: ignored */
+    skc_stream_drop(NULL, data, N);
+    assert_memory_equal(data, pat, N);
+    skc_stream_free(s);
+
+    memcpy(own, pat, N);
+    assert_int_equal(skc_stream_open_memory_take(own, N, &m), SKC_OK);
+    assert_int_equal(skc_stream_map(m, &data, &size), SKC_OK);
+    skc_stream_drop(m, data, N);
+    assert_memory_equal(data, pat, N);
+    skc_stream_free(m);
+    free(pat);
+}
+
 static void test_empty_file(void **state)
 {
     char path[4200], buf[8];
@@ -386,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_buffer_write),
         cmocka_unit_test_setup_teardown(test_file_write_never_overwrites, ts_setup,
                                         ts_teardown),
+        cmocka_unit_test_setup_teardown(test_drop, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_output_commit, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_output_abort, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_output_refuses_overwrite, ts_setup,

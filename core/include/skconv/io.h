@@ -49,6 +49,15 @@ SKC_API int skc_stream_sync(skc_stream *s);
  */
 SKC_API int skc_stream_map(skc_stream *s, const uint8_t **data, size_t *size);
 
+/**
+ * A hint that bytes [@p p, @p p + @p n) of what skc_stream_map() gave will
+ * not be read again soon: a mapped file gives their pages back (reading
+ * them later maps them in again from the file), so a reader working
+ * through a large file keeps only what it has not read yet in memory.
+ * Does nothing for other streams or for bytes outside the mapping.
+ */
+SKC_API void skc_stream_drop(skc_stream *s, const void *p, size_t n);
+
 /** Path the stream was opened from, or NULL. Borrowed. */
 SKC_API const char *skc_stream_path(const skc_stream *s);
 

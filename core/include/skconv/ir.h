@@ -169,7 +169,7 @@ SKC_API int skc_step_attr_at(const skc_step *s, int i, const char **key,
 /**
  * Free-form metadata (provenance): producer versions, source hash,
  * original class names. Keys are dotted ("source.sha256"). Setting an
- * existing key replaces its value.
+ * existing key replaces its value; a NULL @p value removes the key.
  */
 SKC_API int         skc_model_set_meta(skc_model *m, const char *key, const char *value);
 SKC_API const char *skc_model_get_meta(const skc_model *m, const char *key);

@@ -96,7 +96,18 @@ struct skc_format {
     int  (*scan)(skc_session *s, skc_stream *in, int *verdict);
     /** Describe the file (object tree, versions); report as with scan. */
     int  (*inspect)(skc_session *s, skc_stream *in);
-    /* ---- end of ABI 1. Append new members here only; never reorder. ---- */
+    /* ---- end of ABI 1 as first released. ---- */
+    /**
+     * Optional (ABI 1, skconv 0.2): add the metadata entry @p key = @p value
+     * to the file this format has just written to @p out, by appending to
+     * it, without writing the model again. The host calls it after
+     * verification, on the same temporary file, positioned at its end, and
+     * only for a key the written model did not hold. NULL, or a return of
+     * SKC_E_UNSUPPORTED: the host writes the whole model again instead.
+     */
+    int  (*append_meta)(skc_session *s, skc_stream *out, const char *key,
+                        const char *value);
+    /* ---- Append new members here only; never reorder. ---- */
 };
 
 /** A plugin module. Begins with abi_version and struct_size. */
@@ -180,6 +191,13 @@ SKC_API int skc_session_read(skc_session *s, skc_stream *in, skc_model **out);
 SKC_API int skc_session_write(skc_session *s, const skc_model *m, skc_stream *out);
 SKC_API int skc_session_scan(skc_session *s, skc_stream *in, int *verdict);
 SKC_API int skc_session_inspect(skc_session *s, skc_stream *in);
+/**
+ * Append metadata @p key = @p value to a file of this session's format
+ * that @p out has just received (see skc_format.append_meta).
+ * SKC_E_UNSUPPORTED when the format cannot; the file is then unchanged.
+ */
+SKC_API int skc_session_append_meta(skc_session *s, skc_stream *out, const char *key,
+                                    const char *value);
 
 /** Detail of the last failure ("file: what: why"); "" if none. Borrowed. */
 SKC_API const char *skc_session_error(const skc_session *s);
