@@ -151,8 +151,14 @@ int cmd_convert(cli_globals *g, int argc, char **argv)
     if (r.verification[0] && !g->quiet && (g->verbose || !r.verified))
         fprintf(stderr, "%s: %s%s: %s\n", cli_prog, r.verified ? "" : "warning: ", a.output,
                 r.verification);
-    if (code == CLI_EXIT_OK && g->verbose && !g->quiet)
+    if (code == CLI_EXIT_OK && g->verbose && !g->quiet) {
+        int ph;
         fprintf(stderr, "%s: wrote %s (%s)\n", cli_prog, a.output, j.writer->name);
+        fprintf(stderr, "%s: time:", cli_prog);
+        for (ph = 0; ph < CV_PHASES; ph++)
+            fprintf(stderr, " %s %.3f s%s", cv_phase_names[ph], r.seconds[ph],
+                    ph + 1 < CV_PHASES ? "," : "\n");
+    }
 done:
     skc_context_free(ctx);
     return code;

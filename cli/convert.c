@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <skconv/verify.h>
 #include <skconv/data.h>
 #include "convert.h"
@@ -225,8 +226,28 @@ static void cv_meta(const skc_model *m, const char *key, char *dst, size_t n)
     snprintf(dst, n, "%s", v ? v : "");
 }
 
+const char *const cv_phase_names[CV_PHASES] = { "read", "write", "verify", "commit" };
+
+static double cv_clock(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Charge the time since *t0 to phase @p ph and restart the clock. */
+static void cv_lap(cv_result *r, int ph, double *t0)
+{
+    double now = cv_clock();
+
+    r->seconds[ph] += now - *t0;
+    *t0 = now;
+}
+
 int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
 {
+    double t0 = cv_clock();
     skc_stream *in = NULL;
     skc_session *rs = NULL;
     skc_model *m = NULL;
@@ -279,12 +300,20 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
         goto done;
     /* A summary read from the input describes another conversion. */
     skc_model_set_meta(m, "skconv.verification", NULL);
-    if ((rc = cv_write(ctx, j, m, &out, r)))
+    cv_lap(r, CV_READ, &t0);
+    rc = cv_write(ctx, j, m, &out, r);
+    cv_lap(r, CV_WRITE, &t0);
+    if (rc)
         goto done;
+    /* The disk writes go on while the output is verified. */
+    if (j->verify && !j->no_sync)
+        skc_output_start_flush(out);
     if (j->verify && (rc = cv_verify(ctx, j, m, &out, r))) {
+        cv_lap(r, CV_VERIFY, &t0);
         if (!(r->outcome == CV_VERIFY_FAILED && j->keep_failed && out))
             goto done;
     }
+    cv_lap(r, CV_VERIFY, &t0);
     if (rc == SKC_OK && out && j->no_sync)
         skc_output_set_sync(out, 0);
     if (rc == SKC_OK && out)
@@ -298,6 +327,7 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
         int vrc = rc;
         rc = skc_output_commit(out, err, sizeof(err));
         out = NULL;
+        cv_lap(r, CV_COMMIT, &t0);
         if (rc) {
             cv_fail(r, rc, rc == SKC_E_EXISTS ? CV_USAGE : CV_WRITE_FAILED, "%s", err);
             goto done;

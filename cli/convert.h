@@ -42,6 +42,10 @@ typedef enum cv_outcome {
     CV_USAGE            /* bad options, output exists, ...      */
 } cv_outcome;
 
+/* The phases of a conversion, timed for -v. */
+enum cv_phase { CV_READ, CV_WRITE, CV_VERIFY, CV_COMMIT, CV_PHASES };
+extern const char *const cv_phase_names[CV_PHASES];
+
 typedef struct cv_result {
     int status;                  /* SKC_OK or the failing SKC_E_*        */
     int outcome;                 /* cv_outcome                           */
@@ -54,6 +58,7 @@ typedef struct cv_result {
     int verified;
     int warnings;
     char temp_path[4096];        /* the output's temporary file, while before_commit runs */
+    double seconds[CV_PHASES];   /* wall time of each phase (cv_phase)   */
 } cv_result;
 
 const char *cv_outcome_name(int outcome);

@@ -71,6 +71,9 @@ SKCI_HIDDEN char *skci_strdup(const char *s);
 SKCI_HIDDEN void skci_errf(char *err, size_t errlen, const char *fmt, ...)
     SKC_PRINTF(3, 4);
 
+/* Start the disk writes of a file stream without waiting (stream.c). */
+SKCI_HIDDEN void skci_stream_start_flush(skc_stream *s);
+
 /* Option tables (session.c): find and type-check a value. */
 SKCI_HIDDEN const skc_option *skci_option_find(const skc_option *table,
                                                const char *key);

@@ -94,6 +94,12 @@ void skc_output_set_sync(skc_output *o, int sync)
         o->no_sync = !sync;
 }
 
+void skc_output_start_flush(skc_output *o)
+{
+    if (o && !o->no_sync)
+        skci_stream_start_flush(o->stream);
+}
+
 skc_stream *skc_output_stream(skc_output *o)
 {
     return o ? o->stream : NULL;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE 1             /* sync_file_range */
 /* stream.c: read streams (mapped file, plain file, memory) and write streams (file, buffer). */
 #include <errno.h>
 #include <fcntl.h>
@@ -266,6 +267,16 @@ int skc_stream_write(skc_stream *s, const void *buf, size_t n)
         n -= (size_t)w;
     }
     return SKC_OK;
+}
+
+void skci_stream_start_flush(skc_stream *s)
+{
+#if defined(__linux__) && defined(SYNC_FILE_RANGE_WRITE)
+    if (s && s->kind == STREAM_FD_WRITE)
+        (void)sync_file_range(s->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)s;
+#endif
 }
 
 int skc_stream_sync(skc_stream *s)

@@ -251,6 +251,13 @@ SKC_API const char *skc_output_temp_path(const skc_output *o);
 SKC_API int  skc_output_commit(skc_output *o, char *err, size_t errlen);
 /** 0: commit renames without fsync (a batch then syncs once); default 1. */
 SKC_API void skc_output_set_sync(skc_output *o, int sync);
+/**
+ * Start writing what the temporary file holds so far to disk, without
+ * waiting: the commit's fsync then has less left to wait for. Call it
+ * when other work (verification) comes before the commit. A hint: does
+ * nothing where the system cannot.
+ */
+SKC_API void skc_output_start_flush(skc_output *o);
 SKC_API void skc_output_abort(skc_output *o);
 
 #ifdef __cplusplus
