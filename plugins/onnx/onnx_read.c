@@ -23,8 +23,7 @@ int onnx_rfail(onnx_reader *r, int code, const char *fmt, ...)
 /* Protobuf wire format                                                */
 /* ------------------------------------------------------------------ */
 
-/* A varint at p[*pos] (at most 10 bytes); -1 if truncated or too long. */
-static int onnx_varint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
+int onnx_varint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
 {
     uint64_t x = 0;
     int shift;
@@ -42,9 +41,7 @@ static int onnx_varint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
     return -1;
 }
 
-/* Skip one field's value of wire type @p wt; -1 if it runs past the end
- * or uses the group wire types ONNX never has. */
-static int onnx_skip(const uint8_t *p, size_t n, size_t *pos, int wt, const uint8_t **sub,
+int onnx_skip(const uint8_t *p, size_t n, size_t *pos, int wt, const uint8_t **sub,
                      size_t *sublen)
 {
     uint64_t v;
@@ -388,7 +385,8 @@ int onnx_read_model(skc_session *s, skc_stream *in, skc_model **out)
     ProtobufCAllocator alloc = { onnx_budget_alloc, onnx_budget_free, &budget };
     Onnx__ModelProto *mp = NULL;
     const uint8_t *data;
-    size_t size;
+    uint8_t *copy = NULL;
+    size_t size, copy_len = 0;
     char err[512];
     int rc;
 
@@ -414,13 +412,23 @@ int onnx_read_model(skc_session *s, skc_stream *in, skc_model **out)
     /* Unpacked messages take a few times the file's bytes; this cap leaves
      * room for any real model and stops amplification. */
     budget.cap = size > (SIZE_MAX - (64u << 20)) / 16 ? SIZE_MAX : 16 * size + (64u << 20);
-    mp = onnx__model_proto__unpack(&alloc, size, data);
+    r.cap_bytes = budget.cap;
+    /* A large tree ensemble's lists stay in the file's bytes (decoded
+     * straight into compact arrays when the node is lifted); protobuf-c
+     * unpacks the rest. */
+    if ((rc = onnx_split_lists(&r, data, size, &copy, &copy_len)))
+        goto done;
+    mp = copy ? onnx__model_proto__unpack(&alloc, copy_len, copy)
+              : onnx__model_proto__unpack(&alloc, size, data);
+    free(copy);
+    copy = NULL;
     if (!mp) {
         rc = budget.over ? onnx_rfail(&r, SKC_E_LIMIT, "unpacking needs more than %zu bytes "
                                       "of memory", budget.cap)
                          : onnx_rfail(&r, SKC_E_FORMAT, "not a valid ONNX ModelProto "
                                       "(damaged protobuf)");
         onnx_budget_release(&budget);
+        free(r.spans);
         return rc;
     }
     if (!mp->graph) {
@@ -433,6 +441,7 @@ int onnx_read_model(skc_session *s, skc_stream *in, skc_model **out)
         goto done;
     }
     r.alloc = &alloc;
+    r.top = mp->graph;
     if ((rc = onnx_read_opsets(&r, mp)) || (rc = skc_model_new(&r.m)))
         goto done;
     if ((rc = onnx_read_graph(&r, mp->graph)) || (rc = onnx_read_meta(&r, mp)))
@@ -448,7 +457,9 @@ done:
         skc_set_error(s, rc, "ONNX: out of memory");
     skc_model_free(r.m);
     onnx_rmap_free(&r.names);
-    onnx__model_proto__free_unpacked(mp, &alloc);
+    free(r.spans);
+    if (mp)
+        onnx__model_proto__free_unpacked(mp, &alloc);
     onnx_budget_release(&budget);
     return rc;
 }

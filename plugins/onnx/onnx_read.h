@@ -11,11 +11,35 @@
 #include "onnx.pb-c.h"
 
 /*
- * The reader lifts every ONNX node into one IR step that mirrors it:
+ * The reader lifts every ONNX node into one IR step that mirrors it
+ * (onnx_read_tree.c lifts some tree ensembles into tree_ensemble):
  * "onnx.<OpType>" for the default domain, "onnxml.<OpType>" for
  * ai.onnx.ml, attributes copied (core/OPS.md "ONNX mirror operations").
  * Initializers and Constant nodes become "onnx.Constant" steps.
  */
+
+/* Protobuf wire format (onnx_read.c). A varint at p[*pos] (at most 10
+ * bytes); -1 if truncated or too long. */
+int onnx_varint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v);
+/* Skip one field's value of wire type @p wt (for wire type 2, its bytes
+ * go to @p sub, @p sublen when not NULL); -1 if it runs past the end or
+ * uses the group wire types ONNX never has. */
+int onnx_skip(const uint8_t *p, size_t n, size_t *pos, int wt, const uint8_t **sub,
+              size_t *sublen);
+
+/* A list attribute of a top-level tree ensemble node that protobuf-c does
+ * not unpack (onnx_read_tree.c): the AttributeProto's bytes in the mapped
+ * file, decoded straight into compact arrays when the node is lifted. */
+typedef struct onnx_span {
+    size_t node;              /* index in the top-level graph's node list */
+    const uint8_t *field;     /* the whole graph field (key, length, bytes) */
+    size_t field_len;
+    const uint8_t *p;         /* the AttributeProto message */
+    size_t n;
+    const uint8_t *name;      /* not NUL-terminated */
+    size_t name_len;
+    int type;                 /* ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__{INTS,FLOATS,STRINGS} */
+} onnx_span;
 
 /* A string -> index map (open addressing) for tensor names. */
 typedef struct onnx_rmap {
@@ -39,6 +63,10 @@ typedef struct onnx_reader {
     const char *absent;   /* name of the onnx.Absent output, or NULL */
     char absent_buf[96];
     ProtobufCAllocator *alloc;  /* the unpacked message's allocator */
+    const Onnx__GraphProto *top;  /* the top-level graph */
+    onnx_span *spans;     /* sorted by node; borrowed from the mapped file */
+    size_t n_spans;
+    size_t cap_bytes;     /* memory the read may take (the unpacking budget) */
 } onnx_reader;
 
 /* Release one array the unpacked message allocated, after it was moved
@@ -77,12 +105,32 @@ int onnx_read_attrs(onnx_reader *r, const Onnx__NodeProto *n, skc_step *st,
  * a message) if it holds a NUL byte, which IR strings cannot carry. */
 int onnx_read_cstr(onnx_reader *r, const ProtobufCBinaryData *b, const char *what, char **out);
 
-/* onnx_read_graph.c: the top-level graph into r->m. */
+/* onnx_read_graph.c: a tensor name no ONNX tensor of the model has, in @p buf. */
+void onnx_fresh(onnx_reader *r, const char *hint, char *buf, size_t n);
+/* The top-level graph into r->m. */
 int onnx_read_graph(onnx_reader *r, const Onnx__GraphProto *g);
 /* A subgraph (Loop/If/Scan) encoded as attributes of @p st under @p key
  * (core/OPS.md "Subgraphs"); the outer names it reads go to @p caps. */
 int onnx_read_subgraph(onnx_reader *r, const Onnx__GraphProto *g, skc_step *st,
                        const char *key, int depth, onnx_namelist *caps);
+
+/* onnx_read_tree.c: find the tree ensembles' list attributes in the
+ * ModelProto bytes and make *copy (malloc'd, *copy_len bytes) the model
+ * without them for protobuf-c; *copy stays NULL when there are none. */
+int onnx_split_lists(onnx_reader *r, const uint8_t *data, size_t size, uint8_t **copy,
+                     size_t *copy_len);
+/* The spans of node @p node of the top-level graph (*n of them). */
+const onnx_span *onnx_spans_of(const onnx_reader *r, size_t node, size_t *n);
+/* Lift a TreeEnsembleRegressor whose lists are spans into a core
+ * `tree_ensemble` step and an onnx.Cast to float writing @p out: 1 when
+ * done, 0 when the node is not one that op computes exactly as ONNX
+ * Runtime does (it then stays a mirror op), < 0 on failure. */
+int onnx_tree_lift(onnx_reader *r, const Onnx__NodeProto *n, const onnx_span *sp, size_t ns,
+                   const char *out);
+/* The spans as attributes of a mirror step, as onnx_read_attrs copies
+ * unpacked lists (every value checked). */
+int onnx_read_span_attrs(onnx_reader *r, const Onnx__NodeProto *n, const onnx_span *sp,
+                         size_t ns, skc_step *st);
 
 /* onnx_read.c: probe and read entry points for the format descriptor. */
 int onnx_read_probe(const skc_probe_data *p);

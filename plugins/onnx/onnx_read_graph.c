@@ -139,8 +139,7 @@ static int onnx_collect_names(onnx_reader *r, const Onnx__GraphProto *g, int dep
     return SKC_OK;
 }
 
-/* A name no ONNX tensor of the model has, written to @p buf. */
-static void onnx_fresh(onnx_reader *r, const char *hint, char *buf, size_t n)
+void onnx_fresh(onnx_reader *r, const char *hint, char *buf, size_t n)
 {
     do {
         snprintf(buf, n, "skconv.%s.%lld", hint, (long long)r->fresh++);
@@ -194,6 +193,8 @@ typedef struct onnx_lifted {
     size_t n_out;
     skc_tensor *value;              /* onnx.Constant */
     const Onnx__NodeProto *attrs;   /* copy this node's attributes */
+    const onnx_span *spans;         /* and these lists kept out of it */
+    size_t n_spans;
     int64_t opset;                  /* > 0: record it */
 } onnx_lifted;
 
@@ -230,6 +231,8 @@ static int onnx_emit(onnx_reader *r, onnx_target *tg, const onnx_lifted *l, int 
             return rc;
     }
     if (l->attrs && (rc = onnx_read_attrs(r, l->attrs, st, prefix, depth, &caps)))
+        goto done;
+    if (l->n_spans && (rc = onnx_read_span_attrs(r, l->attrs, l->spans, l->n_spans, st)))
         goto done;
     if (caps.n) {
         snprintf(key, sizeof(key), "%s.captures", prefix);
@@ -362,7 +365,9 @@ static int onnx_opset_matters(const char *op)
            strcmp(op, "onnx.Hardmax") == 0;
 }
 
-static int onnx_lift_node(onnx_reader *r, onnx_target *tg, const Onnx__NodeProto *n, int depth)
+/* @p sp: the node's lists kept out of the unpacked message (top level). */
+static int onnx_lift_node(onnx_reader *r, onnx_target *tg, const Onnx__NodeProto *n, int depth,
+                          const onnx_span *sp, size_t ns)
 {
     const char *domain = n->domain ? n->domain : "", *type = n->op_type ? n->op_type : "";
     char op[160], (*made)[96] = NULL;
@@ -441,6 +446,14 @@ static int onnx_lift_node(onnx_reader *r, onnx_target *tg, const Onnx__NodeProto
             onnx_fresh(r, "unused", made[i], sizeof(made[i]));
             out[i] = made[i];
         }
+    }
+    if (ns) {
+        if ((rc = onnx_tree_lift(r, n, sp, ns, out[0])) != 0) {
+            rc = rc > 0 ? SKC_OK : rc;
+            goto done;
+        }
+        l.spans = sp;
+        l.n_spans = ns;
     }
     l.op = op;
     l.in = in;
@@ -568,8 +581,13 @@ static int onnx_lift_nodes(onnx_reader *r, onnx_target *tg, const Onnx__GraphPro
         return onnx_rfail(r, SKC_E_UNSUPPORTED, "sparse initializers are not supported");
     if ((rc = onnx_order(r, g, &order)))
         return rc;
-    for (i = 0; i < g->n_node && rc == SKC_OK; i++)
-        rc = onnx_lift_node(r, tg, g->node[order[i]], depth);
+    for (i = 0; i < g->n_node && rc == SKC_OK; i++) {
+        const onnx_span *sp = NULL;
+        size_t ns = 0;
+        if (g == r->top && !tg->host)
+            sp = onnx_spans_of(r, order[i], &ns);
+        rc = onnx_lift_node(r, tg, g->node[order[i]], depth, sp, ns);
+    }
     free(order);
     return rc;
 }

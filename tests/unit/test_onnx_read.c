@@ -686,6 +686,10 @@ static void test_ml_tree_regressor(void **state)
     pool_free();
 }
 
+/* The input type of tree_regressor's graphs: float stays a mirror op;
+ * double (ORT sums in double) is lifted into tree_ensemble. */
+static int tree_elem = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+
 /* A graph of one one-target TreeEnsembleRegressor from node and weight lists. */
 static void tree_regressor(gb *b, const int64_t *tid, const int64_t *nid, const int64_t *tru,
                            const int64_t *fal, const int64_t *fid, const float *vals,
@@ -696,7 +700,7 @@ static void tree_regressor(gb *b, const int64_t *tid, const int64_t *nid, const 
     Onnx__NodeProto *nd;
 
     gb_init(b);
-    gb_input(b, "X", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 2);
+    gb_input(b, "X", tree_elem, 2);
     gb_output(b, "variable", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
     nd = gb_node(b, "TreeEnsembleRegressor", "ai.onnx.ml", "X", "variable");
     attr_is(nd, "nodes_treeids", tid, n);
@@ -786,13 +790,15 @@ static void test_ml_tree_bad_nodes(void **state)
     size_t i;
 
     (void)state;
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (i = 0; i < 2 * sizeof(cases) / sizeof(cases[0]); i++) {
         gb b;
         skc_model *m = NULL;
-        size_t size;
+        size_t size, c = i % (sizeof(cases) / sizeof(cases[0]));
         uint8_t *buf;
 
-        tree_regressor(&b, tid, cases[i].nid, cases[i].tru, fal, fid, vals, mo, 3, wt, cases[i].wn,
+        tree_elem = i < sizeof(cases) / sizeof(cases[0]) ? ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT
+                                                         : ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
+        tree_regressor(&b, tid, cases[c].nid, cases[c].tru, fal, fid, vals, mo, 3, wt, cases[c].wn,
                        w, 2);
         buf = pack(&b, 17, 1, &size);
         assert_int_not_equal(read_bytes(buf, size, &m), 0);
@@ -800,6 +806,170 @@ static void test_ml_tree_bad_nodes(void **state)
         free(buf);
         pool_free();
     }
+    tree_elem = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+}
+
+
+/* The step ops of @p m, joined by spaces. */
+static void step_ops(const skc_model *m, char *buf, size_t len)
+{
+    int i;
+
+    buf[0] = '\0';
+    for (i = 0; i < skc_model_step_count(m); i++)
+        snprintf(buf + strlen(buf), len - strlen(buf), "%s ", skc_step_op(skc_model_step(m, i)));
+}
+
+/* With a double X, BRANCH_LEQ trees are lifted into tree_ensemble whatever
+ * the order of their node ids: in node order, shuffled (tree 1 listed
+ * first, ids out of order) and with the root's id not the smallest. The
+ * values are ORT's: the first weight of a leaf, a leaf without weights
+ * its nodes_values entry. A node using BRANCH_LT stays a mirror op. */
+static void test_ml_tree_lifted(void **state)
+{
+    static const char *const mo[6] = { "BRANCH_LEQ", "LEAF", "LEAF", "BRANCH_LEQ", "LEAF", "LEAF" };
+    static const int64_t tid[6] = { 0, 0, 0, 1, 1, 1 }, nid[6] = { 0, 1, 2, 0, 1, 2 };
+    static const int64_t fid[6] = { 0, 0, 0, 1, 0, 0 }, tru[6] = { 1, 0, 0, 1, 0, 0 };
+    static const int64_t fal[6] = { 2, 0, 0, 2, 0, 0 };
+    static const float vals[6] = { 0.5f, 0, 0.25f, -1.0f, 0, 0 };
+    static const int64_t wt[4] = { 0, 0, 1, 1 }, wn[4] = { 1, 1, 1, 2 };
+    static const float w[4] = { 1, 7, 10, 20 };
+    static const char *const smo[6] = { "BRANCH_LEQ", "LEAF", "LEAF", "BRANCH_LEQ", "LEAF", "LEAF" };
+    static const int64_t stid[6] = { 1, 1, 1, 0, 0, 0 }, snid[6] = { 0, 2, 1, 0, 2, 1 };
+    static const int64_t sfid[6] = { 1, 0, 0, 0, 0, 0 }, stru[6] = { 1, 0, 0, 1, 0, 0 };
+    static const int64_t sfal[6] = { 2, 0, 0, 2, 0, 0 };
+    static const float svals[6] = { -1.0f, 0, 0, 0.5f, 0.25f, 0 };
+    static const int64_t swt[4] = { 1, 0, 1, 0 }, swn[4] = { 2, 1, 1, 1 };
+    static const float sw[4] = { 20, 1, 10, 7 };
+    /* Root id 2, children 0 and 1: preorder renumbering. */
+    static const int64_t rnid[6] = { 2, 0, 1, 2, 0, 1 }, rtru[6] = { 0, 0, 0, 0, 0, 0 };
+    static const int64_t rfal[6] = { 1, 0, 0, 1, 0, 0 }, rwn[4] = { 0, 0, 0, 1 };
+    static const char *const lt[6] = { "BRANCH_LEQ", "LEAF", "LEAF", "BRANCH_LT", "LEAF", "LEAF" };
+    double x[4] = { 0.5, 0, 0.6, -2 };
+    int k;
+
+    (void)state;
+    tree_elem = ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
+    for (k = 0; k < 4; k++) {
+        gb b;
+        skc_model *m;
+        skc_tensor *xt = rows(x, 2, 2), *out[1] = { 0 };
+        char ops[256];
+        const float *p;
+        if (k == 1)
+            tree_regressor(&b, stid, snid, stru, sfal, sfid, svals, smo, 6, swt, swn, sw, 4);
+        else if (k == 2)
+            tree_regressor(&b, tid, rnid, rtru, rfal, fid, vals, mo, 6, wt, rwn, w, 4);
+        else
+            tree_regressor(&b, tid, nid, tru, fal, fid, vals, k == 3 ? lt : mo, 6, wt, wn, w, 4);
+        m = read_ok(&b, 17, 1);
+        step_ops(m, ops, sizeof(ops));
+        assert_string_equal(ops, k == 3 ? "onnxml.TreeEnsembleRegressor " : "tree_ensemble onnx.Cast ");
+        eval(m, xt, out);
+        assert_int_equal(skc_tensor_dtype(out[0]), SKC_DT_F32);
+        p = skc_tensor_data(out[0]);
+        /* row 0: 0.5 <= 0.5 -> leaf (0, 1), first weight 1; 0 <= -1? no -> 20;
+         * row 1: 0.6 -> leaf (0, 2), no weight: its value 0.25; -2 -> 10 */
+        assert_near(p[0], 21.0, 1e-6);
+        assert_near(p[1], 10.25, 1e-6);
+        free_outs(out, 1);
+        skc_tensor_free(xt);
+        skc_model_free(m);
+        pool_free();
+    }
+    tree_elem = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+}
+
+/* Replace the first @p n bytes equal to @p from after @p name with @p to. */
+static void patch_after(uint8_t *buf, size_t size, const char *name, const uint8_t *from,
+                        const uint8_t *to, size_t n)
+{
+    size_t at, k = strlen(name);
+
+    for (at = 0; at + k <= size && memcmp(buf + at, name, k) != 0; at++)
+        ;
+    assert_true(at + k <= size);
+    for (at += k; at + n <= size && memcmp(buf + at, from, n) != 0; at++)
+        ;
+    assert_true(at + n <= size);
+    memcpy(buf + at, to, n);
+}
+
+/* Lists read from the file's bytes: packed and unpacked values mixed read
+ * as one list; a packed list cut inside a varint, lists of different
+ * lengths, a child outside its tree and a cycle are refused cleanly, for
+ * the mirror op (float X) and the lifted one (double X). */
+static void test_ml_tree_lists_damaged(void **state)
+{
+    static const char *const mo[3] = { "BRANCH_LEQ", "LEAF", "LEAF" };
+    static const char *const cyc_mo[3] = { "BRANCH_LEQ", "BRANCH_LEQ", "LEAF" };
+    static const int64_t tid[3] = { 0, 0, 0 }, nid[3] = { 0, 1, 2 }, fid[3] = { 0, 0, 0 };
+    static const int64_t tru[3] = { 1, 0, 0 }, fal[3] = { 2, 0, 0 };
+    static const int64_t cyc_tru[3] = { 1, 0, 0 }, cyc_fal[3] = { 2, 2, 0 };
+    static const float vals[3] = { 0.5f, 0, 0 };
+    static const int64_t wt[2] = { 0, 0 }, wn[2] = { 1, 2 };
+    static const float w[2] = { 1, 2 };
+    static const uint8_t unpacked[6] = { 0x40, 0, 0x40, 0, 0x40, 0 };
+    static const uint8_t mixed[6] = { 0x42, 2, 0, 0, 0x40, 0 };     /* 2 packed + 1 */
+    static const uint8_t cut[6] = { 0x42, 4, 0, 0, 0, 0x80 };       /* ends in a varint */
+    double x[2] = { 0.4, 0 }, cyc_x[2] = { -1, 0 };
+    int elem;
+
+    (void)state;
+    for (elem = 0; elem < 2; elem++) {
+        gb b;
+        skc_model *m = NULL;
+        skc_tensor *xt = rows(x, 1, 2), *out[1] = { 0 };
+        const skc_tensor *in[1] = { xt };
+        char err[256];
+        size_t size;
+        uint8_t *buf;
+
+        tree_elem = elem ? ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE : ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+        tree_regressor(&b, tid, nid, tru, fal, fid, vals, mo, 3, wt, wn, w, 2);
+        buf = pack(&b, 17, 1, &size);
+        patch_after(buf, size, "nodes_featureids", unpacked, mixed, 6);
+        assert_int_equal(read_bytes(buf, size, &m), 0);
+        eval(m, xt, out);
+        assert_near(((const float *)skc_tensor_data(out[0]))[0], 1.0, 1e-6);
+        free_outs(out, 1);
+        skc_model_free(m);
+        patch_after(buf, size, "nodes_featureids", mixed, cut, 6);
+        assert_int_not_equal(read_bytes(buf, size, &m), 0);
+        assert_null(m);
+        assert_non_null(strstr(last_error, "nodes_featureids"));
+        assert_non_null(strstr(last_error, "damaged"));
+        free(buf);
+        pool_free();
+
+        /* Three nodes, two features. */
+        tree_regressor(&b, tid, nid, tru, fal, fid, vals, mo, 3, wt, wn, w, 2);
+        b.nodes[0]->attribute[2]->n_ints = 2;
+        buf = pack(&b, 17, 1, &size);
+        assert_int_not_equal(read_bytes(buf, size, &m), 0);
+        assert_null(m);
+        free(buf);
+        pool_free();
+
+        /* Node 1 goes back to node 0's child 2 and node 0 reaches 1: fine;
+         * node 1's true branch back to the root makes a cycle. */
+        tree_regressor(&b, tid, nid, cyc_tru, cyc_fal, fid, vals, cyc_mo, 3, wt, wn, w, 2);
+        buf = pack(&b, 17, 1, &size);
+        if (read_bytes(buf, size, &m) == 0) {
+            /* -1 <= 0.5 -> node 1; -1 <= 0 -> the root again */
+            skc_tensor *xc = rows(cyc_x, 1, 2);
+            in[0] = xc;
+            out[0] = NULL;
+            assert_int_not_equal(skc_model_eval(m, in, out, err, sizeof(err)), 0);
+            assert_null(out[0]);
+            skc_tensor_free(xc);
+            skc_model_free(m);
+        }
+        free(buf);
+        skc_tensor_free(xt);
+        pool_free();
+    }
+    tree_elem = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
 }
 
 /* Strings inside the graph: int -> LabelEncoder -> string -> int. */
@@ -1135,6 +1305,8 @@ int main(void)
         cmocka_unit_test(test_ml_tree_regressor),
         cmocka_unit_test(test_ml_tree_sparse_weights),
         cmocka_unit_test(test_ml_tree_bad_nodes),
+        cmocka_unit_test(test_ml_tree_lifted),
+        cmocka_unit_test(test_ml_tree_lists_damaged),
         cmocka_unit_test(test_ml_label_encoder),
         cmocka_unit_test(test_ml_svm_regressor),
         cmocka_unit_test(test_unsupported_op),
