@@ -393,6 +393,7 @@ int onnx_read_model(skc_session *s, skc_stream *in, skc_model **out)
     memset(&r, 0, sizeof(r));
     memset(&budget, 0, sizeof(budget));
     r.s = s;
+    r.in = in;
     r.lim = skc_session_limits(s);
     if ((rc = skc_stream_map(in, &data, &size)))
         return skc_set_error(s, rc, "ONNX: cannot read the input");
@@ -461,5 +462,7 @@ done:
     if (mp)
         onnx__model_proto__free_unpacked(mp, &alloc);
     onnx_budget_release(&budget);
+    /* Everything is copied out of the file: its pages need not stay. */
+    skc_stream_drop(in, data, size);
     return rc;
 }

@@ -67,6 +67,7 @@ typedef struct onnx_reader {
     onnx_span *spans;     /* sorted by node; borrowed from the mapped file */
     size_t n_spans;
     size_t cap_bytes;     /* memory the read may take (the unpacking budget) */
+    skc_stream *in;       /* the mapped file (pages given back once decoded) */
 } onnx_reader;
 
 /* Release one array the unpacked message allocated, after it was moved

@@ -15,12 +15,13 @@
  * GraphProto.node = 1, NodeProto.attribute = 5), left out of the copy
  * protobuf-c unpacks, and decoded here one value at a time.
  *
- * A TreeEnsembleRegressor that sums double inputs with BRANCH_LEQ splits
- * only (what skconv writes for float64 models) is computed by the core's
- * tree_ensemble exactly as ONNX Runtime computes it: x <= (double)float
- * threshold, leaf weights added in tree order in double, the float Y a
- * Cast. It is lifted into that op, whose node arrays are the compact form
- * (core/OPS.md "tree_ensemble"). Every other node, and any node whose
+ * A TreeEnsembleRegressor with BRANCH_LEQ splits only (what skconv
+ * writes) is computed by the core's tree_ensemble exactly as ONNX Runtime
+ * computes it: x <= (double)float threshold, leaf weights added in tree
+ * order, in double for double inputs and in float for float inputs
+ * (sum_float32; a float X first goes through an exact Cast to double),
+ * the float Y a Cast. It is lifted into that op, whose node arrays are
+ * the compact form (core/OPS.md "tree_ensemble"). Every other node, and any node whose
  * lists do not make proper trees, stays a mirror op whose attributes are
  * the lists as onnx_read_attrs would have copied them, so the mirror
  * evaluator reports what is wrong.
@@ -541,6 +542,8 @@ int onnx_read_span_attrs(onnx_reader *r, const Onnx__NodeProto *n, const onnx_sp
         snprintf(key, sizeof(key), "%.*s", (int)sp[i].name_len, (const char *)sp[i].name);
         if ((rc = tl_tensor(r, &sp[i], what, &t)))
             return rc;
+        /* Decoded: the file's pages of the list can go. */
+        skc_stream_drop(r->in, sp[i].p, sp[i].n);
         rc = skc_step_set_tensor(st, key, t);
         skc_tensor_free(t);
         if (rc)
@@ -631,10 +634,15 @@ static int64_t tl_take(tl_cur *c, uint64_t *buf, float *f, int64_t want)
         int rc;
         if (pos < c->qn && c->fld == TL_INTS) {
             for (; k < want && pos < c->qn; k++) {
-                if (c->q[pos] < 0x80)
+                /* Ids below 2^14 (most of them) take one or two bytes. */
+                if (c->q[pos] < 0x80) {
                     buf[k] = c->q[pos++];
-                else if (onnx_varint(c->q, c->qn, &pos, &buf[k]))
+                } else if (pos + 1 < c->qn && c->q[pos + 1] < 0x80) {
+                    buf[k] = (uint64_t)(c->q[pos] & 0x7f) | (uint64_t)c->q[pos + 1] << 7;
+                    pos += 2;
+                } else if (onnx_varint(c->q, c->qn, &pos, &buf[k])) {
                     return -1;
+                }
             }
             c->qpos = pos;
             continue;
@@ -1078,9 +1086,10 @@ static int tl_plain(const Onnx__NodeProto *n, int64_t *n_targets)
     return *n_targets >= 1 && *n_targets <= (int64_t)1 << 24;
 }
 
-/* Whether tensor @p name is double: a double graph input, or a Cast to
- * double (ORT then sums in double). */
-static int tl_double_input(const onnx_reader *r, const char *name)
+/* The element type of tensor @p name when it is a graph input or the
+ * output of a Cast, else 0: tree_ensemble reproduces ONNX Runtime's
+ * arithmetic for float (in float) and double (in double) inputs. */
+static int tl_input_type(const onnx_reader *r, const char *name)
 {
     const Onnx__GraphProto *g = r->top;
     size_t i, j;
@@ -1088,8 +1097,8 @@ static int tl_double_input(const onnx_reader *r, const char *name)
     for (i = 0; i < g->n_input; i++) {
         const Onnx__TypeProto *tp = g->input[i]->type;
         if (g->input[i]->name && strcmp(g->input[i]->name, name) == 0)
-            return tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE &&
-                   tp->tensor_type->elem_type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
+            return tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE
+                   ? tp->tensor_type->elem_type : 0;
     }
     for (i = 0; i < g->n_node; i++) {
         const Onnx__NodeProto *nd = g->node[i];
@@ -1100,7 +1109,7 @@ static int tl_double_input(const onnx_reader *r, const char *name)
             return 0;
         for (j = 0; j < nd->n_attribute; j++)
             if (nd->attribute[j]->name && strcmp(nd->attribute[j]->name, "to") == 0)
-                return nd->attribute[j]->i == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
+                return (int)nd->attribute[j]->i;
         return 0;
     }
     return 0;
@@ -1121,19 +1130,29 @@ static int tl_set(skc_step *st, const char *key, int dtype, int ndim, const int6
     return rc;
 }
 
-static int tl_emit(onnx_reader *r, tl_lift *t, const char *x, const char *out)
+/* @p dbl: X is double; else float, cast to double (exactly) for the op,
+ * which then compares float32(x) and sums in float as ONNX Runtime does. */
+static int tl_emit(onnx_reader *r, tl_lift *t, const char *x, int dbl, const char *out)
 {
-    char mid[96];
+    char mid[96], xd[96];
     skc_step *st;
     int64_t m = t->offsets[t->n_runs], nr = t->n_runs + 1, vs[2] = { t->n_leaves, t->n_targets };
     int rc;
 
+    if (!dbl) {
+        onnx_fresh(r, "tree_x", xd, sizeof(xd));
+        if ((rc = skc_model_add_step(r->m, "onnx.Cast", &st)) || (rc = skc_step_add_input(st, x)) ||
+            (rc = skc_step_add_output(st, xd)) || (rc = skc_step_set_int(st, "to", 11)))
+            return rc;
+        x = xd;
+    }
     onnx_fresh(r, "tree_sum", mid, sizeof(mid));
     if ((rc = skc_model_add_step(r->m, "tree_ensemble", &st)) ||
         (rc = skc_step_add_input(st, x)) || (rc = skc_step_add_output(st, mid)) ||
         (rc = skc_step_set_int(st, "n_targets", t->n_targets)) ||
         (rc = skc_step_set_string(st, "aggregate", "sum")) ||
-        (rc = skc_step_set_int(st, "x_float32", 0)) ||
+        (rc = skc_step_set_int(st, "x_float32", !dbl)) ||
+        (!dbl && (rc = skc_step_set_int(st, "sum_float32", 1))) ||
         (rc = tl_set(st, "tree_offsets", SKC_DT_I64, 1, &nr, (void **)&t->offsets)) ||
         (rc = tl_set(st, "feature", SKC_DT_I32, 1, &m, (void **)&t->feat)) ||
         (rc = tl_set(st, "left", SKC_DT_I32, 1, &m, (void **)&t->left)) ||
@@ -1155,13 +1174,14 @@ int onnx_tree_lift(onnx_reader *r, const Onnx__NodeProto *n, const onnx_span *sp
     const onnx_span *by[L_N];
     tl_lift t;
     size_t i;
-    int k, rc;
+    int k, rc, type = 0;
 
     memset(by, 0, sizeof(by));
     memset(&t, 0, sizeof(t));
     if (!n->op_type || strcmp(n->op_type, "TreeEnsembleRegressor") != 0 || n->n_input != 1 ||
         !n->input[0] || !*n->input[0] || !tl_plain(n, &t.n_targets) ||
-        !tl_double_input(r, n->input[0]))
+        ((type = tl_input_type(r, n->input[0])) != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE &&
+         type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT))
         return 0;
     for (i = 0; i < ns; i++) {
         for (k = 0; k < L_N && !tl_eq(sp[i].name, sp[i].name_len, tl_lift_names[k]); k++)
@@ -1196,7 +1216,10 @@ int onnx_tree_lift(onnx_reader *r, const Onnx__NodeProto *n, const onnx_span *sp
     }
     if ((rc = tl_runs(&t, by)) == 1 && (rc = tl_nodes(&t, by)) == 1 && (rc = tl_order(&t)) == 1 &&
         (rc = tl_place(&t)) == 1 && (rc = tl_votes(r, &t, by)) == 1)
-        rc = tl_emit(r, &t, n->input[0], out);
+        rc = tl_emit(r, &t, n->input[0], type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE, out);
     tl_lift_free(&t);
+    if (rc == 1)
+        for (i = 0; i < ns; i++)
+            skc_stream_drop(r->in, sp[i].p, sp[i].n);
     return rc;
 }
