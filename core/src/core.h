@@ -68,6 +68,12 @@ SKCI_HIDDEN void skci_ctx_log(skc_context *ctx, int level, const char *origin,
 SKCI_HIDDEN void skci_ctx_vlog(skc_context *ctx, int level, const char *origin,
                                const char *fmt, va_list ap);
 SKCI_HIDDEN char *skci_strdup(const char *s);
+/* 1 if @p t wraps memory it does not own (skc_tensor_wrap: a mapped file). */
+SKCI_HIDDEN int skci_tensor_borrowed(const skc_tensor *t);
+/* @p t is now a model's attribute: writes into it count in the epoch. */
+SKCI_HIDDEN void skci_tensor_attach(skc_tensor *t);
+/* Number of writes into attached tensors so far (tensor.c). */
+SKCI_HIDDEN uint64_t skci_tensor_epoch(void);
 SKCI_HIDDEN void skci_errf(char *err, size_t errlen, const char *fmt, ...)
     SKC_PRINTF(3, 4);
 

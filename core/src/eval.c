@@ -24,7 +24,13 @@ static int eval_defined(const char *const *names, int n, const char *name)
 
 int skc_model_validate(const skc_model *m, char *err, size_t errlen)
 {
+    return skci_model_check(m, SKCI_CHECK_FULL, err, errlen);
+}
+
+int skci_model_check(const skc_model *m, int level, char *err, size_t errlen)
+{
     const char **names = NULL;
+    uint64_t epoch = skci_tensor_epoch();
     int n = 0, cap, i, j, rc = SKC_OK;
 
     if (!m)
@@ -65,7 +71,11 @@ int skc_model_validate(const skc_model *m, char *err, size_t errlen)
                 goto done;
             }
         }
-        if (op->check && (rc = op->check(s, err, errlen)))
+        if (level < SKCI_CHECK_FULL && op->check_eval)
+            rc = op->check_eval(s, err, errlen);
+        else if (op->check)
+            rc = op->check(s, err, errlen);
+        if (rc)
             goto done;
         for (j = 0; j < s->n_outputs; j++) {
             if (eval_defined(names, n, s->outputs[j]) >= 0) {
@@ -87,6 +97,12 @@ int skc_model_validate(const skc_model *m, char *err, size_t errlen)
     }
 done:
     free(names);
+    /* The epoch as it was before the checks: a write during them makes
+     * the record stale. The cast is for this cache, which mutators
+     * (model.c) reset. */
+    if (rc == SKC_OK && !skci_model_checked(m, level))
+        atomic_store(&((skc_model *)(uintptr_t)m)->checked,
+                     epoch << 2 | (uint64_t)level);
     return rc;
 }
 
@@ -236,8 +252,9 @@ int skc_model_eval(const skc_model *m, const skc_tensor *const *inputs,
 
     if (!m || !inputs || !outputs)
         return SKC_E_INVAL;
-    rc = skc_model_validate(m, err, errlen);
-    if (rc)
+    /* Checked once, not per call (model.h: checked). */
+    if (!skci_model_checked(m, SKCI_CHECK_EVAL) &&
+        (rc = skci_model_check(m, SKCI_CHECK_EVAL, err, errlen)))
         return rc;
     cap = m->n_inputs;
     for (i = 0; i < m->n_steps; i++)

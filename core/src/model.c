@@ -9,7 +9,10 @@ int skc_model_new(skc_model **out)
     if (!out)
         return SKC_E_INVAL;
     *out = calloc(1, sizeof(**out));
-    return *out ? SKC_OK : SKC_E_NOMEM;
+    if (!*out)
+        return SKC_E_NOMEM;
+    atomic_init(&(*out)->checked, 0);
+    return SKC_OK;
 }
 
 static void model_free_step(skc_step *s)
@@ -96,6 +99,7 @@ int skc_model_add_input(skc_model *m, const char *name, int dtype, int ndim,
 {
     if (!m)
         return SKC_E_INVAL;
+    skci_model_touch(m);
     return model_add_port(&m->inputs, &m->n_inputs, name, dtype, ndim, shape);
 }
 
@@ -104,8 +108,10 @@ int skc_model_set_input_columns(skc_model *m, int index, skc_tensor *names)
     if (!m || index < 0 || index >= m->n_inputs || !names ||
         skc_tensor_dtype(names) != SKC_DT_STRING || skc_tensor_ndim(names) != 1)
         return SKC_E_INVAL;
+    skci_model_touch(m);
     skc_tensor_free(m->inputs[index].columns);
     m->inputs[index].columns = skc_tensor_ref(names);
+    skci_tensor_attach(names);
     return SKC_OK;
 }
 
@@ -114,6 +120,7 @@ int skc_model_add_output(skc_model *m, const char *name, int dtype, int ndim,
 {
     if (!m)
         return SKC_E_INVAL;
+    skci_model_touch(m);
     return model_add_port(&m->outputs, &m->n_outputs, name, dtype, ndim, shape);
 }
 
@@ -157,7 +164,9 @@ int skc_model_add_step(skc_model *m, const char *op, skc_step **out)
     s = calloc(1, sizeof(*s));
     if (!s)
         return SKC_E_NOMEM;
+    s->owner = m;
     s->op = skci_strdup(op);
+    skci_model_touch(m);
     ns = realloc(m->steps, (size_t)(m->n_steps + 1) * sizeof(*ns));
     if (!s->op || !ns) {
         if (ns)
@@ -193,12 +202,18 @@ static int model_push_name(char ***arr, int *n, const char *name)
 
 int skc_step_add_input(skc_step *s, const char *name)
 {
-    return s ? model_push_name(&s->inputs, &s->n_inputs, name) : SKC_E_INVAL;
+    if (!s)
+        return SKC_E_INVAL;
+    skci_model_touch(s->owner);
+    return model_push_name(&s->inputs, &s->n_inputs, name);
 }
 
 int skc_step_add_output(skc_step *s, const char *name)
 {
-    return s ? model_push_name(&s->outputs, &s->n_outputs, name) : SKC_E_INVAL;
+    if (!s)
+        return SKC_E_INVAL;
+    skci_model_touch(s->owner);
+    return model_push_name(&s->outputs, &s->n_outputs, name);
 }
 
 /* Find or append the attribute @p key, cleared for a new value. */
@@ -209,6 +224,7 @@ static skci_attr *model_attr_slot(skc_step *s, const char *key)
 
     if (!s || !key || !*key)
         return NULL;
+    skci_model_touch(s->owner);
     for (i = 0; i < s->n_attrs; i++) {
         if (strcmp(s->attrs[i].key, key) == 0) {
             free(s->attrs[i].s);
@@ -276,6 +292,7 @@ int skc_step_set_tensor(skc_step *s, const char *key, skc_tensor *t)
         return s && key ? SKC_E_NOMEM : SKC_E_INVAL;
     a->kind = SKC_ATTR_TENSOR;
     a->t = skc_tensor_ref(t);
+    skci_tensor_attach(t);
     return SKC_OK;
 }
 

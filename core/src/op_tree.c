@@ -49,11 +49,19 @@ static int tree_bad(const skc_step *s, char *err, size_t errlen, const char *wha
     return SKC_E_FORMAT;
 }
 
-/* Read the attributes; with @p full, also prove that every tree is a
+/* How much tree_load proves. */
+enum {
+    TREE_ATTRS = 0,  /* read the attributes (evaluation walks defensively) */
+    TREE_SHAPES,     /* and check what costs O(trees): lengths, offsets, targets */
+    TREE_NODES       /* and every node: what writers rely on (tree_ensemble_check) */
+};
+
+/* Read the attributes; from TREE_SHAPES on, check the arrays' lengths and
+ * the tree ranges; with TREE_NODES, also prove that every tree is a
  * proper binary tree whose walk ends (children always come after their
- * parent, inside the tree), so evaluation needs no further checks
- * beyond the input width. */
-static int tree_load(const skc_step *s, tree_view *v, int full, char *err, size_t errlen)
+ * parent, inside the tree) and whose leaves number value's rows in node
+ * order, so a writer can rely on the structure. */
+static int tree_load(const skc_step *s, tree_view *v, int level, char *err, size_t errlen)
 {
     const skc_tensor *off, *feat, *thr, *lt, *rt, *ml, *val, *tgt, *ci, *cb, *base;
     const char *agg = "sum";
@@ -109,7 +117,7 @@ static int tree_load(const skc_step *s, tree_view *v, int full, char *err, size_
     v->cat_bitset = cb ? skc_tensor_data(cb) : NULL;
     v->n_cat = cb ? skc_tensor_shape(cb)[0] : 0;
     v->base = base ? skc_tensor_data(base) : NULL;
-    if (!full)
+    if (level == TREE_ATTRS)
         return SKC_OK;
 
     if (v->n_trees < 1 || v->offsets[0] != 0 || v->offsets[v->n_trees] != v->n_nodes)
@@ -151,6 +159,11 @@ static int tree_load(const skc_step *s, tree_view *v, int full, char *err, size_
         if (hi <= lo || hi > v->n_nodes || hi - lo > INT32_MAX)
             return tree_bad(s, err, errlen, "tree has a bad node range", (long long)lo,
                             (long long)hi);
+    }
+    if (level < TREE_NODES)
+        return SKC_OK;
+    for (t = 0; t < v->n_trees; t++) {
+        int64_t lo = v->offsets[t], hi = v->offsets[t + 1];
         for (i = lo; i < hi; i++) {
             int64_t j = i - lo, l = v->left[i], r = v->right[i];
             if (l < 0) {
@@ -180,7 +193,25 @@ static int tree_ensemble_check(const skc_step *s, char *err, size_t errlen)
 {
     tree_view v;
 
-    return tree_load(s, &v, 1, err, errlen);
+    return tree_load(s, &v, TREE_NODES, err, errlen);
+}
+
+/* Before evaluation: the node proof only when the structure is in
+ * memory anyway, since its cost is then small next to building it; for
+ * arrays used in place from a mapped file (a .skm) it would be a pass over
+ * the whole file at open, and tree_leaf checks each step it takes. */
+static int tree_ensemble_check_eval(const skc_step *s, char *err, size_t errlen)
+{
+    static const char *const nodes[] = { "tree_offsets", "feature", "left", "right" };
+    const skc_tensor *t;
+    tree_view v;
+    size_t k;
+    int level = TREE_SHAPES;
+
+    for (k = 0; k < sizeof(nodes) / sizeof(nodes[0]); k++)
+        if (skc_step_get_tensor(s, nodes[k], &t) == SKC_OK && !skci_tensor_borrowed(t))
+            level = TREE_NODES;
+    return tree_load(s, &v, level, err, errlen);
 }
 
 /* sklearn's routing: a NaN follows missing_left; a categorical split
@@ -230,16 +261,23 @@ static int64_t tree_leaf(const tree_view *v, int64_t t, const double *x, int64_t
     }
 }
 
+/* Rows evaluated together: each tree is walked for all of them before
+ * the next tree, so its nodes are fetched from memory once per block,
+ * not once per row (a forest of hundreds of trees does not fit in cache).
+ * Each row still adds the trees in order 0..n-1, so sums are the same
+ * bit for bit as row by row. */
+#define TREE_BLOCK 64
+
 static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,
                               skc_tensor **out, char *err, size_t errlen)
 {
     tree_view v;
     const double *x;
     double *y;
-    int64_t n, f, r, t, k;
+    int64_t n, f, r0, r, t, k, nb;
     int rc;
 
-    if ((rc = tree_load(s, &v, 0, err, errlen)))
+    if ((rc = tree_load(s, &v, TREE_ATTRS, err, errlen)))
         return rc;
     n = skci_rows(in[0]);
     f = skci_cols(in[0]);
@@ -247,36 +285,40 @@ static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,
         return rc;
     x = skc_tensor_data(in[0]);
     y = skc_tensor_data_mut(*out);
-    for (r = 0; r < n; r++) {
-        double *yr = y + r * v.n_targets;
-        const double *xr = x + r * f;
+    for (r0 = 0; r0 < n; r0 += TREE_BLOCK) {
+        nb = n - r0 < TREE_BLOCK ? n - r0 : TREE_BLOCK;
         if (v.base)
-            memcpy(yr, v.base, (size_t)v.n_targets * sizeof(double));
+            for (r = r0; r < r0 + nb; r++)
+                memcpy(y + r * v.n_targets, v.base, (size_t)v.n_targets * sizeof(double));
         /* Trees are visited in order and each adds scale * value, as
          * sklearn's forests and predict_stages accumulate. */
         for (t = 0; t < v.n_trees; t++) {
-            int64_t row = tree_leaf(&v, t, xr, f);
-            const double *leaf;
-            if (row < 0) {
-                skc_tensor_free(*out);
-                *out = NULL;
-                skci_errf(err, errlen, "step 'tree_ensemble': tree %lld reaches a node that "
-                          "splits on a column the input (%lld columns) lacks, or is damaged",
-                          (long long)t, (long long)f);
-                return SKC_E_INVAL;
+            for (r = r0; r < r0 + nb; r++) {
+                double *yr = y + r * v.n_targets;
+                int64_t row = tree_leaf(&v, t, x + r * f, f);
+                const double *leaf;
+                if (row < 0) {
+                    skc_tensor_free(*out);
+                    *out = NULL;
+                    skci_errf(err, errlen, "step 'tree_ensemble': tree %lld reaches a node "
+                              "that splits on a column the input (%lld columns) lacks, or "
+                              "is damaged", (long long)t, (long long)f);
+                    return SKC_E_INVAL;
+                }
+                leaf = v.value + row * v.width;
+                if (v.agg == TREE_NONE)
+                    yr[t] = leaf[0];
+                else if (v.target)
+                    yr[v.target[t]] += v.scale * leaf[0];
+                else
+                    for (k = 0; k < v.width; k++)
+                        yr[k] += v.scale * leaf[k];
             }
-            leaf = v.value + row * v.width;
-            if (v.agg == TREE_NONE)
-                yr[t] = leaf[0];
-            else if (v.target)
-                yr[v.target[t]] += v.scale * leaf[0];
-            else
-                for (k = 0; k < v.width; k++)
-                    yr[k] += v.scale * leaf[k];
         }
         if (v.agg == TREE_AVERAGE)
-            for (k = 0; k < v.n_targets; k++)
-                yr[k] /= (double)v.n_trees;
+            for (r = r0; r < r0 + nb; r++)
+                for (k = 0; k < v.n_targets; k++)
+                    y[r * v.n_targets + k] /= (double)v.n_trees;
     }
     return SKC_OK;
 }
@@ -292,7 +334,7 @@ static void tree_ensemble_hints(const skc_step *s, skci_hints *h)
     int64_t i;
     unsigned c;
 
-    if (tree_load(s, &v, 0, err, sizeof(err)))
+    if (tree_load(s, &v, TREE_ATTRS, err, sizeof(err)))
         return;
     h->nan_ok = 1;
     for (i = 0; i < v.n_nodes; i++) {
@@ -544,7 +586,8 @@ static int multi_label_eval(const skc_step *s, const skc_tensor *const *in,
 
 const skci_op skci_ops_tree[] = {
     { .name = "tree_ensemble", .n_inputs = 1, .n_outputs = 1, .check = tree_ensemble_check,
-      .eval = tree_ensemble_eval, .hints = tree_ensemble_hints },
+      .check_eval = tree_ensemble_check_eval, .eval = tree_ensemble_eval,
+      .hints = tree_ensemble_hints },
     { .name = "iforest_score", .n_inputs = 1, .n_outputs = 1, .check = iforest_score_check,
       .eval = iforest_score_eval },
     { .name = "weighted_median", .n_inputs = 1, .n_outputs = 1, .check = weighted_median_check,

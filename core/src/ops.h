@@ -67,6 +67,9 @@ typedef struct skci_op {
     /* 1: eval also takes string tensors (category_map, select_columns);
      * other classic ops are refused one rather than read it as numbers. */
     int strings_ok;
+    /* Optional: the check at SKCI_CHECK_EVAL when it can be cheaper than
+     * check (model.h); NULL: check. */
+    int  (*check_eval)(const skc_step *s, char *err, size_t errlen);
 } skci_op;
 
 SKCI_HIDDEN const skci_op *skci_op_find(const char *name);

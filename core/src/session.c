@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "core.h"
+#include "model.h"
 
 static int sess_ok(const skc_session *s)
 {
@@ -292,7 +293,8 @@ int skc_session_read(skc_session *s, skc_stream *in, skc_model **out)
     if (rc == SKC_OK && !m)
         rc = skc_set_error(s, SKC_E_INTERNAL, "reader '%s' returned no model", s->fmt->name);
     if (rc == SKC_OK) {
-        rc = skc_model_validate(m, s->error, sizeof(s->error));
+        /* What evaluation needs; writers run skc_model_validate(). */
+        rc = skci_model_check(m, SKCI_CHECK_EVAL, s->error, sizeof(s->error));
         if (rc) {
             skc_model_free(m);
             m = NULL;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tensor.c: reference-counted typed n-d arrays, owned or wrapping borrowed memory. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core.h"
@@ -13,9 +14,15 @@ struct skc_tensor {
     int64_t numel;
     void *data;                  /* numeric data or char *[numel] for strings */
     int borrowed;                /* data belongs to someone else */
+    int attached;                /* a model's attribute (skci_tensor_attach) */
     void (*release)(void *);
     void *release_user;
 };
+
+/* Counts writes into tensors that models hold, so that a model's recorded
+ * check (model.h) is redone after one: a caller keeps its own reference
+ * to an attribute and may write into it later. */
+static atomic_uint_fast64_t tensor_epoch;
 
 size_t skc_dtype_size(int dtype)
 {
@@ -126,6 +133,28 @@ int skc_tensor_wrap(int dtype, int ndim, const int64_t *shape, const void *data,
     return SKC_OK;
 }
 
+int skci_tensor_borrowed(const skc_tensor *t)
+{
+    return t && t->borrowed;
+}
+
+void skci_tensor_attach(skc_tensor *t)
+{
+    if (t)
+        t->attached = 1;
+}
+
+uint64_t skci_tensor_epoch(void)
+{
+    return (uint64_t)atomic_load(&tensor_epoch);
+}
+
+static void tensor_written(const skc_tensor *t)
+{
+    if (t->attached)
+        atomic_fetch_add(&tensor_epoch, 1);
+}
+
 int skc_tensor_from_f64(const double *v, int64_t n, skc_tensor **out)
 {
     int rc = skc_tensor_new(SKC_DT_F64, 1, &n, out);
@@ -197,6 +226,7 @@ void *skc_tensor_data_mut(skc_tensor *t)
 
     if (!t || t->dtype == SKC_DT_STRING)
         return NULL;
+    tensor_written(t);
     if (t->borrowed) {
         n = skc_tensor_nbytes(t);
         copy = malloc(n ? n : 1);
@@ -219,6 +249,7 @@ int skc_tensor_set_string(skc_tensor *t, int64_t i, const char *s, size_t len)
 
     if (!t || t->dtype != SKC_DT_STRING || i < 0 || i >= t->numel || (!s && len))
         return SKC_E_INVAL;
+    tensor_written(t);
     c = malloc(len + 1);
     if (!c)
         return SKC_E_NOMEM;

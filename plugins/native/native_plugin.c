@@ -3,10 +3,12 @@
 #include "skm_format.h"
 
 static const skc_option native_read_options[] = {
-    { .name = "verify_data", .type = SKC_OPT_BOOL, .default_value = "true",
-      .help = "check the CRC-32 of the tensor data too (false: one pass less over a "
-              "large model when opening it; structure, indices and the other CRCs are "
-              "always checked)" },
+    { .name = "verify_data", .type = SKC_OPT_ENUM, .default_value = "auto",
+      .choices = "auto|true|false",
+      .help = "check the CRC-32 of the tensor data too; auto: when the tensors are "
+              "copied (mmap=false, or a stream that is no file), not when they are used "
+              "in place from the mapped file, so that opening costs no pass over the "
+              "data (structure, indices and the other CRCs are always checked)" },
     { .name = "mmap", .type = SKC_OPT_BOOL, .default_value = "true",
       .help = "use tensors in place from a read-only mapping of the file (false: copy them)" },
     { 0 }
@@ -37,7 +39,12 @@ static int native_read(skc_session *s, skc_stream *in, skc_model **out)
 {
     skm_read_opts o = { 0 };
 
-    o.check_data_crc = skc_session_option_bool(s, "verify_data", 1);
+    const char *v = skc_session_option(s, "verify_data");
+
+    /* SPEC.md §10: -1 is auto, which skm_read resolves once it knows
+     * whether the tensors are mapped. */
+    o.check_data_crc = v && strcmp(v, "auto") != 0 ? skc_session_option_bool(s, "verify_data", 1)
+                                                   : -1;
     o.use_mmap = skc_session_option_bool(s, "mmap", 1);
     return skm_read(s, in, &o, out);
 }

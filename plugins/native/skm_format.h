@@ -127,7 +127,8 @@ typedef struct skm_file {
 
 /* Read options (skm_read.c) and how inspect relaxes them. */
 typedef struct skm_read_opts {
-    int check_data_crc;   /* CRC of DATA too (costs a pass over the tensors) */
+    int check_data_crc;   /* CRC of DATA too (a pass over the tensors); -1: only
+                             when they are copied, not mapped (SPEC.md §10) */
     int use_mmap;         /* wrap tensors over a private mapping of the path */
     int crc_report_only;  /* inspect: record CRC failures instead of failing */
 } skm_read_opts;

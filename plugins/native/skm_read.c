@@ -583,6 +583,7 @@ int skm_read(skc_session *s, skc_stream *in, const skm_read_opts *o, skc_model *
     const char *path = skc_stream_path(in);
     skm_map *map = NULL;
     skc_model *m = NULL;
+    skm_read_opts ro;
     skm_file f;
     size_t size;
     int rc;
@@ -599,7 +600,10 @@ int skm_read(skc_session *s, skc_stream *in, const skm_read_opts *o, skc_model *
     if (o->use_mmap && path && skm_host_le() && size >= SKM_HEADER_SIZE &&
         skm_map_open(path, data, size, SKM_HEADER_SIZE, &map) == SKC_OK)
         data = skm_map_bytes(map);
-    if ((rc = skm_file_open(s, data, size, o, &f)) ||
+    ro = *o;
+    if (ro.check_data_crc < 0)
+        ro.check_data_crc = map == NULL;
+    if ((rc = skm_file_open(s, data, size, &ro, &f)) ||
         (rc = skm_file_model(s, &f, map, 0, &m)))
         goto fail;
     *out = m;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* skm_bench.c: on-demand benchmark: write a large forest as .skm, then time opening it up to the first prediction. */
+/* skm_bench.c: on-demand benchmark (tests/bench/bench_skm.sh): write a large forest as .skm; time opening one up to the first prediction, and the evaluator's rows per second. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,21 +123,70 @@ static int bench_write(const char *path, int64_t trees, int depth)
     return rc;
 }
 
-/* Open, read (all checks, validation), predict one row; then throughput. */
-static int bench_open(const char *path, const char *verify_data, const char *use_mmap)
+/* Rows for the model's input: @p n rows of @p cols float32 from @p path
+ * (raw little-endian, as tests/bench/bench_skm.sh writes them, the same
+ * rows the ONNX Runtime side reads), or uniform [0, 1) when NULL. */
+static int bench_rows(const char *path, int64_t n, int64_t cols, skc_tensor **out)
+{
+    int64_t shape[2] = { n, cols }, i;
+    float *d;
+    FILE *f;
+    int rc;
+
+    if ((rc = skc_tensor_new(SKC_DT_F32, 2, shape, out)))
+        return rc;
+    d = skc_tensor_data_mut(*out);
+    if (!path) {
+        for (i = 0; i < n * cols; i++)
+            d[i] = (float)rand() / (float)RAND_MAX;
+        return SKC_OK;
+    }
+    f = fopen(path, "rb");
+    if (!f || fread(d, sizeof(float), (size_t)(n * cols), f) != (size_t)(n * cols)) {
+        fprintf(stderr, "%s: cannot read %lld rows of %lld float32\n", path, (long long)n,
+                (long long)cols);
+        if (f)
+            fclose(f);
+        skc_tensor_free(*out);
+        *out = NULL;
+        return SKC_E_IO;
+    }
+    fclose(f);
+    return SKC_OK;
+}
+
+/* One evaluation of @p x; outputs dropped. */
+static int bench_eval(const skc_model *m, const skc_tensor *x, char *err, size_t errlen)
+{
+    skc_tensor *y[16] = { 0 };
+    int i, rc;
+
+    if (skc_model_output_count(m) > 16)
+        return SKC_E_UNSUPPORTED;
+    rc = skc_model_eval(m, &x, y, err, errlen);
+    for (i = 0; i < 16; i++)
+        skc_tensor_free(y[i]);
+    return rc;
+}
+
+/* Open, read (all checks an open makes), predict one row: time and RSS;
+ * then single-thread throughput on @p rows rows in one call. */
+static int bench_open(const char *path, const char *verify_data, const char *use_mmap,
+                      int64_t rows, const char *rows_path)
 {
     skc_context *ctx;
     const skc_format *fmt;
     skc_session *s = NULL;
     skc_stream *in = NULL;
     skc_model *m = NULL;
-    skc_tensor *x = NULL, *y = NULL;
-    int64_t shape[2] = { 1, BENCH_FEATURES }, rows = 10000, r;
+    skc_tensor *x = NULL;
+    const int64_t *shp;
+    int64_t cols;
     struct rusage ru;
-    long anon, file;
+    long anon, file, read_kib;
     char err[512];
     double t0, t1, t2;
-    int rc;
+    int rc, ndim = 0;
 
     if ((rc = skmt_open(&ctx, &fmt)))
         return rc;
@@ -153,33 +202,41 @@ static int bench_open(const char *path, const char *verify_data, const char *use
     skc_stream_free(in);
     in = NULL;
     t1 = bench_now();
-    if ((rc = skc_tensor_new(SKC_DT_F64, 2, shape, &x)) ||
-        (rc = skc_model_eval(m, (const skc_tensor *const *)&x, &y, err, sizeof(err)))) {
+    bench_rss(&anon, &file);
+    read_kib = anon + file;
+    shp = skc_model_input_shape(m, 0, &ndim);
+    cols = ndim == 2 && shp[1] > 0 ? shp[1] : BENCH_FEATURES;
+    if ((rc = bench_rows(NULL, 1, cols, &x)) ||
+        (rc = bench_eval(m, x, err, sizeof(err)))) {
         fprintf(stderr, "eval: %s\n", err);
         goto done;
     }
     t2 = bench_now();
     getrusage(RUSAGE_SELF, &ru);
     bench_rss(&anon, &file);
-    printf("verify_data=%s mmap=%s: read %.3f s, first prediction at %.3f s, max RSS %ld MiB "
-           "(now %ld MiB anonymous, %ld MiB file-backed)\n", verify_data, use_mmap, t1 - t0,
-           t2 - t0, ru.ru_maxrss / 1024, anon / 1024, file / 1024);
+    printf("verify_data=%s mmap=%s: read %.1f ms (RSS %ld MiB), first prediction at %.1f ms, "
+           "max RSS %ld MiB (now %ld MiB anonymous, %ld MiB file-backed)\n", verify_data,
+           use_mmap, (t1 - t0) * 1e3, read_kib / 1024, (t2 - t0) * 1e3, ru.ru_maxrss / 1024,
+           anon / 1024, file / 1024);
     skc_tensor_free(x);
-    skc_tensor_free(y);
-    x = y = NULL;
-    shape[0] = rows;
-    if ((rc = skc_tensor_new(SKC_DT_F64, 2, shape, &x)))
+    x = NULL;
+    if (rows <= 0)
         goto done;
-    for (r = 0; r < rows * BENCH_FEATURES; r++)
-        ((double *)skc_tensor_data_mut(x))[r] = (double)rand() / RAND_MAX;
+    if ((rc = bench_rows(rows_path, rows, cols, &x)))
+        goto done;
+    /* Once to fault the trees in, then timed. */
+    if ((rc = bench_eval(m, x, err, sizeof(err))))
+        goto done;
     t0 = bench_now();
-    if ((rc = skc_model_eval(m, (const skc_tensor *const *)&x, &y, err, sizeof(err))))
+    if ((rc = bench_eval(m, x, err, sizeof(err)))) {
+        fprintf(stderr, "eval: %s\n", err);
         goto done;
-    printf("evaluator: %.0f rows/s (one thread, %lld rows)\n", (double)rows / (bench_now() - t0),
+    }
+    t1 = bench_now();
+    printf("evaluator: %.0f rows/s (one thread, %lld rows)\n", (double)rows / (t1 - t0),
            (long long)rows);
 done:
     skc_tensor_free(x);
-    skc_tensor_free(y);
     skc_model_free(m);
     skc_session_free(s);
     skc_stream_free(in);
@@ -193,8 +250,9 @@ int main(int argc, char **argv)
         return bench_write(argv[2], argc > 3 ? atoll(argv[3]) : 320,
                            argc > 4 ? atoi(argv[4]) : 14) ? 1 : 0;
     if (argc >= 3 && strcmp(argv[1], "open") == 0)
-        return bench_open(argv[2], argc > 3 ? argv[3] : "true",
-                          argc > 4 ? argv[4] : "true") ? 1 : 0;
-    fprintf(stderr, "usage: skm_bench write FILE [TREES DEPTH] | open FILE [VERIFY_DATA MMAP]\n");
+        return bench_open(argv[2], argc > 3 ? argv[3] : "auto", argc > 4 ? argv[4] : "true",
+                          argc > 5 ? atoll(argv[5]) : 10000, argc > 6 ? argv[6] : NULL) ? 1 : 0;
+    fprintf(stderr, "usage: skm_bench write FILE [TREES DEPTH]\n"
+                    "       skm_bench open FILE [VERIFY_DATA MMAP [ROWS [ROWS.f32]]]\n");
     return 2;
 }

@@ -467,6 +467,63 @@ static void test_scaler_divisor(void **state)
     skc_model_free(m);
 }
 
+/* skc_model_eval() checks a model once, not per call; a change through
+ * the API or a write into an attribute tensor the caller kept makes the
+ * next evaluation check it again, so it refuses rather than reads out of
+ * bounds. */
+static void test_eval_rechecks_after_change(void **state)
+{
+    static const int64_t xs[2] = { -1, 3 }, ys[2] = { -1, 1 }, three = 3, one = 1;
+    const int64_t rows[2] = { 2, 3 };
+    skc_model *m;
+    skc_step *st;
+    skc_tensor *classes, *sizes, *x, *y = NULL;
+    const skc_tensor *in[1];
+    char err[256] = "";
+    int k;
+
+    (void)state;
+    assert_int_equal(skc_model_new(&m), SKC_OK);
+    assert_int_equal(skc_model_add_input(m, "X", SKC_DT_F64, 2, xs), SKC_OK);
+    assert_int_equal(skc_model_add_step(m, "multi_label", &st), SKC_OK);
+    assert_int_equal(skc_step_add_input(st, "X"), SKC_OK);
+    assert_int_equal(skc_step_add_output(st, "label"), SKC_OK);
+    assert_int_equal(skc_tensor_new(SKC_DT_I64, 1, &three, &classes), SKC_OK);
+    assert_int_equal(skc_tensor_new(SKC_DT_I64, 1, &one, &sizes), SKC_OK);
+    for (k = 0; k < 3; k++)
+        ((int64_t *)skc_tensor_data_mut(classes))[k] = 10 + k;
+    ((int64_t *)skc_tensor_data_mut(sizes))[0] = 3;
+    assert_int_equal(skc_step_set_tensor(st, "classes", classes), SKC_OK);
+    assert_int_equal(skc_step_set_tensor(st, "sizes", sizes), SKC_OK);
+    assert_int_equal(skc_model_add_output(m, "label", SKC_DT_I64, 2, ys), SKC_OK);
+    assert_int_equal(skc_tensor_new(SKC_DT_F64, 2, rows, &x), SKC_OK);
+    for (k = 0; k < 6; k++)
+        ((double *)skc_tensor_data_mut(x))[k] = k % 4;
+    in[0] = x;
+    for (k = 0; k < 2; k++) {
+        assert_int_equal(skc_model_eval(m, in, &y, err, sizeof(err)), SKC_OK);
+        assert_int_equal(((const int64_t *)skc_tensor_data(y))[1], 10);
+        skc_tensor_free(y);
+        y = NULL;
+    }
+    /* A write into the kept reference: sizes no longer add up. */
+    ((int64_t *)skc_tensor_data_mut(sizes))[0] = 1000;
+    assert_int_equal(skc_model_eval(m, in, &y, err, sizeof(err)), SKC_E_FORMAT);
+    assert_non_null(strstr(err, "sizes"));
+    ((int64_t *)skc_tensor_data_mut(sizes))[0] = 3;
+    assert_int_equal(skc_model_eval(m, in, &y, err, sizeof(err)), SKC_OK);
+    skc_tensor_free(y);
+    y = NULL;
+    /* A change through the API. */
+    assert_int_equal(skc_step_add_input(st, "X"), SKC_OK);
+    assert_int_equal(skc_model_eval(m, in, &y, err, sizeof(err)), SKC_E_FORMAT);
+    assert_null(y);
+    skc_tensor_free(x);
+    skc_tensor_free(classes);
+    skc_tensor_free(sizes);
+    skc_model_free(m);
+}
+
 /* ---- validation errors ------------------------------------------------ */
 
 static void ti_expect_invalid(skc_model *m, int code, const char *needle)
@@ -555,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_input_columns),
         cmocka_unit_test(test_eval),
         cmocka_unit_test(test_scaler_divisor),
+        cmocka_unit_test(test_eval_rechecks_after_change),
         cmocka_unit_test(test_validate_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -182,15 +182,38 @@ static void test_flip_resealed(void **state)
     print_message("# resealed flips: %zu still valid, %zu refused cleanly\n", ok, refused);
 }
 
-/* The mapped-file path (the reader's own mapping) refuses damage too. */
-static void test_flip_in_files(void **state)
+/* Read @p path through the mapped-file path (the reader's own mapping),
+ * with verify_data @p verify (NULL: the default). */
+static int read_file(const char *path, const char *verify, skc_model **out, char *err,
+                     size_t errlen)
 {
-    char path[] = "/tmp/skm-damage-XXXXXX", where[32];
     skc_session *s;
     skc_stream *in;
+    int rc;
+
+    assert_int_equal(skc_stream_open_read(path, &in, NULL, 0), SKC_OK);
+    assert_int_equal(skc_session_new(skmt_ctx, skmt_fmt, path, &s), SKC_OK);
+    if (verify)
+        assert_int_equal(skc_session_set_option(s, 0, "verify_data", verify), SKC_OK);
+    *out = NULL;
+    rc = skc_session_read(s, in, out);
+    snprintf(err, errlen, "%s", rc ? skc_session_error(s) : "");
+    skc_session_free(s);
+    skc_stream_free(in);
+    return rc;
+}
+
+/* The mapped-file path refuses damage too, naming where. By default
+ * (verify_data=auto) it does not check DATA's CRC, as opening a mapped
+ * file makes no pass over the tensors (SPEC.md §12): a flip there gives a
+ * model that evaluates or refuses its rows cleanly, and verify_data=true
+ * refuses it naming DATA. */
+static void test_flip_in_files(void **state)
+{
+    char path[] = "/tmp/skm-damage-XXXXXX", where[32], err[1024];
     skc_model *m, *r;
     uint8_t *buf;
-    size_t size, at, cases = 0;
+    size_t size, at, cases = 0, in_data = 0;
     const char *want;
     int fd, rc;
 
@@ -204,19 +227,74 @@ static void test_flip_in_files(void **state)
         assert_true(fd >= 0);
         assert_int_equal(write(fd, buf, size), (ssize_t)size);
         close(fd);
-        assert_int_equal(skc_stream_open_read(path, &in, NULL, 0), SKC_OK);
-        assert_int_equal(skc_session_new(skmt_ctx, skmt_fmt, path, &s), SKC_OK);
-        r = NULL;
-        rc = skc_session_read(s, in, &r);
-        if (rc != SKC_E_FORMAT || (want && !strstr(skc_session_error(s), want)))
-            fail_msg("file flip at %zu: rc %d: %s", at, rc, skc_session_error(s));
-        skc_session_free(s);
-        skc_stream_free(in);
+        rc = read_file(path, NULL, &r, err, sizeof(err));
+        if (rc == SKC_OK && want && strcmp(want, "section DATA") == 0) {
+            in_data++;
+            expect_evaluates(r, at);
+            skc_model_free(r);
+            rc = read_file(path, "true", &r, err, sizeof(err));
+        }
+        if (rc != SKC_E_FORMAT || (want && !strstr(err, want)))
+            fail_msg("file flip at %zu: rc %d: %s", at, rc, err);
+        assert_null(r);
         unlink(path);
         memcpy(path + strlen(path) - 6, "XXXXXX", 6);
         buf[at] ^= 0x20;
     }
-    print_message("# %zu flipped files refused\n", cases);
+    print_message("# %zu flipped files refused (%zu in DATA only with verify_data=true)\n",
+                  cases, in_data);
+    assert_true(in_data > 0);
+    free(buf);
+    skc_model_free(m);
+}
+
+/* A forest used in place from its mapped file is not proven node by node
+ * at open (SPEC.md §12): every resealed flip of its tensor data gives a
+ * clean refusal, or a model that evaluates or refuses its rows cleanly,
+ * and that skc_model_validate() (what writers run) proves or refuses,
+ * never a read out of bounds (run under ASan). */
+static void test_flip_resealed_mapped_forest(void **state)
+{
+    char path[] = "/tmp/skm-damage-XXXXXX", err[1024];
+    skc_model *m, *r;
+    uint8_t *buf;
+    uint64_t off, len, at;
+    size_t size, ok = 0, proven = 0;
+    int fd, rc;
+
+    (void)state;
+    assert_int_equal(skmt_model(3, NULL, &m), SKC_OK);
+    assert_string_equal(skc_step_op(skc_model_step(m, 0)), "tree_ensemble");
+    assert_int_equal(skmt_write(skmt_ctx, skmt_fmt, m, &buf, &size), SKC_OK);
+    assert_true(skmt_find(buf, size, "DATA", &off, &len) >= 0);
+    for (at = off; at < off + len; at++) {
+        buf[at] ^= 0x80;
+        skmt_reseal(buf, size);
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, buf, size), (ssize_t)size);
+        close(fd);
+        rc = read_file(path, NULL, &r, err, sizeof(err));
+        if (rc == SKC_OK) {
+            ok++;
+            expect_evaluates(r, (size_t)at);
+            rc = skc_model_validate(r, err, sizeof(err));
+            if (rc != SKC_OK && rc != SKC_E_FORMAT)
+                fail_msg("mapped flip at %llu: validate rc %d (%s)", (unsigned long long)at,
+                         rc, err);
+            proven += rc == SKC_OK;
+            expect_evaluates(r, (size_t)at);
+            skc_model_free(r);
+        } else if (rc != SKC_E_FORMAT && rc != SKC_E_UNSUPPORTED && rc != SKC_E_LIMIT) {
+            fail_msg("mapped flip at %llu: rc %d (%s)", (unsigned long long)at, rc, err);
+        }
+        unlink(path);
+        memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+        buf[at] ^= 0x80;
+    }
+    print_message("# mapped forest: %zu resealed data flips opened, %zu of them proven\n",
+                  ok, proven);
+    assert_true(ok > proven);
     free(buf);
     skc_model_free(m);
 }
@@ -229,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_flip_every_byte),
         cmocka_unit_test(test_flip_resealed),
         cmocka_unit_test(test_flip_in_files),
+        cmocka_unit_test(test_flip_resealed_mapped_forest),
     };
 
     return cmocka_run_group_tests(tests, skmt_setup, skmt_teardown);
