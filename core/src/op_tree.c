@@ -19,6 +19,7 @@ typedef struct tree_view {
     double scale;
     int agg;
     int x_float32;
+    int sum_float32;
 } tree_view;
 
 /* Tensor attribute @p key of type @p dtype and rank @p ndim; absent is an
@@ -98,6 +99,9 @@ static int tree_load(const skc_step *s, tree_view *v, int level, char *err, size
     }
     skc_step_get_int(s, "x_float32", &xf);
     v->x_float32 = xf != 0;
+    xf = 0;
+    skc_step_get_int(s, "sum_float32", &xf);
+    v->sum_float32 = xf != 0;
     v->scale = 1.0;
     skc_step_get_float(s, "scale", &v->scale);
     v->n_targets = nt;
@@ -268,6 +272,12 @@ static int64_t tree_leaf(const tree_view *v, int64_t t, const double *x, int64_t
  * bit for bit as row by row. */
 #define TREE_BLOCK 64
 
+/* a + b, in float32 when the step sums as ONNX Runtime does for floats. */
+static double tree_add(const tree_view *v, double a, double b)
+{
+    return v->sum_float32 ? (double)((float)a + (float)b) : a + b;
+}
+
 static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,
                               skc_tensor **out, char *err, size_t errlen)
 {
@@ -289,7 +299,8 @@ static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,
         nb = n - r0 < TREE_BLOCK ? n - r0 : TREE_BLOCK;
         if (v.base)
             for (r = r0; r < r0 + nb; r++)
-                memcpy(y + r * v.n_targets, v.base, (size_t)v.n_targets * sizeof(double));
+                for (k = 0; k < v.n_targets; k++)
+                    y[r * v.n_targets + k] = tree_add(&v, 0.0, v.base[k]);
         /* Trees are visited in order and each adds scale * value, as
          * sklearn's forests and predict_stages accumulate. */
         for (t = 0; t < v.n_trees; t++) {
@@ -309,10 +320,10 @@ static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,
                 if (v.agg == TREE_NONE)
                     yr[t] = leaf[0];
                 else if (v.target)
-                    yr[v.target[t]] += v.scale * leaf[0];
+                    yr[v.target[t]] = tree_add(&v, yr[v.target[t]], v.scale * leaf[0]);
                 else
                     for (k = 0; k < v.width; k++)
-                        yr[k] += v.scale * leaf[k];
+                        yr[k] = tree_add(&v, yr[k], v.scale * leaf[k]);
             }
         }
         if (v.agg == TREE_AVERAGE)

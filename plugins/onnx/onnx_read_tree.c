@@ -421,6 +421,26 @@ static int tl_next(tl_cur *c, uint64_t *v, float *f, const uint8_t **s, size_t *
     }
 }
 
+/* The next string of a strings cursor: the common short field (key
+ * byte, one-byte length, bytes, all inside the list) inline, anything
+ * else through tl_next. 1, 0 at the end, -1 when damaged. */
+static int tl_next_str(tl_cur *c, const uint8_t **s, size_t *len)
+{
+    const uint8_t *p = c->sp->p;
+    size_t n = c->sp->n, pos = c->pos;
+    uint64_t dummy;
+    float f;
+
+    if (pos + 2 <= n && p[pos] == ((TL_STRINGS << 3) | 2) && p[pos + 1] < 0x80 &&
+        p[pos + 1] <= n - pos - 2) {
+        *len = p[pos + 1];
+        *s = p + pos + 2;
+        c->pos = pos + 2 + *len;
+        return 1;
+    }
+    return tl_next(c, &dummy, &f, s, len);
+}
+
 /* How many values the list holds; -1 when its framing is damaged (a
  * packed run that ends inside a varint or a float). */
 static int64_t tl_count(const onnx_span *sp)
@@ -795,11 +815,9 @@ static int tl_nodes(tl_lift *t, const onnx_span *const *sp)
             int64_t i = i0 + k, feature = (int64_t)fv[k], a, b;
             const uint8_t *s = NULL;
             size_t len = 0;
-            uint64_t dummy;
-            float f;
             if (r + 1 < t->n_runs && i == t->runs[r + 1].start)
                 r++;
-            if (tl_next(&cm, &dummy, &f, &s, &len) != 1) {
+            if (tl_next_str(&cm, &s, &len) != 1) {
                 rc = 0;
                 goto done;
             }
@@ -812,7 +830,7 @@ static int tl_nodes(tl_lift *t, const onnx_span *const *sp)
             }
             a = tl_node(t, &t->runs[r], (int64_t)tv[k]);
             b = tl_node(t, &t->runs[r], (int64_t)fav[k]);
-            if (!tl_eq(s, len, "BRANCH_LEQ") || feature < 0 || feature > INT32_MAX || a < 0 ||
+            if (len != 10 || memcmp(s, "BRANCH_LEQ", 10) != 0 || feature < 0 || feature > INT32_MAX || a < 0 ||
                 b < 0 || a == i || b == i) {
                 rc = 0;
                 goto done;
