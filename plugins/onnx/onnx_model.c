@@ -6,6 +6,7 @@
 
 #include <skconv/version.h>
 
+#include "onnx_wire.h"
 #include "onnx_writer.h"
 
 /* The IR version each release of onnx paired with its opsets
@@ -208,8 +209,8 @@ int onnx_model_pack(onnx_builder *b, const Onnx__ModelProto *mp,
 int onnx_append_meta(skc_session *s, skc_stream *out, const char *key, const char *value)
 {
     Onnx__StringStringEntryProto e = ONNX__STRING_STRING_ENTRY_PROTO__INIT;
-    uint8_t head[11], *body;
-    size_t len, n = 0, v;
+    uint8_t head[11], *body, *q = head;
+    size_t len;
     int rc;
 
     e.key = (char *)(uintptr_t)key;
@@ -218,11 +219,9 @@ int onnx_append_meta(skc_session *s, skc_stream *out, const char *key, const cha
     if (!(body = malloc(len ? len : 1)))
         return SKC_E_NOMEM;
     onnx__string_string_entry_proto__pack(&e, body);
-    head[n++] = (14 << 3) | 2;
-    for (v = len; v >= 0x80; v >>= 7)
-        head[n++] = (uint8_t)(v | 0x80);
-    head[n++] = (uint8_t)v;
-    rc = skc_stream_write(out, head, n);
+    *q++ = (14 << 3) | 2;
+    q = onnx_put_varint(q, len);
+    rc = skc_stream_write(out, head, (size_t)(q - head));
     if (rc == SKC_OK)
         rc = skc_stream_write(out, body, len);
     free(body);

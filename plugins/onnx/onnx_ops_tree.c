@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* onnx_ops_tree.c: the IR `tree_ensemble`, `iforest_score`, `weighted_median` and `multi_label` steps as ai.onnx.ml tree ensembles and standard ONNX ops (core/OPS.md). */
-#include <pthread.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "onnx_exact.h"
+#include "onnx_wire.h"
 
 /*
  * How a tree_ensemble is written (every choice keeps sklearn's routing
@@ -127,27 +128,6 @@ static int te_read(onnx_builder *b, const skc_step *st, te_step *s)
 
 /* ---- packed attribute lists ---------------------------------------------- */
 
-static size_t te_varint_len(uint64_t v)
-{
-    size_t n = 1;
-
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-static uint8_t *te_varint(uint8_t *p, uint64_t v)
-{
-    while (v >= 0x80) {
-        *p++ = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (uint8_t)v;
-    return p;
-}
-
 /* A list attribute whose payload is the protobuf bytes @p data (after
  * the field tag): kept as an unknown field, which protobuf-c writes
  * verbatim after the known ones. */
@@ -180,12 +160,12 @@ static int te_attr_ints(onnx_builder *b, Onnx__NodeProto *n, const char *key,
     uint8_t *d, *p;
 
     for (i = 0; i < count; i++)
-        body += te_varint_len((uint64_t)v[i]);
+        body += onnx_varint_len((uint64_t)v[i]);
     if (!(d = onnx_arena_alloc(b->arena, body + 10, 1)))
         return SKC_E_NOMEM;
-    p = te_varint(d, body);
+    p = onnx_put_varint(d, body);
     for (i = 0; i < count; i++)
-        p = te_varint(p, (uint64_t)v[i]);
+        p = onnx_put_varint(p, (uint64_t)v[i]);
     return te_attr_raw(b, n, key, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS, 8, d,
                        (size_t)(p - d));
 }
@@ -486,7 +466,7 @@ enum { TE_TREE, TE_NODE, TE_FEAT, TE_TRUE, TE_FALSE, TE_MISS, TE_NODE_LISTS };
 /* Append varint @p v (0 <= v < 2^31) to list @p k. */
 static void te_put(uint8_t **out, size_t *len, int k, int64_t v)
 {
-    uint8_t *q = te_varint(out[k] + len[k], (uint64_t)v);
+    uint8_t *q = onnx_put_varint(out[k] + len[k], (uint64_t)v);
 
     len[k] = (size_t)(q - out[k]);
 }
@@ -605,9 +585,9 @@ static int te_lists_attach(onnx_builder *b, Onnx__NodeProto *n, te_lists *l,
     int k, rc;
 
     for (k = 0; k < l->count; k++) {
-        size_t pre = te_varint_len(l->len[k]);
+        size_t pre = onnx_varint_len(l->len[k]);
         uint8_t *head = l->out[k] - pre;
-        te_varint(head, l->len[k]);
+        onnx_put_varint(head, l->len[k]);
         if ((rc = te_attr_raw(b, n, names[k], k == floats
                               ? ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS
                               : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS,
@@ -675,7 +655,7 @@ static int te_thresholds(onnx_builder *b, Onnx__NodeProto *n, const te_step *s)
         uint8_t *d = onnx_arena_alloc(b->arena, (size_t)s->n_nodes * 4 + 10, 1), *p;
         if (!d)
             return SKC_E_NOMEM;
-        p = te_varint(d, (uint64_t)s->n_nodes * 4);
+        p = onnx_put_varint(d, (uint64_t)s->n_nodes * 4);
         for (i = 0; i < s->n_nodes; i++) {
             float f = s->left[i] < 0 ? 0.0f : (float)te_split(s, i);
             uint32_t u;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "onnx_read.h"
+#include "onnx_wire.h"
 
 /*
  * protobuf-c unpacks a repeated int64 into an int64 array and every
@@ -117,27 +118,6 @@ static int tl_attr_head(const uint8_t *p, size_t n, onnx_span *sp)
     return 1;
 }
 
-static size_t tl_varint_len(uint64_t v)
-{
-    size_t n = 1;
-
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-static uint8_t *tl_put_varint(uint8_t *q, uint64_t v)
-{
-    while (v >= 0x80) {
-        *q++ = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    *q++ = (uint8_t)v;
-    return q;
-}
-
 /* The node's op_type and domain (the last of each, as protobuf reads). */
 static int tl_is_tree_node(const uint8_t *p, size_t n)
 {
@@ -206,9 +186,9 @@ static size_t tl_write_graph(const onnx_reader *r, const uint8_t *g, size_t gn, 
             removed += r->spans[j].field_len;
         if (q) {
             q[out] = 0x0a;                            /* field 1, wire type 2 */
-            tl_put_varint(q + out + 1, sublen - removed);
+            onnx_put_varint(q + out + 1, sublen - removed);
         }
-        out += 1 + tl_varint_len(sublen - removed);
+        out += 1 + onnx_varint_len(sublen - removed);
         from = 0;
         for (; k < j; k++) {
             size_t at = (size_t)(r->spans[k].field - sub);
@@ -291,14 +271,14 @@ int onnx_split_lists(onnx_reader *r, const uint8_t *data, size_t size, uint8_t *
     if (!r->n_spans)
         return SKC_OK;
     glen = tl_write_graph(r, g, gn, NULL);
-    total = (size_t)(gfield - data) + 1 + tl_varint_len(glen) + glen +
+    total = (size_t)(gfield - data) + 1 + onnx_varint_len(glen) + glen +
             (size - (size_t)(gfield - data) - gfield_len);
     if (!(q = malloc(total ? total : 1)))
         return SKC_E_NOMEM;
     memcpy(q, data, (size_t)(gfield - data));
     pos = (size_t)(gfield - data);
     q[pos++] = 0x3a;                                  /* field 7, wire type 2 */
-    pos = (size_t)(tl_put_varint(q + pos, glen) - q);
+    pos = (size_t)(onnx_put_varint(q + pos, glen) - q);
     tl_write_graph(r, g, gn, q + pos);
     pos += glen;
     memcpy(q + pos, gfield + gfield_len, size - (size_t)(gfield + gfield_len - data));

@@ -263,8 +263,16 @@ static void test_meta(void **state)
     assert_string_equal(k, "producer.sklearn");
     assert_string_equal(v, "1.2.1");
     assert_int_not_equal(skc_model_meta_at(m, 2, &k, &v), SKC_OK);
+    /* A NULL value removes the key; removing an absent key changes nothing. */
+    assert_int_equal(skc_model_set_meta(m, "source.sha256", NULL), SKC_OK);
+    assert_int_equal(skc_model_meta_count(m), 1);
+    assert_null(skc_model_get_meta(m, "source.sha256"));
+    assert_string_equal(skc_model_get_meta(m, "producer.sklearn"), "1.2.1");
+    assert_int_equal(skc_model_set_meta(m, "source.sha256", NULL), SKC_OK);
+    assert_int_equal(skc_model_meta_count(m), 1);
     skc_model_free(m);
 }
+
 
 /* ---- a 3-class classifier: scaler -> linear -> proba, label ----------- */
 
@@ -319,6 +327,69 @@ static skc_model *ti_classifier(void)
     assert_int_equal(skc_model_add_output(m, "probabilities", SKC_DT_F32, 2, p_shape),
                      SKC_OK);
     return m;
+}
+
+/* A 1-D tensor attribute of @p dtype from @p n[0] elements at @p v. */
+static void ti_set_raw(skc_step *s, const char *key, int dtype, const int64_t *n, const void *v)
+{
+    skc_tensor *t = NULL;
+
+    assert_int_equal(skc_tensor_new(dtype, 1, n, &t), SKC_OK);
+    memcpy(skc_tensor_data_mut(t), v, skc_tensor_nbytes(t));
+    assert_int_equal(skc_step_set_tensor(s, key, t), SKC_OK);
+    skc_tensor_free(t);
+}
+
+/* tree_ensemble sums in double, or with sum_float32 in float32 as ONNX
+ * Runtime sums a float graph: three one-leaf trees 1 + 1e-8 + 1e-8. */
+static double ti_tree_sum(int f32)
+{
+    static const double val[3] = { 1.0, 1e-8, 1e-8 }, thr[3] = { 0, 0, 0 }, x0 = 0.5;
+    static const int64_t off[4] = { 0, 1, 2, 3 };
+    static const int32_t feat[3] = { -1, -1, -1 }, left[3] = { -1, -2, -3 },
+                         right[3] = { -1, -1, -1 };
+    static const uint8_t ml[3] = { 0, 0, 0 };
+    const int64_t three = 3, vs[2] = { 3, 1 }, xs[2] = { 1, 1 }, ys[2] = { -1, 1 };
+    skc_model *m = NULL;
+    skc_step *s;
+    skc_tensor *t = NULL, *x = NULL, *y[1] = { NULL };
+    const skc_tensor *in[1];
+    char err[256] = "";
+    double r;
+
+    assert_int_equal(skc_model_new(&m), SKC_OK);
+    assert_int_equal(skc_model_add_input(m, "X", SKC_DT_F64, 2, ys), SKC_OK);
+    assert_int_equal(skc_model_add_step(m, "tree_ensemble", &s), SKC_OK);
+    skc_step_add_input(s, "X");
+    skc_step_add_output(s, "variable");
+    assert_int_equal(skc_step_set_int(s, "n_targets", 1), SKC_OK);
+    assert_int_equal(skc_step_set_int(s, "sum_float32", f32), SKC_OK);
+    assert_int_equal(skc_tensor_from_i64(off, 4, &t), SKC_OK);
+    assert_int_equal(skc_step_set_tensor(s, "tree_offsets", t), SKC_OK);
+    skc_tensor_free(t);
+    ti_set_raw(s, "feature", SKC_DT_I32, &three, feat);
+    ti_set_raw(s, "left", SKC_DT_I32, &three, left);
+    ti_set_raw(s, "right", SKC_DT_I32, &three, right);
+    ti_set_raw(s, "missing_left", SKC_DT_U8, &three, ml);
+    ti_set_f64(s, "threshold", thr, 1, &three);
+    ti_set_f64(s, "value", val, 2, vs);
+    assert_int_equal(skc_model_add_output(m, "variable", SKC_DT_F64, 2, ys), SKC_OK);
+    assert_int_equal(skc_tensor_new(SKC_DT_F64, 2, xs, &x), SKC_OK);
+    memcpy(skc_tensor_data_mut(x), &x0, sizeof(x0));
+    in[0] = x;
+    assert_int_equal(skc_model_eval(m, in, y, err, sizeof(err)), SKC_OK);
+    r = skc_tensor_get_f64(y[0], 0);
+    skc_tensor_free(y[0]);
+    skc_tensor_free(x);
+    skc_model_free(m);
+    return r;
+}
+
+static void test_tree_sum_float32(void **state)
+{
+    (void)state;
+    assert_true(ti_tree_sum(0) == 1.0 + 1e-8 + 1e-8);
+    assert_true(ti_tree_sum(1) == 1.0);
 }
 
 static void test_model_shape(void **state)
@@ -608,6 +679,7 @@ int main(void)
         cmocka_unit_test(test_step_attributes),
         cmocka_unit_test(test_shared_tensor),
         cmocka_unit_test(test_meta),
+        cmocka_unit_test(test_tree_sum_float32),
         cmocka_unit_test(test_model_shape),
         cmocka_unit_test(test_input_columns),
         cmocka_unit_test(test_eval),
