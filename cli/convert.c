@@ -75,10 +75,12 @@ static int cv_write(skc_context *ctx, const cv_job *j, const skc_model *m,
         cv_fail(r, rc, rc == SKC_E_EXISTS ? CV_USAGE : CV_WRITE_FAILED, "%s", err);
         goto done;
     }
+    /* Side files the writer opens (ONNX external data) belong to *out. */
+    skc_session_set_output(ws, *out);
     rc = skc_session_write(ws, m, skc_output_stream(*out));
     if (rc) {
-        cv_fail(r, rc, rc == SKC_E_IO ? CV_WRITE_FAILED : CV_UNSUPPORTED, "%s",
-                skc_session_error(ws));
+        cv_fail(r, rc, rc == SKC_E_IO ? CV_WRITE_FAILED : rc == SKC_E_EXISTS ? CV_USAGE
+                : CV_UNSUPPORTED, "%s", skc_session_error(ws));
         skc_output_abort(*out);
         *out = NULL;
     }
@@ -137,6 +139,22 @@ static const char *cv_double_hint(const cv_job *j)
     return "";
 }
 
+/* The output's side files are not at their names yet: the reader finds
+ * them at their temporary paths. */
+static int cv_side_files(skc_session *rs, const skc_output *out)
+{
+    const char *path, *tmp, *slash;
+    int i, rc;
+
+    for (i = 0; i < skc_output_side_count(out); i++) {
+        path = skc_output_side_path(out, i, &tmp);
+        slash = strrchr(path, '/');
+        if ((rc = skc_session_set_companion(rs, slash ? slash + 1 : path, tmp)))
+            return rc;
+    }
+    return SKC_OK;
+}
+
 /* ARCHITECTURE.md "Verification": read the written file back with its own
  * format's reader, evaluate both models on the same rows, compare. The
  * summary is recorded in the model's provenance, so a passing output is
@@ -163,6 +181,8 @@ static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output
     rc = skc_stream_open_read(skc_output_temp_path(*out), &back, err, sizeof(err));
     if (rc == SKC_OK)
         rc = skc_session_new(ctx, j->writer, j->output, &rs);
+    if (rc == SKC_OK)
+        rc = cv_side_files(rs, *out);
     if (rc == SKC_OK) {
         rc = skc_session_read(rs, back, &m2);
         if (rc)

@@ -59,6 +59,10 @@ struct skc_session {
     int closed;
     char *report;
     char error[SKCI_ERRLEN];
+    skc_output *output;          /* the write's output (borrowed), or NULL */
+    char **comp_names;           /* companions mapped to other paths       */
+    char **comp_paths;
+    int n_comps;
 };
 
 SKCI_HIDDEN int  skci_ctx_error(skc_context *ctx, int code, const char *fmt, ...)

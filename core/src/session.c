@@ -57,6 +57,12 @@ void skc_session_free(skc_session *s)
         free(s->opts[i].value);
     }
     free(s->opts);
+    for (i = 0; i < s->n_comps; i++) {
+        free(s->comp_names[i]);
+        free(s->comp_paths[i]);
+    }
+    free(s->comp_names);
+    free(s->comp_paths);
     free(s->priv);
     free(s->filename);
     free(s->report);
@@ -460,7 +466,7 @@ int skc_session_open_companion(skc_session *s, const char *name, skc_stream **ou
     char path[4096];
     const char *slash;
     size_t dirlen;
-    int rc;
+    int i, rc;
 
     if (!sess_ok(s) || !name || !out)
         return SKC_E_INVAL;
@@ -470,9 +476,18 @@ int skc_session_open_companion(skc_session *s, const char *name, skc_stream **ou
         strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
         return skc_set_error(s, SKC_E_UNSAFE,
             "companion file name '%.200s' is not a plain file name", name);
-    if (!s->filename)
+    if (!s->filename && !s->n_comps)
         return skc_set_error(s, SKC_E_NOT_FOUND,
             "companion file '%.200s' needed, but the input has no directory", name);
+    for (i = 0; i < s->n_comps; i++)
+        if (strcmp(s->comp_names[i], name) == 0) {
+            rc = skc_stream_open_read(s->comp_paths[i], out, NULL, 0);
+            if (rc)
+                return skc_set_error(s, rc, "companion file '%s' (as %s) %s", name,
+                                     s->comp_paths[i], rc == SKC_E_NOT_FOUND ? "is missing"
+                                     : "cannot be read");
+            return SKC_OK;
+        }
     slash = strrchr(s->filename, '/');
     dirlen = slash ? (size_t)(slash - s->filename) + 1 : 0;
     if (dirlen + strlen(name) + 1 > sizeof(path))
@@ -483,5 +498,58 @@ int skc_session_open_companion(skc_session *s, const char *name, skc_stream **ou
     if (rc)
         return skc_set_error(s, rc, "companion file '%s' %s", path,
                              rc == SKC_E_NOT_FOUND ? "is missing" : "cannot be read");
+    return SKC_OK;
+}
+
+void skc_session_set_output(skc_session *s, skc_output *o)
+{
+    if (sess_ok(s))
+        s->output = o;
+}
+
+int skc_session_open_side(skc_session *s, const char *suffix, skc_stream **stream,
+                          const char **name)
+{
+    const char *path = NULL, *slash;
+    int rc;
+
+    if (!sess_ok(s) || !suffix || !stream || !name)
+        return SKC_E_INVAL;
+    if (!s->output)
+        return skc_set_error(s, SKC_E_UNSUPPORTED,
+                             "a side file '%.40s' is needed, but the output is not a file",
+                             suffix);
+    rc = skc_output_add_side(s->output, suffix, stream, &path, s->error, sizeof(s->error));
+    if (rc)
+        return rc;
+    slash = strrchr(path, '/');
+    *name = slash ? slash + 1 : path;
+    return SKC_OK;
+}
+
+int skc_session_set_companion(skc_session *s, const char *name, const char *path)
+{
+    char **nn, **np, *a, *b;
+
+    if (!sess_ok(s) || !name || !*name || !path || !*path)
+        return SKC_E_INVAL;
+    nn = realloc(s->comp_names, (size_t)(s->n_comps + 1) * sizeof(*nn));
+    if (!nn)
+        return SKC_E_NOMEM;
+    s->comp_names = nn;
+    np = realloc(s->comp_paths, (size_t)(s->n_comps + 1) * sizeof(*np));
+    if (!np)
+        return SKC_E_NOMEM;
+    s->comp_paths = np;
+    a = skci_strdup(name);
+    b = skci_strdup(path);
+    if (!a || !b) {
+        free(a);
+        free(b);
+        return SKC_E_NOMEM;
+    }
+    s->comp_names[s->n_comps] = a;
+    s->comp_paths[s->n_comps] = b;
+    s->n_comps++;
     return SKC_OK;
 }

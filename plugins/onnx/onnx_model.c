@@ -177,17 +177,14 @@ static void onnx_sink_append(ProtobufCBuffer *buf, size_t len,
 }
 
 /* A protobuf message over 2 GiB cannot be parsed by any reader; such
- * models need external data (research/PEERS.md §5). */
-#define ONNX_PROTO_MAX ((size_t)INT32_MAX)
-
-int onnx_model_pack(onnx_builder *b, const Onnx__ModelProto *mp,
-                    skc_stream *out)
+ * models keep their large tensors in external data (onnx_external.c). */
+int onnx_model_pack(onnx_builder *b, Onnx__ModelProto *mp, skc_stream *out)
 {
     size_t size = onnx__model_proto__get_packed_size(mp);
-    if (size > ONNX_PROTO_MAX)
-        return onnx_error(b, SKC_E_LIMIT, "the model needs %zu bytes, over the "
-                          "2 GiB protobuf limit; external data is not "
-                          "supported yet", size);
+    int rc;
+
+    if ((rc = onnx_external_prepare(b, mp, &size)) < 0)
+        return rc;
     onnx_sink k = { .base = { .append = onnx_sink_append }, .out = out };
     if (!(k.buf = malloc(ONNX_SINK_SIZE)))
         return SKC_E_NOMEM;

@@ -26,7 +26,7 @@ static const skc_option onnx_write_options[] = {
       .choices = "tensor|columns",
       .help = "one input X [N, F], or one input [N, 1] per named column" },
     { .name = "external_data", .type = SKC_OPT_BOOL, .default_value = "false",
-      .help = "store large tensors in a side file (not supported yet)" },
+      .help = "tensors of 1 KiB or more in OUTPUT.data beside the model (automatic past 2 GiB)" },
     { 0 }
 };
 

@@ -459,6 +459,7 @@ done:
     skc_model_free(r.m);
     onnx_rmap_free(&r.names);
     free(r.spans);
+    onnx_read_external_end(&r);
     if (mp)
         onnx__model_proto__free_unpacked(mp, &alloc);
     onnx_budget_release(&budget);

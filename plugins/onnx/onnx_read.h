@@ -68,6 +68,10 @@ typedef struct onnx_reader {
     size_t n_spans;
     size_t cap_bytes;     /* memory the read may take (the unpacking budget) */
     skc_stream *in;       /* the mapped file (pages given back once decoded) */
+    skc_stream *ext;      /* the external data file in use, mapped, or NULL */
+    char *ext_name;       /* its location                                    */
+    const uint8_t *ext_data;
+    size_t ext_size;
 } onnx_reader;
 
 /* Release one array the unpacked message allocated, after it was moved
@@ -88,6 +92,16 @@ int onnx_read_tensor(onnx_reader *r, const Onnx__TensorProto *tp, const char *wh
                      skc_tensor **out);
 int onnx_read_dtype(int32_t elem);
 const char *onnx_read_elem_name(int32_t elem);
+
+/* onnx_read_external.c: the @p want bytes of tensor @p tp in its external
+ * data file (a plain name beside the model, or where the host mapped it
+ * with skc_session_set_companion), borrowed from the mapping until the
+ * next call; every entry, the offset and the length checked. */
+int onnx_read_external(onnx_reader *r, const Onnx__TensorProto *tp, const char *what,
+                       uint64_t want, const uint8_t **bytes);
+/* Give back the pages of bytes copied out; close the file at the end. */
+void onnx_read_external_drop(onnx_reader *r, const uint8_t *bytes, size_t n);
+void onnx_read_external_end(onnx_reader *r);
 /* A growing list of distinct names (the outer names a subgraph reads). */
 typedef struct onnx_namelist {
     onnx_rmap set;

@@ -79,11 +79,11 @@ int onnx_read_tensor(onnx_reader *r, const Onnx__TensorProto *tp, const char *wh
     skc_tensor *t = NULL;
     void *d;
 
-    if ((tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) ||
-        tp->n_external_data)
-        return onnx_rfail(r, SKC_E_UNSUPPORTED, "%s: tensor data stored in an external file is "
-                          "not supported yet (load and save the model with "
-                          "onnx.save(..., save_as_external_data=False) first)", what);
+    const uint8_t *ext = NULL;
+    int external = (tp->has_data_location &&
+                    tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) ||
+                   tp->n_external_data;
+
     if (tp->segment)
         return onnx_rfail(r, SKC_E_UNSUPPORTED, "%s: segmented tensors are not supported", what);
     dt = onnx_read_dtype(tp->data_type);
@@ -109,7 +109,13 @@ int onnx_read_tensor(onnx_reader *r, const Onnx__TensorProto *tp, const char *wh
     es = dt == SKC_DT_STRING ? 0 : skc_dtype_size(dt);
     /* The data must be exactly as large as the shape says, from one source:
      * raw_data, or the typed field onnx.proto assigns to the type. */
-    if (tp->has_raw_data) {
+    if (external) {
+        if (dt == SKC_DT_STRING)
+            return onnx_rfail(r, SKC_E_FORMAT, "%s: string tensors cannot be in external "
+                              "data", what);
+        if ((rc = onnx_read_external(r, tp, what, (uint64_t)n * es, &ext)))
+            return rc;
+    } else if (tp->has_raw_data) {
         if (dt == SKC_DT_STRING || tp->raw_data.len / es != n || tp->raw_data.len % es)
             return onnx_rfail(r, SKC_E_FORMAT, "%s: raw_data holds %zu bytes for %zu %s values",
                               what, tp->raw_data.len, n, skc_dtype_name(dt));
@@ -147,9 +153,11 @@ int onnx_read_tensor(onnx_reader *r, const Onnx__TensorProto *tp, const char *wh
         skc_tensor_free(t);
         return SKC_E_NOMEM;
     }
-    if (tp->has_raw_data) {
+    if (ext || tp->has_raw_data) {
         if (n)
-            onnx_copy_le(d, tp->raw_data.data, n, es);
+            onnx_copy_le(d, ext ? ext : tp->raw_data.data, n, es);
+        if (ext)
+            onnx_read_external_drop(r, ext, n * es);
         if (dt == SKC_DT_BOOL)
             for (i = 0; i < n; i++)
                 ((uint8_t *)d)[i] = ((uint8_t *)d)[i] != 0;

@@ -70,6 +70,7 @@ typedef struct onnx_options {
     int real_elem;
     int zipmap;
     int columns;   /* inputs=columns */
+    int external;  /* external_data=true */
 } onnx_options;
 
 /* The core has validated the values against the option table; the bounds
@@ -98,10 +99,7 @@ static int onnx_read_options(skc_session *s, onnx_options *o)
     if (inputs && strcmp(inputs, "columns") != 0 && strcmp(inputs, "tensor") != 0)
         return skc_set_error(s, SKC_E_INVAL, "inputs=%s is not tensor or columns", inputs);
     o->columns = inputs && strcmp(inputs, "columns") == 0;
-    if (skc_session_option_bool(s, "external_data", 0))
-        return skc_set_error(s, SKC_E_UNSUPPORTED, "external_data=true is not "
-                             "supported yet: every tensor is stored inside the "
-                             ".onnx file, which holds models up to 2 GiB");
+    o->external = skc_session_option_bool(s, "external_data", 0);
     o->opset = (int)opset;
     o->ml_opset = (int)ml;
     return 0;
@@ -266,7 +264,7 @@ static int onnx_emit_steps(onnx_builder *b, const skc_model *m)
 int onnx_write_model(skc_session *s, const skc_model *m, skc_stream *out)
 {
     onnx_builder b;
-    onnx_options o = { 0, 0, 0, 0, 0 };
+    onnx_options o = { 0, 0, 0, 0, 0, 0 };
     Onnx__ModelProto *mp;
     char err[512];
     int rc;
@@ -281,6 +279,7 @@ int onnx_write_model(skc_session *s, const skc_model *m, skc_stream *out)
     if ((rc = onnx_builder_init(&b, s, o.real_elem, o.opset, o.ml_opset)) < 0)
         goto fail;
     b.model = m;
+    b.external = o.external;
     if ((rc = onnx_declare_inputs(&b, m, o.columns)) < 0)
         goto fail;
     if ((rc = onnx_reserve_outputs(&b, m)) < 0 ||

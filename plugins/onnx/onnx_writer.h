@@ -80,6 +80,7 @@ typedef struct onnx_builder {
     const char  *step_op;
     const char  *step_prefix; /* its first output: prefixes internal names   */
     const skc_model *model;   /* the IR being written (borrowed)              */
+    int          external;    /* -O external_data=true                        */
 } onnx_builder;
 
 int  onnx_builder_init(onnx_builder *b, skc_session *s, int real_elem,
@@ -166,9 +167,14 @@ int onnx_zipmap_add(onnx_builder *b, const skc_model *m);
 /* The ModelProto for the graph built so far, every field set; arena-owned. */
 int onnx_model_assemble(onnx_builder *b, const skc_model *m,
                         Onnx__ModelProto **out);
-/* Serialise @p mp to @p out through a staging buffer. */
-int onnx_model_pack(onnx_builder *b, const Onnx__ModelProto *mp,
-                    skc_stream *out);
+/* External data (onnx_external.c): with b->external, or when *size (the
+ * packed size of @p mp) passes protobuf's 2 GiB, move the tensors of
+ * 1 KiB or more to the side file `<output>.data` (skc_session_open_side),
+ * and update *size; refuse a model still too large without them. */
+int onnx_external_prepare(onnx_builder *b, Onnx__ModelProto *mp, size_t *size);
+/* Serialise @p mp to @p out through a staging buffer, its large tensors
+ * in external data when needed. */
+int onnx_model_pack(onnx_builder *b, Onnx__ModelProto *mp, skc_stream *out);
 
 /* ------------------------------------------------------------------ */
 /* Reading IR steps with checks                                        */

@@ -417,6 +417,78 @@ static void test_output_bad_directories(void **state)
     assert_int_equal(skc_output_begin("", 0, &o, NULL, 0), SKC_E_INVAL);
 }
 
+/* Side files (ONNX external data): placed with the output, removed with
+ * it, refused like it when they exist. */
+static void test_output_sides(void **state)
+{
+    char *dir = *state, path[4200], side[4300], err[512] = "";
+    skc_output *o = NULL;
+    skc_stream *st = NULL, *st2 = NULL;
+    const char *final = NULL, *tmp = NULL;
+
+    snprintf(path, sizeof(path), "%s/model.onnx", dir);
+    snprintf(side, sizeof(side), "%s.data", path);
+    assert_int_equal(skc_output_begin(path, 0, &o, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_output_add_side(o, ".data", &st, &final, err, sizeof(err)), SKC_OK);
+    assert_string_equal(final, side);
+    assert_int_equal(skc_output_side_count(o), 1);
+    assert_string_equal(skc_output_side_path(o, 0, &tmp), side);
+    assert_string_not_equal(tmp, side);
+    assert_null(skc_output_side_path(o, 1, NULL));
+    assert_int_equal(skc_output_add_side(o, ".data", &st2, NULL, err, sizeof(err)),
+                     SKC_E_INVAL);
+    assert_int_equal(skc_output_add_side(o, "/x", &st2, NULL, err, sizeof(err)), SKC_E_INVAL);
+    assert_int_equal(skc_output_add_side(o, ".a/b", &st2, NULL, err, sizeof(err)),
+                     SKC_E_INVAL);
+    assert_int_equal(skc_stream_write(st, "tensors", 7), SKC_OK);
+    assert_int_equal(skc_stream_write(skc_output_stream(o), "model", 5), SKC_OK);
+    assert_int_equal(ts_count_entries(dir), 2);     /* two temporaries */
+    skc_output_abort(o);
+    assert_int_equal(ts_count_entries(dir), 0);
+
+    assert_int_equal(skc_output_begin(path, 0, &o, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_output_add_side(o, ".data", &st, NULL, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_stream_write(st, "tensors", 7), SKC_OK);
+    assert_int_equal(skc_stream_write(skc_output_stream(o), "model", 5), SKC_OK);
+    assert_int_equal(skc_output_commit(o, err, sizeof(err)), SKC_OK);
+    assert_string_equal(ts_read_file(path), "model");
+    assert_string_equal(ts_read_file(side), "tensors");
+    assert_int_equal(ts_count_entries(dir), 2);
+
+    /* An existing side file is refused without overwrite... */
+    unlink(path);
+    assert_int_equal(skc_output_begin(path, 0, &o, err, sizeof(err)), SKC_OK);
+    err[0] = '\0';
+    assert_int_equal(skc_output_add_side(o, ".data", &st, NULL, err, sizeof(err)),
+                     SKC_E_EXISTS);
+    assert_non_null(strstr(err, side));
+    skc_output_abort(o);
+    assert_string_equal(ts_read_file(side), "tensors");
+    assert_int_equal(ts_count_entries(dir), 1);
+
+    /* ... and when the main file appears meanwhile, the side file placed
+     * by that commit is removed again. */
+    unlink(side);
+    assert_int_equal(skc_output_begin(path, 0, &o, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_output_add_side(o, ".data", &st, NULL, err, sizeof(err)), SKC_OK);
+    ts_write_file(path, "theirs");
+    assert_int_equal(skc_output_commit(o, err, sizeof(err)), SKC_E_EXISTS);
+    assert_string_equal(ts_read_file(path), "theirs");
+    assert_int_equal(ts_count_entries(dir), 1);
+
+    /* With overwrite both are replaced at commit. */
+    ts_write_file(side, "old");
+    assert_int_equal(skc_output_begin(path, 1, &o, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_output_add_side(o, ".data", &st, NULL, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_stream_write(st, "new", 3), SKC_OK);
+    assert_int_equal(skc_stream_write(skc_output_stream(o), "mine", 4), SKC_OK);
+    assert_string_equal(ts_read_file(side), "old");
+    assert_int_equal(skc_output_commit(o, err, sizeof(err)), SKC_OK);
+    assert_string_equal(ts_read_file(path), "mine");
+    assert_string_equal(ts_read_file(side), "new");
+    assert_int_equal(ts_count_entries(dir), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +506,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_output_refuses_overwrite, ts_setup,
                                         ts_teardown),
         cmocka_unit_test_setup_teardown(test_output_race, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_output_sides, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_output_bad_directories, ts_setup,
                                         ts_teardown),
     };

@@ -1114,14 +1114,37 @@ static void test_bad_tensors(void **state)
     buf = pack(&b, 17, 0, &size);
     assert_int_equal(read_bytes(buf, size, &m), SKC_E_FORMAT);
     free(buf);
-    /* external data */
+    /* external data: without its entries; a location outside the model's
+     * directory; a side file that is not there (tests/cli/test_external_data.py
+     * reads real ones) */
     b.inits[0] = tensor_f("W", 2, d2, v, 0);
     b.inits[0]->has_data_location = 1;
     b.inits[0]->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
     buf = pack(&b, 17, 0, &size);
-    assert_int_equal(read_bytes(buf, size, &m), SKC_E_UNSUPPORTED);
+    assert_int_equal(read_bytes(buf, size, &m), SKC_E_FORMAT);
     assert_non_null(strstr(last_error, "external"));
     free(buf);
+    {
+        static const char *const where[][2] = {
+            { "../w.data", "not a plain file name" }, { "/etc/passwd", "not a plain file name" },
+            { "..", "not a plain file name" }, { "no-such-side.data", "is missing" } };
+        Onnx__StringStringEntryProto *e = zalloc(sizeof(*e));
+        Onnx__StringStringEntryProto **ev = zalloc(sizeof(*ev));
+        for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+            onnx__string_string_entry_proto__init(e);
+            e->key = dup("location");
+            e->value = dup(where[i][0]);
+            ev[0] = e;
+            b.inits[0]->n_external_data = 1;
+            b.inits[0]->external_data = ev;
+            buf = pack(&b, 17, 0, &size);
+            assert_int_equal(read_bytes(buf, size, &m), i < 3 ? SKC_E_UNSAFE : SKC_E_NOT_FOUND);
+            assert_non_null(strstr(last_error, where[i][1]));
+            free(buf);
+        }
+        b.inits[0]->n_external_data = 0;
+        b.inits[0]->external_data = NULL;
+    }
     pool_free();
 }
 

@@ -260,6 +260,50 @@ SKC_API void skc_output_set_sync(skc_output *o, int sync);
 SKC_API void skc_output_start_flush(skc_output *o);
 SKC_API void skc_output_abort(skc_output *o);
 
+/*
+ * Side files (added within ABI 1, skconv 0.2): files that belong to the
+ * output and sit beside it (ONNX external data, `OUTPUT.data`). Each is
+ * written to a temporary file of its own, refused like the output when it
+ * exists and overwrite is 0, and placed by skc_output_commit() (side files
+ * first, the output last) or removed by skc_output_abort() with it.
+ */
+
+/**
+ * Open the side file `<path><suffix>` (@p suffix: ".name", at most 32
+ * bytes, no '/'). @p stream (owned by the output) receives its bytes;
+ * @p path (may be NULL) its final path, borrowed from the output.
+ * SKC_E_EXISTS, SKC_E_IO, SKC_E_INVAL (a bad or repeated suffix).
+ */
+SKC_API int  skc_output_add_side(skc_output *o, const char *suffix, skc_stream **stream,
+                                 const char **path, char *err, size_t errlen);
+SKC_API int  skc_output_side_count(const skc_output *o);
+/** Final path of side file @p i (NULL if none); its temporary path to @p temp_path. */
+SKC_API const char *skc_output_side_path(const skc_output *o, int i,
+                                         const char **temp_path);
+
+/**
+ * Host, before skc_session_write(): the output @p o (borrowed; it must
+ * outlive the write) receives this write, so the writer may open side
+ * files with skc_session_open_side().
+ */
+SKC_API void skc_session_set_output(skc_session *s, skc_output *o);
+/**
+ * Writer: open the side file `<output><suffix>` of this write (see
+ * skc_output_add_side). @p name receives its plain file name (what the
+ * main file should record, relative to its own directory), borrowed
+ * until the output is committed or aborted. SKC_E_UNSUPPORTED when the
+ * host gave no output (a memory stream): the writer must then do without.
+ */
+SKC_API int  skc_session_open_side(skc_session *s, const char *suffix, skc_stream **stream,
+                                   const char **name);
+/**
+ * Host, before skc_session_read(): skc_session_open_companion(@p name)
+ * opens @p path instead of the file of that name beside the input. This is
+ * how an output is verified before it is committed: its side files are
+ * still at their temporary paths (skc_output_side_path).
+ */
+SKC_API int  skc_session_set_companion(skc_session *s, const char *name, const char *path);
+
 #ifdef __cplusplus
 }
 #endif
