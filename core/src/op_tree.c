@@ -203,7 +203,7 @@ static int tree_ensemble_check(const skc_step *s, char *err, size_t errlen)
 /* Before evaluation: the node proof only when the structure is in
  * memory anyway, since its cost is then small next to building it; for
  * arrays used in place from a mapped file (a .skm) it would be a pass over
- * the whole file at open, and tree_leaf checks each step it takes. */
+ * the whole file at open, and tree_step checks each step it takes. */
 static int tree_ensemble_check_eval(const skc_step *s, char *err, size_t errlen)
 {
     static const char *const nodes[] = { "tree_offsets", "feature", "left", "right" };
@@ -224,45 +224,78 @@ static int tree_ensemble_check_eval(const skc_step *s, char *err, size_t errlen)
  * missing_left like NaN; otherwise x <= threshold goes left. Trees of
  * sklearn.tree compare float32(x) (x_float32), HistGradientBoosting
  * compares x itself. */
-/* Returns the leaf's row in value, or -1 when the walk meets a node the
- * structural check would refuse or a column the input lacks. The walk
- * tests what it reads (a few compares per level, next to the loads it
- * makes anyway), so evaluation is safe without tree_load's proof and
- * needs no pass over all nodes (such as for the largest column) before
- * the first row. */
-static int64_t tree_leaf(const tree_view *v, int64_t t, const double *x, int64_t cols)
+/* One level of the walk from tree-local node @p j of the tree at @p off
+ * (@p size nodes): 1 with the next node in *next, 0 at a leaf with its
+ * row in value in *next, -1 when the walk meets a node the structural
+ * check would refuse or a column the input lacks. The walk tests what it
+ * reads (a few compares per level, next to the loads it makes anyway), so
+ * evaluation is safe without tree_load's proof and needs no pass over all
+ * nodes (such as for the largest column) before the first row. */
+static int tree_step(const tree_view *v, int64_t off, int64_t size, int64_t j,
+                     const double *x, int64_t cols, int64_t *next)
 {
-    int64_t off = v->offsets[t], size = v->offsets[t + 1] - off, j = 0;
+    int64_t i = off + j, l = v->left[i], r, f;
+    double xv;
+    int left;
 
-    for (;;) {
-        int64_t i = off + j, l = v->left[i], r, f;
-        double xv;
-        int left;
-        if (l < 0)
-            return -1 - l < v->n_leaves ? -1 - l : -1;
-        r = v->right[i];
-        f = v->feature[i];
-        if (l <= j || r <= j || l >= size || r >= size || f < 0 || f >= cols)
-            return -1;
-        xv = x[f];
-        if (v->x_float32)
-            xv = (double)(float)xv;
-        if (isnan(xv)) {
-            left = v->missing_left[i];
-        } else if (v->cat_index && v->cat_index[i] >= 0) {
-            if (v->cat_index[i] >= v->n_cat)
-                return -1;
-            if (xv < 0.0 || xv >= 256.0) {
-                left = v->missing_left[i];
-            } else {
-                unsigned c = (unsigned)xv;
-                left = (v->cat_bitset[v->cat_index[i] * 8 + c / 32] >> (c % 32)) & 1u;
-            }
-        } else {
-            left = xv <= v->threshold[i];
-        }
-        j = left ? l : r;
+    if (l < 0) {
+        *next = -1 - l;
+        return -1 - l < v->n_leaves ? 0 : -1;
     }
+    r = v->right[i];
+    f = v->feature[i];
+    if (l <= j || r <= j || l >= size || r >= size || f < 0 || f >= cols)
+        return -1;
+    xv = x[f];
+    if (v->x_float32)
+        xv = (double)(float)xv;
+    if (isnan(xv)) {
+        left = v->missing_left[i];
+    } else if (v->cat_index && v->cat_index[i] >= 0) {
+        if (v->cat_index[i] >= v->n_cat)
+            return -1;
+        if (xv < 0.0 || xv >= 256.0) {
+            left = v->missing_left[i];
+        } else {
+            unsigned c = (unsigned)xv;
+            left = (v->cat_bitset[v->cat_index[i] * 8 + c / 32] >> (c % 32)) & 1u;
+        }
+    } else {
+        left = xv <= v->threshold[i];
+    }
+    *next = left ? l : r;
+    return 1;
+}
+
+/* The leaf rows of tree @p t for rows @p x[0 .. nb-1] (stride @p cols)
+ * into @p leaf, all rows walked a level at a time: their loads do not
+ * depend on each other, so the memory system fetches them together
+ * instead of one cache miss after another. -1 when a walk fails. */
+static int tree_leaves(const tree_view *v, int64_t t, const double *x, int64_t nb,
+                       int64_t cols, int64_t *cur, int64_t *leaf)
+{
+    int64_t off = v->offsets[t], size = v->offsets[t + 1] - off, r, live = nb;
+
+    for (r = 0; r < nb; r++)
+        cur[r] = 0;
+    while (live > 0) {
+        live = 0;
+        for (r = 0; r < nb; r++) {
+            int st;
+            if (cur[r] < 0)
+                continue;
+            st = tree_step(v, off, size, cur[r], x + r * cols, cols, &cur[r]);
+            if (st < 0)
+                return -1;
+            if (st == 0) {
+                leaf[r] = cur[r];
+                cur[r] = -1;
+            } else {
+                live++;
+            }
+        }
+    }
+    return 0;
 }
 
 /* Rows evaluated together: each tree is walked for all of them before
@@ -284,7 +317,7 @@ static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,
     tree_view v;
     const double *x;
     double *y;
-    int64_t n, f, r0, r, t, k, nb;
+    int64_t n, f, r0, r, t, k, nb, cur[TREE_BLOCK], lrow[TREE_BLOCK];
     int rc;
 
     if ((rc = tree_load(s, &v, TREE_ATTRS, err, errlen)))
@@ -304,19 +337,17 @@ static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,
         /* Trees are visited in order and each adds scale * value, as
          * sklearn's forests and predict_stages accumulate. */
         for (t = 0; t < v.n_trees; t++) {
+            if (tree_leaves(&v, t, x + r0 * f, nb, f, cur, lrow) < 0) {
+                skc_tensor_free(*out);
+                *out = NULL;
+                skci_errf(err, errlen, "step 'tree_ensemble': tree %lld reaches a node "
+                          "that splits on a column the input (%lld columns) lacks, or "
+                          "is damaged", (long long)t, (long long)f);
+                return SKC_E_INVAL;
+            }
             for (r = r0; r < r0 + nb; r++) {
                 double *yr = y + r * v.n_targets;
-                int64_t row = tree_leaf(&v, t, x + r * f, f);
-                const double *leaf;
-                if (row < 0) {
-                    skc_tensor_free(*out);
-                    *out = NULL;
-                    skci_errf(err, errlen, "step 'tree_ensemble': tree %lld reaches a node "
-                              "that splits on a column the input (%lld columns) lacks, or "
-                              "is damaged", (long long)t, (long long)f);
-                    return SKC_E_INVAL;
-                }
-                leaf = v.value + row * v.width;
+                const double *leaf = v.value + lrow[r - r0] * v.width;
                 if (v.agg == TREE_NONE)
                     yr[t] = leaf[0];
                 else if (v.target)

@@ -456,7 +456,14 @@ static int64_t tl_count(const onnx_span *sp)
             /* A varint ends at each byte below 0x80. */
             if (sublen && (sub[sublen - 1] & 0x80))
                 return -1;
-            for (i = 0; i < sublen; i++)
+            for (i = 0; i + 8 <= sublen; i += 8) {
+                uint64_t w;
+                memcpy(&w, sub + i, 8);
+                w = ~w & UINT64_C(0x8080808080808080);   /* one bit per ending byte */
+                w = (w >> 7) * UINT64_C(0x0101010101010101);
+                count += (int64_t)(w >> 56);
+            }
+            for (; i < sublen; i++)
                 count += sub[i] < 0x80;
         }
     }
@@ -1206,7 +1213,8 @@ int onnx_tree_lift(onnx_reader *r, const Onnx__NodeProto *n, const onnx_span *sp
         return 0;
     /* nodes_modes (one field per value) is counted as it is read. */
     for (k = 0; k < L_N; k++) {
-        int64_t c = k == L_MODE ? t.n : by[k] ? tl_count(by[k]) : 0;
+        int64_t c = k == L_MODE || k == L_TREE ? t.n : k == L_WTREE ? t.nw
+                  : by[k] ? tl_count(by[k]) : 0;
         if (k == L_MISS && c == 0)
             by[k] = NULL;
         else if (c != (k >= L_WTREE ? t.nw : t.n))

@@ -12,7 +12,7 @@
 # node records plus 16 bytes of class counts per node). Models are made
 # once with /usr/bin/python3 (Debian's python3-sklearn) and reused.
 # Extra skconv options can be passed in SKCONV_OPTS (e.g. "-O dtype=float64"
-# or "--no-verify").
+# or "--no-verify"); RUNS (default 3) how often each side runs.
 set -eu
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -46,24 +46,38 @@ joblib.dump(rf, path)
 EOF
     fi
     size=$(stat -L -c %s "$model")
-    # Wall and CPU time of the load alone (imports excluded).
-    load=$("$py" -c "
+    # Each side RUNS times (default 3; the machine may be busy): the best
+    # and the median wall time, the largest peak RSS.
+    runs=${RUNS:-3}
+    loads=$("$py" -c "
 import sys, time, joblib, sklearn.ensemble
-t, c = time.perf_counter(), time.process_time(); joblib.load(sys.argv[1])
-print('%.2fs cpu=%.2fs' % (time.perf_counter() - t, time.process_time() - c))
-" "$model")
+w = []
+for _ in range(int(sys.argv[2])):
+    t = time.perf_counter(); joblib.load(sys.argv[1]); w.append(time.perf_counter() - t)
+w.sort()
+print('best=%.2fs median=%.2fs' % (w[0], w[len(w) // 2]))
+" "$model" "$runs")
     log=$work/rf$n.time
-    # A new output, as in a first conversion (replacing an existing file
-    # with --force adds the kernel's cost of deleting the old one).
-    rm -f "$work/rf$n.onnx"
-    # shellcheck disable=SC2086
-    /usr/bin/time -v "$skconv" "$model" -o "$work/rf$n.onnx" --force ${SKCONV_OPTS:-} \
-        2>"$log" >/dev/null || { cat "$log" >&2; exit 1; }
-    wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")
-    rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
-    cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$log")
+    walls=""
+    maxrss=0
+    i=0
+    while [ "$i" -lt "$runs" ]; do
+        i=$((i + 1))
+        # A new output, as in a first conversion (replacing an existing
+        # file with --force adds the kernel's cost of deleting the old one).
+        rm -f "$work/rf$n.onnx"
+        # shellcheck disable=SC2086
+        /usr/bin/time -f '%e %M' -o "$log" "$skconv" -v "$model" -o "$work/rf$n.onnx" \
+            ${SKCONV_OPTS:-} 2>"$log.err" >/dev/null || { cat "$log.err" >&2; exit 1; }
+        walls="$walls $(cut -d' ' -f1 "$log")"
+        rss=$(cut -d' ' -f2 "$log")
+        [ "$rss" -gt "$maxrss" ] && maxrss=$rss
+        phases=$(sed -n 's/^skconv: time: //p' "$log.err")
+    done
+    wall=$(echo $walls | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { printf "best=%.2fs median=%.2fs", v[1], v[int((NR + 1) / 2)] }')
     out=$(stat -c %s "$work/rf$n.onnx")
     echo "trees=$n file=$((size / 1048576))MB onnx=$((out / 1048576))MB" \
-         "wall=$wall cpu=${cpu}s peak_rss=$((rss / 1024))MB rss/file=$(awk "BEGIN{printf \"%.2f\", $rss * 1024 / $size}")" \
-         "python_joblib_load=${load}"
+         "skconv: $wall peak_rss=$((maxrss / 1024))MB rss/file=$(awk "BEGIN{printf \"%.2f\", $maxrss * 1024 / $size}")" \
+         "(last run: $phases)" \
+         "python joblib.load: ${loads}"
 done
