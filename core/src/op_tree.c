@@ -381,6 +381,8 @@ static void tree_ensemble_hints(const skc_step *s, skci_hints *h)
     h->nan_ok = 1;
     for (i = 0; i < v.n_nodes; i++) {
         int64_t col = v.feature[i];
+        if ((i & 4095) == 4095 && skci_hints_full(h))
+            break;
         double t = v.threshold[i];
         if (v.left[i] < 0)
             continue;

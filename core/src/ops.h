@@ -35,6 +35,9 @@ typedef struct skci_hints {
 SKCI_HIDDEN int skci_hint_add(skci_hints *h, int64_t col, double v);
 /* Model input column of the step's column @p col, or -1. */
 SKCI_HIDDEN int64_t skci_hint_col(const skci_hints *h, int64_t col);
+/* Whether every model input column has all the hints it keeps, so an op
+ * with millions of candidates (tree thresholds) can stop early. */
+SKCI_HIDDEN int skci_hints_full(const skci_hints *h);
 
 /* For a model whose input 0 is a string X [N, f]: is_string[c] = 1 for the
  * columns some step reads as strings (encoders, string imputers), 0 for

@@ -46,6 +46,19 @@ int64_t skci_hint_col(const skci_hints *h, int64_t col)
     return x >= 0 && x < h->x_cols ? x : -1;
 }
 
+/* Hints kept per column: enough to cover it; keeps probe rows bounded. */
+#define VERIFY_HINTS 4096
+
+int skci_hints_full(const skci_hints *h)
+{
+    int64_t c;
+
+    for (c = 0; c < h->x_cols; c++)
+        if (h->n[c] < VERIFY_HINTS)
+            return 0;
+    return 1;
+}
+
 int skci_hint_add(skci_hints *h, int64_t col, double v)
 {
     double *nv;
@@ -53,7 +66,7 @@ int skci_hint_add(skci_hints *h, int64_t col, double v)
     col = skci_hint_col(h, col);
     if (col < 0 || !isfinite(v))
         return SKC_OK;
-    if (h->n[col] >= 4096)      /* enough to cover a column; keep rows bounded */
+    if (h->n[col] >= VERIFY_HINTS)
         return SKC_OK;
     if (h->n[col] == h->cap[col]) {
         int64_t ncap = h->cap[col] ? h->cap[col] * 2 : 16;
