@@ -13,7 +13,8 @@ the trees) and the same model gzip-compressed by joblib are converted:
   the old one next to it; --no-verify gives none;
 - ONNX Runtime runs the large file (its votes were packed on a second
   thread) and matches sklearn (with --node-modules);
-- a .skm file (written again with the summary) carries it too.
+- a .skm file (written again with the summary) carries it too;
+- -v prints the time of each phase.
 
 Usage: test_provenance.py --skconv PATH --workdir DIR [--node-modules DIR]
 (TAP output)
@@ -23,6 +24,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -136,6 +138,11 @@ def main(argv):
     tap.ok(p.returncode == 0 and
            not [k for k, _ in onnx_meta(again) if k == "skconv.verification"],
            "--no-verify: no summary (not even the input's)", p.stderr)
+
+    p = run(args, "-v", plain, "-o", again, "--force")
+    tap.ok(p.returncode == 0 and re.search(r"time: read [0-9.]+ s, write [0-9.]+ s, "
+                                           r"verify [0-9.]+ s, commit [0-9.]+ s", p.stderr),
+           "-v prints the time of each phase", p.stderr)
 
     skm = os.path.join(args.workdir, "rf.skm")
     p = run(args, plain, "-o", skm, "--force")
