@@ -328,12 +328,11 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
     /* The disk writes go on while the output is verified. */
     if (j->verify && !j->no_sync)
         skc_output_start_flush(out);
-    if (j->verify && (rc = cv_verify(ctx, j, m, &out, r))) {
-        cv_lap(r, CV_VERIFY, &t0);
-        if (!(r->outcome == CV_VERIFY_FAILED && j->keep_failed && out))
-            goto done;
-    }
+    if (j->verify)
+        rc = cv_verify(ctx, j, m, &out, r);
     cv_lap(r, CV_VERIFY, &t0);
+    if (rc && !(r->outcome == CV_VERIFY_FAILED && j->keep_failed && out))
+        goto done;
     if (rc == SKC_OK && out && j->no_sync)
         skc_output_set_sync(out, 0);
     if (rc == SKC_OK && out)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* pickle_plugin.c: the sklearn pickle/joblib reader plugin: safe load, then lift into the IR. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <nettle/sha2.h>
@@ -30,6 +31,7 @@ typedef struct pickle_hash {
     size_t size;
     int ok;                      /* the input could be mapped */
     int threaded;
+    atomic_int stop;             /* the read failed: the digest is not wanted */
     pthread_t thread;
     char hex[2 * SHA256_DIGEST_SIZE + 1];
 } pickle_hash;
@@ -47,7 +49,7 @@ static void *pickle_hash_run(void *arg)
     /* Pages hashed are given back (the reader maps them in again when it
      * gets there), so hashing ahead of the reader costs no memory. */
     sha256_init(&c);
-    for (at = 0; at < h->size; at += n) {
+    for (at = 0; at < h->size && !atomic_load(&h->stop); at += n) {
         n = h->size - at < chunk ? h->size - at : chunk;
         sha256_update(&c, n, h->data + at);
         if (h->threaded)
@@ -62,6 +64,7 @@ static void *pickle_hash_run(void *arg)
 static void pickle_hash_start(pickle_hash *h, skc_stream *in)
 {
     memset(h, 0, sizeof(*h));
+    atomic_init(&h->stop, 0);
     if (skc_stream_map(in, &h->data, &h->size) != SKC_OK)
         return;
     h->ok = 1;
@@ -69,6 +72,17 @@ static void pickle_hash_start(pickle_hash *h, skc_stream *in)
     h->threaded = h->size >= PICKLE_HASH_THREAD_MIN;
     if (h->threaded && pthread_create(&h->thread, NULL, pickle_hash_run, h) != 0)
         h->threaded = 0;
+}
+
+/* Without the digest (the read failed): a running hash stops at its next
+ * chunk. */
+static void pickle_hash_cancel(pickle_hash *h)
+{
+    if (!h->threaded)
+        return;
+    atomic_store(&h->stop, 1);
+    pthread_join(h->thread, NULL);
+    h->threaded = 0;
 }
 
 /* The hex digest, or NULL when the input could not be mapped. */
@@ -114,9 +128,8 @@ static int pickle_read(skc_session *s, skc_stream *in, skc_model **out)
     pk_graph *g = NULL;
     skc_model *m = NULL;
     pickle_hash hash;
-    int rc;
-
     sk_priv *priv = skc_session_priv(s);
+    int rc;
 
     priv->src = in;
     pickle_hash_start(&hash, in);
@@ -127,7 +140,7 @@ static int pickle_read(skc_session *s, skc_stream *in, skc_model **out)
         pickle_provenance(s, &hash, g, m);
         *out = m;
     }
-    pickle_hash_finish(&hash);
+    pickle_hash_cancel(&hash);
     pk_graph_free(g);
     priv->src = NULL;
     return rc;

@@ -278,15 +278,22 @@ static void test_meta(void **state)
 
 static const int64_t ti_in_shape[2] = { -1, 2 };
 
-static void ti_set_f64(skc_step *s, const char *key, const double *v, int ndim,
-                       const int64_t *shape)
+/* A tensor attribute of @p dtype and @p shape holding the bytes at @p v. */
+static void ti_set(skc_step *s, const char *key, int dtype, int ndim, const int64_t *shape,
+                   const void *v)
 {
     skc_tensor *t = NULL;
 
-    assert_int_equal(skc_tensor_new(SKC_DT_F64, ndim, shape, &t), SKC_OK);
+    assert_int_equal(skc_tensor_new(dtype, ndim, shape, &t), SKC_OK);
     memcpy(skc_tensor_data_mut(t), v, skc_tensor_nbytes(t));
     assert_int_equal(skc_step_set_tensor(s, key, t), SKC_OK);
     skc_tensor_free(t);
+}
+
+static void ti_set_f64(skc_step *s, const char *key, const double *v, int ndim,
+                       const int64_t *shape)
+{
+    ti_set(s, key, SKC_DT_F64, ndim, shape, v);
 }
 
 static skc_model *ti_classifier(void)
@@ -329,17 +336,6 @@ static skc_model *ti_classifier(void)
     return m;
 }
 
-/* A 1-D tensor attribute of @p dtype from @p n[0] elements at @p v. */
-static void ti_set_raw(skc_step *s, const char *key, int dtype, const int64_t *n, const void *v)
-{
-    skc_tensor *t = NULL;
-
-    assert_int_equal(skc_tensor_new(dtype, 1, n, &t), SKC_OK);
-    memcpy(skc_tensor_data_mut(t), v, skc_tensor_nbytes(t));
-    assert_int_equal(skc_step_set_tensor(s, key, t), SKC_OK);
-    skc_tensor_free(t);
-}
-
 /* tree_ensemble sums in double, or with sum_float32 in float32 as ONNX
  * Runtime sums a float graph: three one-leaf trees 1 + 1e-8 + 1e-8. */
 static double ti_tree_sum(int f32)
@@ -367,10 +363,10 @@ static double ti_tree_sum(int f32)
     assert_int_equal(skc_tensor_from_i64(off, 4, &t), SKC_OK);
     assert_int_equal(skc_step_set_tensor(s, "tree_offsets", t), SKC_OK);
     skc_tensor_free(t);
-    ti_set_raw(s, "feature", SKC_DT_I32, &three, feat);
-    ti_set_raw(s, "left", SKC_DT_I32, &three, left);
-    ti_set_raw(s, "right", SKC_DT_I32, &three, right);
-    ti_set_raw(s, "missing_left", SKC_DT_U8, &three, ml);
+    ti_set(s, "feature", SKC_DT_I32, 1, &three, feat);
+    ti_set(s, "left", SKC_DT_I32, 1, &three, left);
+    ti_set(s, "right", SKC_DT_I32, 1, &three, right);
+    ti_set(s, "missing_left", SKC_DT_U8, 1, &three, ml);
     ti_set_f64(s, "threshold", thr, 1, &three);
     ti_set_f64(s, "value", val, 2, vs);
     assert_int_equal(skc_model_add_output(m, "variable", SKC_DT_F64, 2, ys), SKC_OK);
