@@ -24,14 +24,25 @@ static int eval_defined(const char *const *names, int n, const char *name)
 
 int skc_model_validate(const skc_model *m, char *err, size_t errlen)
 {
+    if (m && skci_model_checked(m, SKCI_CHECK_FULL))
+        return SKC_OK;   /* checked once (model.h: checked) */
     return skci_model_check(m, SKCI_CHECK_FULL, err, errlen);
+}
+
+/* Whether a tensor of step @p s is used in place (a mapped file). */
+static int eval_borrows(const skc_step *s)
+{
+    for (int k = 0; k < s->n_attrs; k++)
+        if (s->attrs[k].t && skci_tensor_borrowed(s->attrs[k].t))
+            return 1;
+    return 0;
 }
 
 int skci_model_check(const skc_model *m, int level, char *err, size_t errlen)
 {
     const char **names = NULL;
     uint64_t epoch = skci_tensor_epoch();
-    int n = 0, cap, i, j, rc = SKC_OK;
+    int n = 0, cap, i, j, rc = SKC_OK, relaxed = 0;
 
     if (!m)
         return SKC_E_INVAL;
@@ -71,9 +82,13 @@ int skci_model_check(const skc_model *m, int level, char *err, size_t errlen)
                 goto done;
             }
         }
-        if (level < SKCI_CHECK_FULL && op->check_eval)
+        /* An op's lighter check for evaluation matters only for data used
+         * in place; otherwise the full check costs the same, and passing
+         * it spares writers a second pass (the model records FULL). */
+        if (level < SKCI_CHECK_FULL && op->check_eval && eval_borrows(s)) {
             rc = op->check_eval(s, err, errlen);
-        else if (op->check)
+            relaxed = 1;
+        } else if (op->check)
             rc = op->check(s, err, errlen);
         if (rc)
             goto done;
@@ -100,6 +115,8 @@ done:
     /* The epoch as it was before the checks: a write during them makes
      * the record stale. The cast is for this cache, which mutators
      * (model.c) reset. */
+    if (!relaxed)
+        level = SKCI_CHECK_FULL;
     if (rc == SKC_OK && !skci_model_checked(m, level))
         atomic_store(&((skc_model *)(uintptr_t)m)->checked,
                      epoch << 2 | (uint64_t)level);

@@ -3,6 +3,7 @@
 /* stream.c: read streams (mapped file, plain file, memory) and write streams (file, buffer). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,17 @@ struct skc_stream {
     size_t pos;         /* read position                          */
     int owns_data;      /* free(data) on close                    */
     int slurped;        /* data came from reading an fd           */
+    /* An open skc_stream_reserve() room. */
+    int room;           /* ROOM_NONE, ROOM_MAPPED or ROOM_MEMORY  */
+    uint8_t *room_base; /* the mapping or the memory              */
+    size_t room_map;    /* bytes mapped (page rounding included)  */
+    size_t room_len;    /* bytes of the room                      */
+    off_t room_off;     /* file offset of the room                */
+    pthread_t flusher;  /* skci_stream_start_flush's thread       */
+    int flushing;
 };
+
+enum { ROOM_NONE, ROOM_MAPPED, ROOM_MEMORY };
 
 static int stream_alloc(int kind, const char *path, skc_stream **out)
 {
@@ -133,7 +144,8 @@ int skc_stream_open_write(const char *path, skc_stream **out, char *err, size_t 
 
     if (!path || !out)
         return SKC_E_INVAL;
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    /* Read access too: skc_stream_reserve() maps the file shared. */
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         int e = errno;
         skci_errf(err, errlen, "%s: cannot create: %s", path, strerror(e));
@@ -229,36 +241,32 @@ int skc_stream_read(skc_stream *s, void *buf, size_t n, size_t *got)
     return SKC_OK;
 }
 
-int skc_stream_write(skc_stream *s, const void *buf, size_t n)
+/* Capacity for @p n more bytes in a buffer stream. */
+static int stream_buffer_grow(skc_stream *s, size_t n)
 {
-    const uint8_t *p = buf;
+    size_t ncap = s->cap ? s->cap : 4096;
+    uint8_t *nd;
+
+    if (n > SIZE_MAX - s->size)
+        return SKC_E_LIMIT;
+    if (s->size + n <= s->cap)
+        return SKC_OK;
+    while (ncap < s->size + n)
+        ncap = ncap > SIZE_MAX / 2 ? s->size + n : ncap * 2;
+    if (!(nd = realloc(s->data, ncap)))
+        return SKC_E_NOMEM;
+    s->data = nd;
+    s->cap = ncap;
+    s->owns_data = 1;
+    return SKC_OK;
+}
+
+static int stream_write_fd(int fd, const uint8_t *p, size_t n)
+{
     ssize_t w;
 
-    if (!s || (!buf && n))
-        return SKC_E_INVAL;
-    if (s->kind == STREAM_BUFFER) {
-        if (n > SIZE_MAX - s->size)
-            return SKC_E_LIMIT;
-        if (s->size + n > s->cap) {
-            size_t ncap = s->cap ? s->cap : 4096;
-            uint8_t *nd;
-            while (ncap < s->size + n)
-                ncap = ncap > SIZE_MAX / 2 ? s->size + n : ncap * 2;
-            nd = realloc(s->data, ncap);
-            if (!nd)
-                return SKC_E_NOMEM;
-            s->data = nd;
-            s->cap = ncap;
-            s->owns_data = 1;
-        }
-        memcpy(s->data + s->size, buf, n);
-        s->size += n;
-        return SKC_OK;
-    }
-    if (s->kind != STREAM_FD_WRITE)
-        return SKC_E_INVAL;
     while (n) {
-        w = write(s->fd, p, n);
+        w = write(fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -269,20 +277,142 @@ int skc_stream_write(skc_stream *s, const void *buf, size_t n)
     return SKC_OK;
 }
 
+int skc_stream_write(skc_stream *s, const void *buf, size_t n)
+{
+    const uint8_t *p = buf;
+
+    if (!s || (!buf && n) || s->room != ROOM_NONE)
+        return SKC_E_INVAL;
+    if (s->kind == STREAM_BUFFER) {
+        int rc = stream_buffer_grow(s, n);
+        if (rc)
+            return rc;
+        memcpy(s->data + s->size, buf, n);
+        s->size += n;
+        return SKC_OK;
+    }
+    if (s->kind != STREAM_FD_WRITE)
+        return SKC_E_INVAL;
+    return stream_write_fd(s->fd, p, n);
+}
+
+/* The file's own pages for the room at its current offset, allocated on
+ * disk first; 1 when the file system cannot allocate ahead or the map
+ * fails (the caller falls back to memory). */
+static int stream_room_map(skc_stream *s, size_t n)
+{
+    long ps = sysconf(_SC_PAGESIZE);
+    off_t off = lseek(s->fd, 0, SEEK_CUR), lead;
+    void *m;
+
+    if (off < 0 || ps <= 0 || n > (size_t)INT64_MAX - (size_t)off - (size_t)ps)
+        return 1;
+    if (fallocate(s->fd, 0, off, (off_t)n) != 0) {
+        if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG || errno == EIO)
+            return SKC_E_IO;
+        return 1;   /* EOPNOTSUPP and the like: write from memory */
+    }
+    lead = off % ps;
+    m = mmap(NULL, n + (size_t)lead, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, off - lead);
+    if (m == MAP_FAILED)
+        return 1;
+    s->room = ROOM_MAPPED;
+    s->room_base = m;
+    s->room_map = n + (size_t)lead;
+    s->room_off = off;
+    s->room_len = n;
+    return 0;
+}
+
+int skc_stream_reserve(skc_stream *s, size_t n, void **room)
+{
+    int rc;
+
+    if (!s || !room || s->room != ROOM_NONE ||
+        (s->kind != STREAM_BUFFER && s->kind != STREAM_FD_WRITE))
+        return SKC_E_INVAL;
+    *room = NULL;
+    if (s->kind == STREAM_BUFFER) {
+        if ((rc = stream_buffer_grow(s, n ? n : 1)))
+            return rc;
+        memset(s->data + s->size, 0, n);
+        *room = s->data + s->size;
+        s->size += n;
+        s->room = ROOM_MEMORY;  /* nothing to do at the commit */
+        s->room_base = NULL;
+        return SKC_OK;
+    }
+    if (n > 0 && (rc = stream_room_map(s, n)) <= 0) {
+        if (rc == 0)
+            *room = s->room_base + (s->room_map - n);
+        return rc;
+    }
+    /* calloc: a large room is fresh zero pages, touched only when filled. */
+    if (!(s->room_base = calloc(n ? n : 1, 1)))
+        return SKC_E_NOMEM;
+    s->room = ROOM_MEMORY;
+    s->room_len = n;
+    *room = s->room_base;
+    return SKC_OK;
+}
+
+int skc_stream_commit_room(skc_stream *s)
+{
+    int rc = SKC_OK, room;
+
+    if (!s || s->room == ROOM_NONE)
+        return SKC_E_INVAL;
+    room = s->room;
+    s->room = ROOM_NONE;
+    if (s->kind == STREAM_BUFFER)
+        return SKC_OK;
+    if (room == ROOM_MAPPED) {
+        munmap(s->room_base, s->room_map);
+        if (lseek(s->fd, s->room_off + (off_t)s->room_len, SEEK_SET) < 0)
+            rc = SKC_E_IO;
+    } else {
+        rc = stream_write_fd(s->fd, s->room_base, s->room_len);
+        free(s->room_base);
+    }
+    s->room_base = NULL;
+    return rc;
+}
+
+#if defined(__linux__) && defined(SYNC_FILE_RANGE_WRITE)
+static void *stream_flush_main(void *arg)
+{
+    (void)sync_file_range(((skc_stream *)arg)->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    return NULL;
+}
+#endif
+
+/* Starting the write-back of a large file takes the kernel a while
+ * (allocating its blocks), so it runs on a thread of its own; the sync
+ * and the close wait for it. */
 void skci_stream_start_flush(skc_stream *s)
 {
 #if defined(__linux__) && defined(SYNC_FILE_RANGE_WRITE)
-    if (s && s->kind == STREAM_FD_WRITE)
-        (void)sync_file_range(s->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (s && s->kind == STREAM_FD_WRITE && !s->flushing &&
+        pthread_create(&s->flusher, NULL, stream_flush_main, s) == 0)
+        s->flushing = 1;
 #else
     (void)s;
 #endif
+}
+
+static void stream_flush_join(skc_stream *s)
+{
+    if (s->flushing) {
+        pthread_join(s->flusher, NULL);
+        s->flushing = 0;
+    }
 }
 
 int skc_stream_sync(skc_stream *s)
 {
     if (!s)
         return SKC_E_INVAL;
+    stream_flush_join(s);
     if (s->kind == STREAM_FD_WRITE && fsync(s->fd) != 0)
         return SKC_E_IO;
     return SKC_OK;
@@ -338,6 +468,11 @@ void skc_stream_free(skc_stream *s)
 {
     if (!s)
         return;
+    stream_flush_join(s);
+    if (s->room == ROOM_MAPPED)
+        munmap(s->room_base, s->room_map);
+    else if (s->room == ROOM_MEMORY && s->kind != STREAM_BUFFER)
+        free(s->room_base);
     if (s->kind == STREAM_MAPPED && s->data)
         munmap(s->data, s->size);
     else if (s->owns_data)

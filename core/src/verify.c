@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* verify.c: probe-row synthesis from a model and the comparison of two models' outputs. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -467,6 +468,46 @@ int skc_verify_float32(const skc_model *m)
     return 0;
 }
 
+/* One side's evaluation, on a thread of its own. */
+typedef struct verify_eval {
+    const skc_model *m;
+    const skc_tensor *const *in;
+    skc_tensor **out;
+    char err[512];
+    int rc;
+} verify_eval;
+
+static void *verify_eval_main(void *arg)
+{
+    verify_eval *v = arg;
+
+    v->rc = skc_model_eval(v->m, v->in, v->out, v->err, sizeof(v->err));
+    return NULL;
+}
+
+/* Both models on the same rows at once: the reference on a second thread
+ * (evaluation takes a const model and keeps no state). A reference that
+ * fails is reported first, as if it had run first. */
+static int verify_eval_both(const skc_model *ref, const skc_model *cand,
+                            const skc_tensor *const *in, skc_tensor **ra, skc_tensor **ca,
+                            char *err, size_t errlen)
+{
+    verify_eval v = { ref, in, ra, "", 0 };
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, verify_eval_main, &v) == 0, rc;
+
+    if (!threaded)
+        verify_eval_main(&v);
+    rc = skc_model_eval(cand, in, ca, err, errlen);
+    if (threaded)
+        pthread_join(th, NULL);
+    if (v.rc) {
+        skci_errf(err, errlen, "%s", v.err);
+        return v.rc;
+    }
+    return rc;
+}
+
 int skc_verify_models(const skc_model *ref, const skc_model *cand, const skc_tensor *X,
                       const skc_verify_opts *o, skc_verify_report **out,
                       char *err, size_t errlen)
@@ -512,9 +553,7 @@ int skc_verify_models(const skc_model *ref, const skc_model *cand, const skc_ten
         X = xr;
     }
     in[0] = X;
-    if ((rc = skc_model_eval(ref, in, ra, err, errlen)))
-        goto done;
-    if ((rc = skc_model_eval(cand, in, ca, err, errlen)))
+    if ((rc = verify_eval_both(ref, cand, in, ra, ca, err, errlen)))
         goto done;
     r = calloc(1, sizeof(*r));
     if (!r) {

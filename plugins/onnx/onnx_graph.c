@@ -34,6 +34,8 @@ void onnx_builder_release(onnx_builder *b)
     free(b->initializers.v);
     free(b->inputs.v);
     free(b->outputs.v);
+    free(b->fills.v);
+    free(b->jobs.v);
     onnx_names_free(b->names);
     onnx_arena_free(b->arena);
     memset(b, 0, sizeof(*b));

@@ -139,64 +139,25 @@ int onnx_model_assemble(onnx_builder *b, const skc_model *m,
     return 0;
 }
 
-/* protobuf-c appends field by field; the staging buffer turns that into
- * large writes on the stream. */
-#define ONNX_SINK_SIZE (256u * 1024u)
-
-typedef struct onnx_sink {
-    ProtobufCBuffer base;
-    skc_stream *out;
-    uint8_t *buf;
-    size_t used;
-    int status;
-} onnx_sink;
-
-static void onnx_sink_flush(onnx_sink *k)
-{
-    if (k->status == 0 && k->used > 0)
-        k->status = skc_stream_write(k->out, k->buf, k->used);
-    k->used = 0;
-}
-
-static void onnx_sink_append(ProtobufCBuffer *buf, size_t len,
-                             const uint8_t *data)
-{
-    onnx_sink *k = (onnx_sink *)buf;
-    if (k->status < 0)
-        return;
-    if (len > ONNX_SINK_SIZE - k->used) {
-        onnx_sink_flush(k);
-        if (len >= ONNX_SINK_SIZE) {
-            if (k->status == 0)
-                k->status = skc_stream_write(k->out, data, len);
-            return;
-        }
-    }
-    memcpy(k->buf + k->used, data, len);
-    k->used += len;
-}
-
 /* A protobuf message over 2 GiB cannot be parsed by any reader; such
  * models keep their large tensors in external data (onnx_external.c). */
 int onnx_model_pack(onnx_builder *b, Onnx__ModelProto *mp, skc_stream *out)
 {
     size_t size = onnx__model_proto__get_packed_size(mp);
+    void *room;
     int rc;
 
     if ((rc = onnx_external_prepare(b, mp, &size)) < 0)
         return rc;
-    onnx_sink k = { .base = { .append = onnx_sink_append }, .out = out };
-    if (!(k.buf = malloc(ONNX_SINK_SIZE)))
-        return SKC_E_NOMEM;
-    size_t packed = onnx__model_proto__pack_to_buffer(mp, &k.base);
-    onnx_sink_flush(&k);
-    free(k.buf);
-    if (k.status < 0)
-        return onnx_error(b, k.status, "writing the model failed");
-    if (packed != size)
-        return onnx_error(b, SKC_E_INTERNAL, "packed %zu bytes, expected %zu",
-                          packed, size);
-    return 0;
+    /* The file's own pages (skc_stream_reserve): the model is packed into
+     * them, and the large lists are filled there, never copied. */
+    if ((rc = skc_stream_reserve(out, size, &room)) < 0)
+        return onnx_error(b, rc, "cannot make room for the %zu-byte model%s", size,
+                          rc == SKC_E_IO ? " (is the disk full?)" : "");
+    rc = onnx_fill_pack(b, mp, room, size);
+    if (skc_stream_commit_room(out) < 0 && rc == 0)
+        rc = onnx_error(b, SKC_E_IO, "writing the model failed");
+    return rc;
 }
 
 /* ModelProto.metadata_props is field 14 of the top-level message, and a

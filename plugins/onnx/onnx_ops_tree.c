@@ -31,11 +31,11 @@
  * copied. Learning rates are folded into the leaf values (scale * value,
  * as sklearn multiplies), base values and averaging are Add and Div.
  *
- * Large forests: the node lists are serialised here straight into packed
- * protobuf bytes (onnx.proto's repeated ints and floats are proto2
- * unpacked, which every parser must also accept packed), one list at a
- * time through one scratch buffer, so the writer holds about the size of
- * the output file.
+ * Large forests: the node lists are written as packed protobuf bytes
+ * (onnx.proto's repeated ints and floats are proto2 unpacked, which every
+ * parser must also accept packed), counted while the graph is built and
+ * filled straight into the output file once it is laid out (onnx_fill.c),
+ * so they are never held in memory.
  */
 
 typedef struct te_step {
@@ -133,7 +133,7 @@ static int te_read(onnx_builder *b, const skc_step *st, te_step *s)
  * verbatim after the known ones. */
 static int te_attr_raw(onnx_builder *b, Onnx__NodeProto *n, const char *key,
                        Onnx__AttributeProto__AttributeType type, uint32_t field,
-                       uint8_t *data, size_t len)
+                       const uint8_t *data, size_t len)
 {
     ProtobufCMessageUnknownField *uf = onnx_arena_alloc(b->arena, 1, sizeof(*uf));
     Onnx__AttributeProto *at;
@@ -146,7 +146,7 @@ static int te_attr_raw(onnx_builder *b, Onnx__NodeProto *n, const char *key,
     uf->tag = field;
     uf->wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
     uf->len = len;
-    uf->data = data;
+    uf->data = (uint8_t *)(uintptr_t)data;
     at->base.n_unknown_fields = 1;
     at->base.unknown_fields = uf;
     return 0;
@@ -170,30 +170,56 @@ static int te_attr_ints(onnx_builder *b, Onnx__NodeProto *n, const char *key,
                        (size_t)(p - d));
 }
 
-/* AttributeProto.strings (field 9): "BRANCH_LEQ" for splits, "LEAF" for
- * leaves; strings cannot be packed, so the bytes repeat the field tag. */
-static int te_attr_modes(onnx_builder *b, Onnx__NodeProto *n, const te_step *s)
-{
-    static const char leq[] = "BRANCH_LEQ", leaf[] = "LEAF";
-    size_t total = 0, i;
-    uint8_t *d, *p;
+/* A list of fixed-size entries per node, filled later: the modes and the
+ * float thresholds. */
+typedef struct te_fixed {
+    const te_step *s;
+    uint8_t *dst;        /* place in the file          */
+    size_t body;         /* bytes after the length prefix (0: none) */
+} te_fixed;
 
-    for (i = 0; i < (size_t)s->n_nodes; i++)
-        total += 2 + (s->left[i] >= 0 ? sizeof(leq) - 1 : sizeof(leaf) - 1);
-    if (!(d = onnx_arena_alloc(b->arena, total, 1)))
-        return SKC_E_NOMEM;
-    p = d;
+static const char te_leq[] = "BRANCH_LEQ", te_leaf[] = "LEAF";
+
+static int te_modes_fill(void *ctx)
+{
+    const te_fixed *f = ctx;
+    const te_step *s = f->s;
+    uint8_t *p = f->dst;
+    size_t i;
+
     for (i = 0; i < (size_t)s->n_nodes; i++) {
-        const char *m = s->left[i] >= 0 ? leq : leaf;
-        size_t len = strlen(m);
+        const char *m = s->left[i] >= 0 ? te_leq : te_leaf;
+        size_t len = s->left[i] >= 0 ? sizeof(te_leq) - 1 : sizeof(te_leaf) - 1;
         if (i)
             *p++ = (9 << 3) | 2;
         *p++ = (uint8_t)len;
         memcpy(p, m, len);
         p += len;
     }
-    return te_attr_raw(b, n, "nodes_modes", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS,
-                       9, d, (size_t)(p - d));
+    return (size_t)(p - f->dst) == f->body ? 0 : SKC_E_INTERNAL;
+}
+
+/* AttributeProto.strings (field 9): "BRANCH_LEQ" for splits, "LEAF" for
+ * leaves; strings cannot be packed, so the bytes repeat the field tag
+ * (the first one is the unknown field's own). */
+static int te_attr_modes(onnx_builder *b, Onnx__NodeProto *n, const te_step *s)
+{
+    size_t leaves = (size_t)s->n_leaves, nodes = (size_t)s->n_nodes;
+    te_fixed *f = onnx_arena_alloc(b->arena, 1, sizeof(*f));
+    const uint8_t *mark;
+    int rc;
+
+    if (!f)
+        return SKC_E_NOMEM;
+    f->s = s;
+    f->body = 2 * nodes - 1 + leaves * (sizeof(te_leaf) - 1) +
+              (nodes - leaves) * (sizeof(te_leq) - 1);
+    if (!(mark = onnx_fill_mark(b, f->body, &f->dst)))
+        return SKC_E_NOMEM;
+    if ((rc = te_attr_raw(b, n, "nodes_modes", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS,
+                          9, mark, f->body)) < 0)
+        return rc;
+    return onnx_fill_job(b, te_modes_fill, f);
 }
 
 /* An attribute holding a tensor (ml v3 *_as_tensor, v5 splits and weights). */
@@ -275,7 +301,8 @@ static int te_plan(onnx_builder *b, te_step *s, int io)
         return onnx_error(b, SKC_E_LIMIT, "a tree of %lld nodes is too large for leaf "
                           "ordinals in float", (long long)s->max_tree);
     if (s->cat_index) {
-        if (!(s->zcol = calloc((size_t)s->n_nodes, sizeof(*s->zcol))))
+        /* In the arena: the lists are filled after this step returns. */
+        if (!(s->zcol = onnx_arena_alloc(b->arena, (size_t)s->n_nodes, sizeof(*s->zcol))))
             return SKC_E_NOMEM;
         for (i = 0; i < s->n_nodes; i++)
             s->zcol[i] = -1;
@@ -463,32 +490,45 @@ static int64_t te_target_col(const te_step *s, int64_t t, int64_t k)
 
 enum { TE_TREE, TE_NODE, TE_FEAT, TE_TRUE, TE_FALSE, TE_MISS, TE_NODE_LISTS };
 
-/* Append varint @p v (0 <= v < 2^31) to list @p k. */
-static void te_put(uint8_t **out, size_t *len, int k, int64_t v)
-{
-    uint8_t *q = onnx_put_varint(out[k] + len[k], (uint64_t)v);
+/* The walks below run twice: once counting the bytes of each list
+ * (@p count, constant in each copy the compiler makes), then writing
+ * them in place (onnx_fill.c). */
+#define TE_WALK static inline __attribute__((always_inline))
 
-    len[k] = (size_t)(q - out[k]);
+/* Append varint @p v (0 <= v < 2^31) to list @p k, or count it. */
+TE_WALK void te_put(uint8_t **out, size_t *len, int k, int64_t v, int count)
+{
+    if (count) {
+        len[k] += onnx_varint_len((uint64_t)v);
+        return;
+    }
+    len[k] = (size_t)(onnx_put_varint(out[k] + len[k], (uint64_t)v) - out[k]);
 }
 
 /* The node lists of the v1/v3 operator (one entry per node, leaves
- * included) as packed varints, all in one walk, straight into their
- * packed bytes (never held as arrays, so a large forest costs only its
- * packed bytes). */
-static void te_v3_nodes(const te_step *s, uint8_t **out, size_t *len)
+ * included) as packed varints, all in one walk. */
+TE_WALK void te_v3_nodes_at(const te_step *s, uint8_t **out, size_t *len, int count)
 {
     int64_t t, i;
 
     for (t = 0; t < s->n_trees; t++)
         for (i = s->offsets[t]; i < s->offsets[t + 1]; i++) {
             int leaf = s->left[i] < 0;
-            te_put(out, len, TE_TREE, t);
-            te_put(out, len, TE_NODE, i - s->offsets[t]);
-            te_put(out, len, TE_FEAT, leaf ? 0 : te_col(s, i));
-            te_put(out, len, TE_TRUE, leaf ? 0 : s->left[i]);
-            te_put(out, len, TE_FALSE, leaf ? 0 : s->right[i]);
-            te_put(out, len, TE_MISS, leaf || te_is_cat(s, i) ? 0 : s->mleft[i]);
+            te_put(out, len, TE_TREE, t, count);
+            te_put(out, len, TE_NODE, i - s->offsets[t], count);
+            te_put(out, len, TE_FEAT, leaf ? 0 : te_col(s, i), count);
+            te_put(out, len, TE_TRUE, leaf ? 0 : s->left[i], count);
+            te_put(out, len, TE_FALSE, leaf ? 0 : s->right[i], count);
+            te_put(out, len, TE_MISS, leaf || te_is_cat(s, i) ? 0 : s->mleft[i], count);
         }
+}
+
+static void te_v3_nodes(const te_step *s, uint8_t **out, size_t *len, int count)
+{
+    if (count)
+        te_v3_nodes_at(s, out, len, 1);
+    else
+        te_v3_nodes_at(s, out, len, 0);
 }
 
 enum { TE_VOTE_TREE, TE_VOTE_NODE, TE_VOTE_COL, TE_VOTE_WEIGHT, TE_VOTE_LISTS };
@@ -497,7 +537,7 @@ enum { TE_VOTE_TREE, TE_VOTE_NODE, TE_VOTE_COL, TE_VOTE_WEIGHT, TE_VOTE_LISTS };
  * zero weights (adding 0 changes nothing) but keeps one vote so the lists
  * are never empty; gather mode votes each leaf's ordinal in its tree
  * into the tree's own column. Weights are packed fixed32 floats. */
-static void te_v3_votes(const te_step *s, uint8_t **out, size_t *len)
+TE_WALK void te_v3_votes_at(const te_step *s, uint8_t **out, size_t *len, int count)
 {
     int64_t t, i, k, n = 0, last = s->n_nodes - 1;
 
@@ -515,10 +555,10 @@ static void te_v3_votes(const te_step *s, uint8_t **out, size_t *len)
                 if (!s->gather && w == 0.0 && !(n == 0 && i == last && k == 0))
                     continue;
                 n++;
-                te_put(out, len, TE_VOTE_TREE, t);
-                te_put(out, len, TE_VOTE_NODE, i - s->offsets[t]);
-                te_put(out, len, TE_VOTE_COL, s->gather ? t : te_target_col(s, t, k));
-                {
+                te_put(out, len, TE_VOTE_TREE, t, count);
+                te_put(out, len, TE_VOTE_NODE, i - s->offsets[t], count);
+                te_put(out, len, TE_VOTE_COL, s->gather ? t : te_target_col(s, t, k), count);
+                if (!count) {
                     uint32_t u;
                     uint8_t *q = out[TE_VOTE_WEIGHT] + len[TE_VOTE_WEIGHT];
                     memcpy(&u, &f, 4);
@@ -534,70 +574,70 @@ static void te_v3_votes(const te_step *s, uint8_t **out, size_t *len)
     }
 }
 
-/* The lists one walk (te_v3_nodes or te_v3_votes) makes. Each list gets
- * room for @p elems entries of at most 5 bytes (ids and columns are below
- * 2^31; floats take 4), filled in one walk; the room a list does not use
- * is never touched (mapped arena blocks), so it costs address space, not
- * memory. */
+static void te_v3_votes(const te_step *s, uint8_t **out, size_t *len, int count)
+{
+    if (count)
+        te_v3_votes_at(s, out, len, 1);
+    else
+        te_v3_votes_at(s, out, len, 0);
+}
+
+/* The lists one walk (te_v3_nodes or te_v3_votes) makes: counted while
+ * the graph is built, filled in the output file by a job (onnx_fill.c). */
 typedef struct te_lists {
-    void (*walk)(const te_step *, uint8_t **, size_t *);
+    void (*walk)(const te_step *, uint8_t **, size_t *, int);
     const te_step *s;
-    uint8_t *out[8];
-    size_t len[8];
+    uint8_t *dst[8];     /* each list's place in the file (prefix first) */
+    size_t len[8];       /* each list's packed bytes, counted            */
     int count;
 } te_lists;
 
-static int te_lists_alloc(onnx_builder *b, te_lists *l, const te_step *s,
-                          void (*walk)(const te_step *, uint8_t **, size_t *), int64_t elems,
-                          int count)
+static int te_lists_fill(void *ctx)
 {
+    te_lists *l = ctx;
+    uint8_t *out[8];
+    size_t len[8];
     int k;
 
-    memset(l, 0, sizeof(*l));
+    for (k = 0; k < l->count; k++) {
+        out[k] = onnx_put_varint(l->dst[k], l->len[k]);
+        len[k] = 0;
+    }
+    l->walk(l->s, out, len, 0);
+    for (k = 0; k < l->count; k++)
+        if (len[k] != l->len[k])
+            return SKC_E_INTERNAL;
+    return 0;
+}
+
+/* Lists @p names (@p floats: the index of the list of floats, -1 if
+ * none) of the walk @p walk, counted now and filled later. */
+static int te_lists_add(onnx_builder *b, Onnx__NodeProto *n, const te_step *s,
+                        void (*walk)(const te_step *, uint8_t **, size_t *, int),
+                        const char *const *names, int count, int floats)
+{
+    te_lists *l = onnx_arena_alloc(b->arena, 1, sizeof(*l));
+    int k, rc;
+
+    if (!l)
+        return SKC_E_NOMEM;
     l->walk = walk;
     l->s = s;
     l->count = count;
-    if (elems < 0 || (uint64_t)elems > (SIZE_MAX - 32) / 5)
-        return SKC_E_NOMEM;
+    walk(s, NULL, l->len, 1);
     for (k = 0; k < count; k++) {
-        /* 10 bytes ahead for the length prefix, written last. */
-        uint8_t *head = onnx_arena_alloc(b->arena, (size_t)elems * 5 + 10, 1);
-        if (!head)
+        size_t all = onnx_varint_len(l->len[k]) + l->len[k];
+        const uint8_t *mark = onnx_fill_mark(b, all, &l->dst[k]);
+        if (!mark)
             return SKC_E_NOMEM;
-        l->out[k] = head + 10;
-    }
-    return 0;
-}
-
-static void *te_lists_walk(void *arg)
-{
-    te_lists *l = arg;
-
-    l->walk(l->s, l->out, l->len);
-    return NULL;
-}
-
-/* The walked lists as attributes @p names; @p floats is the index of the
- * list that holds floats, -1 if none. */
-static int te_lists_attach(onnx_builder *b, Onnx__NodeProto *n, te_lists *l,
-                           const char *const *names, int floats)
-{
-    int k, rc;
-
-    for (k = 0; k < l->count; k++) {
-        size_t pre = onnx_varint_len(l->len[k]);
-        uint8_t *head = l->out[k] - pre;
-        onnx_put_varint(head, l->len[k]);
         if ((rc = te_attr_raw(b, n, names[k], k == floats
                               ? ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS
                               : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS,
-                              k == floats ? 7 : 8, head, pre + l->len[k])) < 0)
+                              k == floats ? 7 : 8, mark, all)) < 0)
             return rc;
     }
-    return 0;
+    return onnx_fill_job(b, te_lists_fill, l);
 }
-
-#define TE_THREAD_MIN 100000       /* nodes; below, one thread is quicker */
 
 static int te_thresholds(onnx_builder *b, Onnx__NodeProto *n, const te_step *s);
 
@@ -612,36 +652,40 @@ static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const 
         "target_treeids", "target_nodeids", "target_ids", "target_weights"
     };
     Onnx__NodeProto *n;
-    te_lists nl, vl;
-    pthread_t th;
-    int rc, threaded;
+    int rc;
 
+    /* The lists are filled after this step returns: they read a copy of
+     * the plan that lives with the arena. */
+    if (!(s = onnx_arena_memdup(b->arena, s, 1, sizeof(*s))))
+        return SKC_E_NOMEM;
     if ((rc = onnx_node(b, "TreeEnsembleRegressor", ONNX_DOMAIN_ML, &xin, 1, &y, 1, &n)) < 0 ||
         (rc = onnx_attr_int(b, n, "n_targets", n_out)) < 0 ||
         (rc = onnx_attr_string(b, n, "aggregate_function", "SUM")) < 0 ||
         (rc = onnx_attr_string(b, n, "post_transform", "NONE")) < 0 ||
-        (rc = te_lists_alloc(b, &nl, s, te_v3_nodes, s->n_nodes, TE_NODE_LISTS)) < 0 ||
-        (rc = te_lists_alloc(b, &vl, s, te_v3_votes,
-                             s->gather ? s->n_leaves : s->n_leaves * s->width + 1,
-                             TE_VOTE_LISTS)) < 0)
+        (rc = te_lists_add(b, n, s, te_v3_nodes, names, TE_NODE_LISTS, -1)) < 0 ||
+        (rc = te_attr_modes(b, n, s)) < 0 ||
+        (rc = te_thresholds(b, n, s)) < 0)
         return rc;
-    /* A large forest's votes are packed on a second thread while this one
-     * packs the node lists, modes and thresholds (the arena is touched by
-     * this thread only). */
-    threaded = s->n_nodes >= TE_THREAD_MIN && pthread_create(&th, NULL, te_lists_walk, &vl) == 0;
-    te_lists_walk(&nl);
-    rc = te_lists_attach(b, n, &nl, names, -1);
-    if (rc == 0)
-        rc = te_attr_modes(b, n, s);
-    if (rc == 0)
-        rc = te_thresholds(b, n, s);
-    if (threaded)
-        pthread_join(th, NULL);
-    else if (rc == 0)
-        te_lists_walk(&vl);
-    if (rc < 0)
-        return rc;
-    return te_lists_attach(b, n, &vl, votes, TE_VOTE_WEIGHT);
+    return te_lists_add(b, n, s, te_v3_votes, votes, TE_VOTE_LISTS, TE_VOTE_WEIGHT);
+}
+
+static int te_thresholds_fill(void *ctx)
+{
+    const te_fixed *f = ctx;
+    const te_step *s = f->s;
+    uint8_t *p = onnx_put_varint(f->dst, f->body);
+    int64_t i;
+
+    for (i = 0; i < s->n_nodes; i++) {
+        float v = s->left[i] < 0 ? 0.0f : (float)te_split(s, i);
+        uint32_t u;
+        memcpy(&u, &v, 4);
+        *p++ = (uint8_t)u;
+        *p++ = (uint8_t)(u >> 8);
+        *p++ = (uint8_t)(u >> 16);
+        *p++ = (uint8_t)(u >> 24);
+    }
+    return 0;
 }
 
 /* nodes_values: float32 thresholds (rounded down, te_floor_f32) or, in
@@ -652,21 +696,16 @@ static int te_thresholds(onnx_builder *b, Onnx__NodeProto *n, const te_step *s)
     int rc;
 
     if (s->thr_float) {
-        uint8_t *d = onnx_arena_alloc(b->arena, (size_t)s->n_nodes * 4 + 10, 1), *p;
-        if (!d)
+        size_t body = (size_t)s->n_nodes * 4, all = onnx_varint_len(body) + body;
+        te_fixed *f = onnx_arena_alloc(b->arena, 1, sizeof(*f));
+        const uint8_t *mark;
+        if (!f || !(mark = onnx_fill_mark(b, all, &f->dst)))
             return SKC_E_NOMEM;
-        p = onnx_put_varint(d, (uint64_t)s->n_nodes * 4);
-        for (i = 0; i < s->n_nodes; i++) {
-            float f = s->left[i] < 0 ? 0.0f : (float)te_split(s, i);
-            uint32_t u;
-            memcpy(&u, &f, 4);
-            *p++ = (uint8_t)u;
-            *p++ = (uint8_t)(u >> 8);
-            *p++ = (uint8_t)(u >> 16);
-            *p++ = (uint8_t)(u >> 24);
-        }
+        f->s = s;
+        f->body = body;
         if ((rc = te_attr_raw(b, n, "nodes_values", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS,
-                              7, d, (size_t)(p - d))) < 0)
+                              7, mark, all)) < 0 ||
+            (rc = onnx_fill_job(b, te_thresholds_fill, f)) < 0)
             return rc;
     } else {
         double *dv = onnx_arena_alloc(b->arena, (size_t)s->n_nodes, sizeof(*dv));
@@ -914,7 +953,6 @@ int onnx_emit_tree_ensemble(onnx_builder *b, const skc_step *st)
     saved = onnx_exact_begin(b);
     rc = te_emit(b, st, &s, saved);
     onnx_exact_end(b, saved);
-    free(s.zcol);
     return rc;
 }
 

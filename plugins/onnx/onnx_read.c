@@ -403,21 +403,25 @@ int onnx_read_model(skc_session *s, skc_stream *in, skc_model **out)
     /* protobuf caps a message at 2 GiB; ONNX models beyond need external data. */
     if (size > (size_t)INT32_MAX)
         return onnx_rfail(&r, SKC_E_LIMIT, "the file has %zu bytes, over protobuf's 2 GiB", size);
-    rc = onnx_prescan(&onnx__model_proto__descriptor, data, size, 0,
-                      r.lim && r.lim->max_depth ? r.lim->max_depth : 64);
-    if (rc == SKC_E_LIMIT)
-        return onnx_rfail(&r, rc, "messages nest deeper than %u levels (max_depth)",
-                          r.lim && r.lim->max_depth ? r.lim->max_depth : 64);
-    if (rc)
-        return onnx_rfail(&r, rc, "not a valid protobuf message (truncated or damaged)");
     /* Unpacked messages take a few times the file's bytes; this cap leaves
      * room for any real model and stops amplification. */
     budget.cap = size > (SIZE_MAX - (64u << 20)) / 16 ? SIZE_MAX : 16 * size + (64u << 20);
     r.cap_bytes = budget.cap;
     /* A large tree ensemble's lists stay in the file's bytes (decoded
-     * straight into compact arrays when the node is lifted); protobuf-c
-     * unpacks the rest. */
+     * straight into compact arrays when the node is lifted, each list's
+     * framing checked there); protobuf-c unpacks the rest, so that is
+     * what the prescan checks. */
     if ((rc = onnx_split_lists(&r, data, size, &copy, &copy_len)))
+        goto done;
+    rc = onnx_prescan(&onnx__model_proto__descriptor, copy ? copy : data,
+                      copy ? copy_len : size, 0,
+                      r.lim && r.lim->max_depth ? r.lim->max_depth : 64);
+    if (rc == SKC_E_LIMIT)
+        rc = onnx_rfail(&r, rc, "messages nest deeper than %u levels (max_depth)",
+                        r.lim && r.lim->max_depth ? r.lim->max_depth : 64);
+    else if (rc)
+        rc = onnx_rfail(&r, rc, "not a valid protobuf message (truncated or damaged)");
+    if (rc)
         goto done;
     mp = copy ? onnx__model_proto__unpack(&alloc, copy_len, copy)
               : onnx__model_proto__unpack(&alloc, size, data);
@@ -459,6 +463,7 @@ done:
     skc_model_free(r.m);
     onnx_rmap_free(&r.names);
     free(r.spans);
+    free(copy);
     onnx_read_external_end(&r);
     if (mp)
         onnx__model_proto__free_unpacked(mp, &alloc);

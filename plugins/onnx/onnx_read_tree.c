@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* onnx_read_tree.c: large TreeEnsemble nodes read from the protobuf bytes: their lists kept out of protobuf-c, decoded into compact arrays and lifted into the core's tree_ensemble. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,7 +217,10 @@ int onnx_split_lists(onnx_reader *r, const uint8_t *data, size_t size, uint8_t *
 
     *copy = NULL;
     *copy_len = 0;
-    /* The prescan has checked every field's framing. */
+    /* This walk runs before the prescan, so it checks the framing of what
+     * it reads (the model, the graph, tree nodes, their attributes) and
+     * splits nothing out of bytes that are damaged; the prescan then
+     * checks the copy, which is what protobuf-c unpacks. */
     while (pos < size) {
         const uint8_t *sub = NULL, *start = data + pos;
         size_t sublen = 0;
@@ -254,9 +258,12 @@ int onnx_split_lists(onnx_reader *r, const uint8_t *data, size_t size, uint8_t *
                 size_t alen = 0;
                 onnx_span sp;
                 int awt;
-                onnx_varint(sub, sublen, &npos, &key);
+                if (onnx_varint(sub, sublen, &npos, &key) ||
+                    onnx_skip(sub, sublen, &npos, (int)(key & 7), &a, &alen)) {
+                    r->n_spans = 0;   /* damaged: the prescan says where */
+                    return SKC_OK;
+                }
                 awt = (int)(key & 7);
-                onnx_skip(sub, sublen, &npos, awt, &a, &alen);
                 if ((key >> 3) != 5 || awt != 2 || !tl_attr_head(a, alen, &sp))
                     continue;
                 sp.node = node;
@@ -761,26 +768,64 @@ static int tl_runs(tl_lift *t, const onnx_span *const *sp)
 }
 
 
+/* Skip @p k values of a list: whole words of a packed run of varints at a
+ * time (a varint ends at each byte below 0x80), whole floats of a packed
+ * run, anything else value by value. 0, or -1 when the list ends first
+ * or is damaged. */
+static int tl_skip(tl_cur *c, int64_t k)
+{
+    while (k > 0) {
+        if (c->qpos < c->qn && c->fld == TL_INTS) {
+            size_t pos = c->qpos;
+            for (; k > 8 && pos + 8 <= c->qn; pos += 8) {
+                uint64_t w;
+                memcpy(&w, c->q + pos, 8);
+                k -= __builtin_popcountll(~w & UINT64_C(0x8080808080808080));
+            }
+            for (; k > 0 && pos < c->qn; pos++)
+                k -= c->q[pos] < 0x80;
+            if (k < 0)
+                return -1;   /* cannot happen: a word ends at most 8 values */
+            c->qpos = pos;
+            continue;
+        }
+        if (c->qpos < c->qn && c->fld == TL_FLOATS) {
+            size_t have = (c->qn - c->qpos) / 4;
+            size_t step = (uint64_t)k < have ? (size_t)k : have;
+            c->qpos += 4 * step;
+            k -= (int64_t)step;
+            continue;
+        }
+        {
+            uint64_t v;
+            float f;
+            const uint8_t *str;
+            size_t len;
+            if (tl_next(c, &v, &f, &str, &len) != 1)
+                return -1;
+        }
+        k--;
+    }
+    return 0;
+}
+
+/* One part [lo, hi) of tl_nodes, on a thread of its own or not. */
+typedef struct tl_part {
+    tl_lift *t;
+    const onnx_span *const *sp;
+    int64_t lo, hi;
+    int rc;
+} tl_part;
+
 /* Modes, features, thresholds, children (as list indices) and missing
- * tracks in list order, a chunk of each list at a time. */
-static int tl_nodes(tl_lift *t, const onnx_span *const *sp)
+ * tracks of nodes [lo, hi) in list order, a chunk of each list at a time. */
+static int tl_nodes_part(tl_lift *t, const onnx_span *const *sp, int64_t lo, int64_t hi)
 {
     tl_cur cm, cf, cv, ct, cfa, cmi;
-    int64_t i0, r = -1, n = t->n;
-    uint64_t *fv = malloc(4 * TL_CHUNK * sizeof(*fv)), *tv = fv + TL_CHUNK,
-             *fav = tv + TL_CHUNK, *mv = fav + TL_CHUNK;
-    float *val = malloc(TL_CHUNK * sizeof(*val));
-    int rc = 1;
+    int64_t i0, r = -1, a = 0, b = t->n_runs;
+    uint64_t fv[TL_CHUNK], tv[TL_CHUNK], fav[TL_CHUNK], mv[TL_CHUNK];
+    float val[TL_CHUNK];
 
-    t->ml = calloc((size_t)n, 1);
-    t->feat = malloc((size_t)n * sizeof(*t->feat));
-    t->left = malloc((size_t)n * sizeof(*t->left));
-    t->right = malloc((size_t)n * sizeof(*t->right));
-    t->thr = malloc((size_t)n * sizeof(*t->thr));
-    if (!fv || !val || !t->ml || !t->feat || !t->left || !t->right || !t->thr) {
-        rc = SKC_E_NOMEM;
-        goto done;
-    }
     tl_cur_init(&cm, sp[L_MODE]);
     tl_cur_init(&cf, sp[L_FEAT]);
     tl_cur_init(&cv, sp[L_VAL]);
@@ -789,25 +834,36 @@ static int tl_nodes(tl_lift *t, const onnx_span *const *sp)
     if (sp[L_MISS])
         tl_cur_init(&cmi, sp[L_MISS]);
     else
-        memset(mv, 0, TL_CHUNK * sizeof(*mv));
-    for (i0 = 0; i0 < n; i0 += TL_CHUNK) {
-        int64_t m = n - i0 < TL_CHUNK ? n - i0 : TL_CHUNK, k;
+        memset(mv, 0, sizeof(mv));
+    if (lo > 0) {
+        /* The run before node lo's (the loop below steps into it), and
+         * every list at value lo. */
+        while (a < b) {
+            int64_t mid = a + (b - a) / 2;
+            if (t->runs[mid].start < lo)
+                a = mid + 1;
+            else
+                b = mid;
+        }
+        r = a - 1;
+        if (tl_skip(&cm, lo) || tl_skip(&cf, lo) || tl_skip(&cv, lo) || tl_skip(&ct, lo) ||
+            tl_skip(&cfa, lo) || (sp[L_MISS] && tl_skip(&cmi, lo)))
+            return 0;
+    }
+    for (i0 = lo; i0 < hi; i0 += TL_CHUNK) {
+        int64_t m = hi - i0 < TL_CHUNK ? hi - i0 : TL_CHUNK, k;
         if (tl_take(&cf, fv, NULL, m) != m || tl_take(&cv, NULL, val, m) != m ||
             tl_take(&ct, tv, NULL, m) != m || tl_take(&cfa, fav, NULL, m) != m ||
-            (sp[L_MISS] && tl_take(&cmi, mv, NULL, m) != m)) {
-            rc = 0;
-            goto done;
-        }
+            (sp[L_MISS] && tl_take(&cmi, mv, NULL, m) != m))
+            return 0;
         for (k = 0; k < m; k++) {
-            int64_t i = i0 + k, feature = (int64_t)fv[k], a, b;
+            int64_t i = i0 + k, feature = (int64_t)fv[k], x, y;
             const uint8_t *s = NULL;
             size_t len = 0;
             if (r + 1 < t->n_runs && i == t->runs[r + 1].start)
                 r++;
-            if (tl_next_str(&cm, &s, &len) != 1) {
-                rc = 0;
-                goto done;
-            }
+            if (tl_next_str(&cm, &s, &len) != 1)
+                return 0;
             t->thr[i] = val[k];
             t->ml[i] = mv[k] == 1;
             if (len == 4 && memcmp(s, "LEAF", 4) == 0) {
@@ -815,29 +871,62 @@ static int tl_nodes(tl_lift *t, const onnx_span *const *sp)
                 t->left[i] = t->right[i] = -1;
                 continue;
             }
-            a = tl_node(t, &t->runs[r], (int64_t)tv[k]);
-            b = tl_node(t, &t->runs[r], (int64_t)fav[k]);
-            if (len != 10 || memcmp(s, "BRANCH_LEQ", 10) != 0 || feature < 0 || feature > INT32_MAX || a < 0 ||
-                b < 0 || a == i || b == i) {
-                rc = 0;
-                goto done;
-            }
+            x = tl_node(t, &t->runs[r], (int64_t)tv[k]);
+            y = tl_node(t, &t->runs[r], (int64_t)fav[k]);
+            if (len != 10 || memcmp(s, "BRANCH_LEQ", 10) != 0 || feature < 0 ||
+                feature > INT32_MAX || x < 0 || y < 0 || x == i || y == i)
+                return 0;
             t->feat[i] = (int32_t)feature;
-            t->left[i] = (int32_t)a;
-            t->right[i] = (int32_t)b;
+            t->left[i] = (int32_t)x;
+            t->right[i] = (int32_t)y;
         }
     }
-    {
+    if (hi == t->n) {
         const uint8_t *s;
         size_t len;
         uint64_t dummy;
         float f;
         if (tl_next(&cm, &dummy, &f, &s, &len) != 0)
-            rc = 0;
+            return 0;
     }
-done:
-    free(fv);
-    free(val);
+    return 1;
+}
+
+static void *tl_nodes_thread(void *arg)
+{
+    tl_part *p = arg;
+
+    p->rc = tl_nodes_part(p->t, p->sp, p->lo, p->hi);
+    return NULL;
+}
+
+/* Below this many nodes one thread is quicker. */
+#define TL_THREAD_MIN 100000
+
+/* The node arrays from the lists, in two halves on two threads for a
+ * large ensemble (the second half's thread first skips its lists to its
+ * first node). */
+static int tl_nodes(tl_lift *t, const onnx_span *const *sp)
+{
+    int64_t n = t->n;
+    tl_part second = { t, sp, n / 2, n, 0 };
+    pthread_t th;
+    int threaded, rc;
+
+    t->ml = calloc((size_t)n, 1);
+    t->feat = malloc((size_t)n * sizeof(*t->feat));
+    t->left = malloc((size_t)n * sizeof(*t->left));
+    t->right = malloc((size_t)n * sizeof(*t->right));
+    t->thr = malloc((size_t)n * sizeof(*t->thr));
+    if (!t->ml || !t->feat || !t->left || !t->right || !t->thr)
+        return SKC_E_NOMEM;
+    threaded = n >= TL_THREAD_MIN && pthread_create(&th, NULL, tl_nodes_thread, &second) == 0;
+    rc = tl_nodes_part(t, sp, 0, threaded ? n / 2 : n);
+    if (threaded) {
+        pthread_join(th, NULL);
+        if (rc == 1)
+            rc = second.rc;
+    }
     return rc;
 }
 

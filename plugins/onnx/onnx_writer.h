@@ -81,6 +81,8 @@ typedef struct onnx_builder {
     const char  *step_prefix; /* its first output: prefixes internal names   */
     const skc_model *model;   /* the IR being written (borrowed)              */
     int          external;    /* -O external_data=true                        */
+    onnx_vec     fills;       /* onnx_fill *: bytes filled in the file        */
+    onnx_vec     jobs;        /* jobs that fill them (onnx_fill.c)            */
 } onnx_builder;
 
 int  onnx_builder_init(onnx_builder *b, skc_session *s, int real_elem,
@@ -127,6 +129,31 @@ int onnx_node(onnx_builder *b, const char *op_type, const char *domain,
 /* A new attribute of @p type appended to @p n (arena); the caller sets its value. */
 int onnx_attr_new(onnx_builder *b, Onnx__NodeProto *n, const char *key,
                   Onnx__AttributeProto__AttributeType type, Onnx__AttributeProto **out);
+/* ------------------------------------------------------------------ */
+/* Fills: bytes written straight into the output file (onnx_fill.c)    */
+/* ------------------------------------------------------------------ */
+
+/* A large list attribute (a forest's node lists) is never built in
+ * memory: its size is counted while the graph is built, the message
+ * carries an unknown field of that size whose data pointer only marks
+ * it, and once onnx_model_pack() has laid the file out in a room of the
+ * output (skc_stream_reserve) the jobs write the bytes in place, on two
+ * threads. A job returns 0, or SKC_E_INTERNAL when its bytes did not come
+ * out as counted. */
+typedef struct onnx_fill onnx_fill;
+typedef int (*onnx_fill_fn)(void *ctx);
+
+/* Data for an unknown field of @p len bytes filled later: the returned
+ * pointer marks the field and is never read; *@p dst is set to the bytes'
+ * place in the file before any job runs. */
+const uint8_t *onnx_fill_mark(onnx_builder *b, size_t len, uint8_t **dst);
+/* A job to run once every mark is placed; @p ctx must live as long as
+ * the builder (the arena). */
+int onnx_fill_job(onnx_builder *b, onnx_fill_fn fn, void *ctx);
+/* Pack @p mp into @p room (@p size bytes, its packed size) with the marked
+ * fields left to the jobs, then run them. */
+int onnx_fill_pack(onnx_builder *b, Onnx__ModelProto *mp, uint8_t *room, size_t size);
+
 /* Append @p p to @p v (realloc'd; freed with the builder). */
 int onnx_vec_push(onnx_vec *v, void *p);
 int onnx_attr_int(onnx_builder *b, Onnx__NodeProto *n, const char *key,

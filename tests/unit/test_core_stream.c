@@ -300,6 +300,82 @@ static void test_file_write_never_overwrites(void **state)
     assert_string_equal(ts_read_file(path), "hello");
 }
 
+/* skc_stream_reserve(): room filled in place between ordinary writes, at
+ * an offset that is not page-aligned; its unfilled bytes read as zeros;
+ * nothing else may be written while it is open. */
+static void ts_room(skc_stream *s, size_t n)
+{
+    uint8_t *room = NULL;
+    void *p = NULL;
+    size_t i;
+
+    assert_int_equal(skc_stream_write(s, "head", 4), SKC_OK);
+    assert_int_equal(skc_stream_reserve(s, n, &p), SKC_OK);
+    room = p;
+    assert_non_null(room);
+    assert_int_equal(skc_stream_write(s, "x", 1), SKC_E_INVAL);
+    assert_int_equal(skc_stream_reserve(s, 1, &p), SKC_E_INVAL);
+    for (i = 0; i < n; i++)
+        assert_int_equal(room[i], 0);
+    for (i = 0; i + 1 < n; i++)          /* the last byte stays zero */
+        room[i] = (uint8_t)(i % 251 + 1);
+    assert_int_equal(skc_stream_commit_room(s), SKC_OK);
+    assert_int_equal(skc_stream_commit_room(s), SKC_E_INVAL);
+    assert_int_equal(skc_stream_write(s, "tail", 4), SKC_OK);
+}
+
+static void ts_room_check(const uint8_t *d, size_t size, size_t n)
+{
+    size_t i;
+
+    assert_int_equal(size, 4 + n + 4);
+    assert_memory_equal(d, "head", 4);
+    for (i = 0; i + 1 < n; i++)
+        assert_int_equal(d[4 + i], (uint8_t)(i % 251 + 1));
+    assert_int_equal(d[4 + n - 1], 0);
+    assert_memory_equal(d + 4 + n, "tail", 4);
+}
+
+static void test_reserve(void **state)
+{
+    const size_t n = 3 * 4096 + 5;
+    char path[4200], err[512] = "";
+    skc_stream *s = NULL, *r = NULL;
+    const uint8_t *data;
+    size_t size;
+    void *p = NULL;
+
+    snprintf(path, sizeof(path), "%s/room.bin", (char *)*state);
+    assert_int_equal(skc_stream_open_write(path, &s, err, sizeof(err)), SKC_OK);
+    ts_room(s, n);
+    assert_int_equal(skc_stream_sync(s), SKC_OK);
+    skc_stream_free(s);
+    assert_int_equal(skc_stream_open_read(path, &r, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_stream_map(r, &data, &size), SKC_OK);
+    ts_room_check(data, size, n);
+    /* Not a write stream; no room open. */
+    assert_int_equal(skc_stream_reserve(r, 8, &p), SKC_E_INVAL);
+    assert_int_equal(skc_stream_commit_room(r), SKC_E_INVAL);
+    skc_stream_free(r);
+
+    s = NULL;
+    assert_int_equal(skc_stream_open_buffer(&s), SKC_OK);
+    ts_room(s, n);
+    assert_int_equal(skc_stream_map(s, &data, &size), SKC_OK);
+    ts_room_check(data, size, n);
+    skc_stream_free(s);
+
+    /* An empty room, and a stream freed with its room still open. */
+    snprintf(path, sizeof(path), "%s/room2.bin", (char *)*state);
+    assert_int_equal(skc_stream_open_write(path, &s, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_stream_reserve(s, 0, &p), SKC_OK);
+    assert_non_null(p);
+    assert_int_equal(skc_stream_commit_room(s), SKC_OK);
+    assert_int_equal(skc_stream_reserve(s, 100000, &p), SKC_OK);
+    memset(p, 7, 100000);
+    skc_stream_free(s);
+}
+
 /* ---- atomic output ----------------------------------------------------- */
 
 static void test_output_commit(void **state)
@@ -501,6 +577,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_file_write_never_overwrites, ts_setup,
                                         ts_teardown),
         cmocka_unit_test_setup_teardown(test_drop, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_reserve, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_output_commit, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_output_abort, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_output_refuses_overwrite, ts_setup,

@@ -972,6 +972,168 @@ static void test_ml_tree_lists_damaged(void **state)
     tree_elem = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
 }
 
+/* ---- large ensembles: written by the writer, read back ---------------- */
+
+/* A tree_ensemble IR model of @p trees chains of @p splits splits on two
+ * columns (node 2k splits, its left child 2k + 1 is a leaf, its right the
+ * next split; the last node a leaf), one target, double X. */
+static skc_model *chain_forest(int64_t trees, int64_t splits)
+{
+    int64_t per = 2 * splits + 1, n = trees * per, leaves = trees * (splits + 1), t, j;
+    int64_t *off = malloc((size_t)(trees + 1) * sizeof(*off)), vs[2] = { leaves, 1 };
+    int32_t *feat = malloc((size_t)n * 4), *left = malloc((size_t)n * 4),
+            *right = malloc((size_t)n * 4);
+    double *thr = malloc((size_t)n * 8), *val = malloc((size_t)leaves * 8);
+    uint8_t *ml = calloc((size_t)n, 1);
+    const int64_t xs[2] = { -1, 2 }, ys[2] = { -1, 1 };
+    skc_model *m = NULL;
+    skc_step *st;
+    skc_tensor *tt;
+    int64_t leaf = 0;
+
+    assert_true(off && feat && left && right && thr && val && ml);
+    for (t = 0; t < trees; t++) {
+        off[t] = t * per;
+        for (j = 0; j < per; j++) {
+            int64_t i = t * per + j;
+            if (j % 2 == 1 || j == per - 1) {
+                feat[i] = -1;
+                left[i] = (int32_t)(-1 - leaf);
+                right[i] = -1;
+                thr[i] = 0;
+                val[leaf++] = (double)(t % 5) + 0.01 * (double)j;
+            } else {
+                feat[i] = (int32_t)((t + j / 2) % 2);
+                left[i] = (int32_t)(j + 1);
+                right[i] = (int32_t)(j + 2);
+                thr[i] = (double)((t * 7 + j) % 13 - 6) * 0.25;
+            }
+        }
+    }
+    off[trees] = n;
+    assert_int_equal(skc_model_new(&m), 0);
+    assert_int_equal(skc_model_add_input(m, "X", SKC_DT_F64, 2, xs), 0);
+    assert_int_equal(skc_model_add_step(m, "tree_ensemble", &st), 0);
+    assert_int_equal(skc_step_add_input(st, "X"), 0);
+    assert_int_equal(skc_step_add_output(st, "variable"), 0);
+    assert_int_equal(skc_step_set_int(st, "n_targets", 1), 0);
+    assert_int_equal(skc_step_set_int(st, "x_float32", 1), 0);
+    {
+        const int64_t nt = trees + 1;
+        struct { const char *key; int dt, nd; const int64_t *shape; void *data; } a[] = {
+            { "tree_offsets", SKC_DT_I64, 1, &nt, off }, { "feature", SKC_DT_I32, 1, &n, feat },
+            { "left", SKC_DT_I32, 1, &n, left }, { "right", SKC_DT_I32, 1, &n, right },
+            { "threshold", SKC_DT_F64, 1, &n, thr }, { "missing_left", SKC_DT_U8, 1, &n, ml },
+            { "value", SKC_DT_F64, 2, vs, val },
+        };
+        for (size_t k = 0; k < sizeof(a) / sizeof(a[0]); k++) {
+            assert_int_equal(skc_tensor_new(a[k].dt, a[k].nd, a[k].shape, &tt), 0);
+            memcpy(skc_tensor_data_mut(tt), a[k].data,
+                   (size_t)skc_tensor_numel(tt) * skc_dtype_size(a[k].dt));
+            assert_int_equal(skc_step_set_tensor(st, a[k].key, tt), 0);
+            skc_tensor_free(tt);
+            free(a[k].data);
+        }
+    }
+    assert_int_equal(skc_model_add_output(m, "variable", SKC_DT_F64, 2, ys), 0);
+    return m;
+}
+
+/* The ONNX bytes of @p m (malloc'd). */
+static uint8_t *write_bytes(const skc_model *m, size_t *size)
+{
+    skc_session *s;
+    skc_stream *buf;
+    const uint8_t *data;
+    uint8_t *copy;
+    int rc;
+
+    assert_int_equal(skc_session_new(ctx, fmt, "test.onnx", &s), 0);
+    assert_int_equal(skc_stream_open_buffer(&buf), 0);
+    rc = skc_session_write(s, m, buf);
+    if (rc)
+        print_error("write failed (%d): %s\n", rc, skc_session_error(s));
+    assert_int_equal(rc, 0);
+    assert_int_equal(skc_stream_map(buf, &data, size), 0);
+    copy = malloc(*size);
+    assert_non_null(copy);
+    memcpy(copy, data, *size);
+    skc_stream_free(buf);
+    skc_session_free(s);
+    return copy;
+}
+
+/* The packed body of list attribute @p name (field @p field) in @p buf. */
+static uint8_t *list_body(uint8_t *buf, size_t size, const char *name, int field, size_t *len)
+{
+    size_t at, k = strlen(name), shift = 0;
+    uint64_t v = 0;
+
+    for (at = 0; at + k <= size && memcmp(buf + at, name, k) != 0; at++)
+        ;
+    assert_true(at + k <= size);
+    for (at += k; at < size && buf[at] != (uint8_t)(field << 3 | 2); at++)
+        ;
+    for (at++; at < size; at++, shift += 7) {
+        v |= (uint64_t)(buf[at] & 0x7f) << shift;
+        if (!(buf[at] & 0x80))
+            break;
+    }
+    *len = (size_t)v;
+    assert_true(at + 1 + *len <= size);
+    return buf + at + 1;
+}
+
+/* A forest past the size at which the writer fills its lists on two
+ * threads and the reader decodes the node lists in two halves (the
+ * second half starting inside a tree): the same bytes every time, lifted
+ * back into tree_ensemble, the same predictions; a bad child in the
+ * second half keeps the node from being lifted. */
+static void test_ml_tree_large_roundtrip(void **state)
+{
+    static const double x[8] = { 0.1, -0.3, 1.5, 0.75, -1.25, 2.0, 0.0, -0.5 };
+    skc_model *m = chain_forest(2001, 50), *back = NULL;
+    skc_tensor *xt = rows(x, 4, 2), *ra[1] = { 0 }, *rb[1] = { 0 };
+    size_t size, size2, len;
+    uint8_t *buf = write_bytes(m, &size), *buf2 = write_bytes(m, &size2), *body;
+    char ops[256];
+    int64_t i;
+
+    (void)state;
+    assert_int_equal(size, size2);
+    assert_memory_equal(buf, buf2, size);
+    assert_int_equal(read_bytes(buf, size, &back), 0);
+    step_ops(back, ops, sizeof(ops));
+    assert_non_null(strstr(ops, "tree_ensemble"));
+    eval(m, xt, ra);
+    eval(back, xt, rb);
+    for (i = 0; i < 4; i++)
+        assert_near(skc_tensor_get_f64(rb[0], i), skc_tensor_get_f64(ra[0], i),
+                    1e-5 * fabs(skc_tensor_get_f64(ra[0], i)) + 1e-6);
+    free_outs(ra, 1);
+    free_outs(rb, 1);
+    skc_model_free(back);
+    back = NULL;
+
+    /* The root of tree 1500 (ids below 128: one byte each) sends its true
+     * branch to id 127, outside its 101 nodes. */
+    body = list_body(buf, size, "nodes_truenodeids", 8, &len);
+    assert_int_equal(len, (size_t)(2001 * 101));
+    body[1500 * 101] = 0x7f;
+    if (read_bytes(buf, size, &back) == 0) {
+        const skc_tensor *in[1] = { xt };
+        char err[256];
+        step_ops(back, ops, sizeof(ops));
+        assert_null(strstr(ops, "tree_ensemble"));
+        assert_int_not_equal(skc_model_eval(back, in, rb, err, sizeof(err)), 0);
+        skc_model_free(back);
+    }
+    free(buf);
+    free(buf2);
+    skc_tensor_free(xt);
+    skc_model_free(m);
+}
+
 /* Strings inside the graph: int -> LabelEncoder -> string -> int. */
 static void test_ml_label_encoder(void **state)
 {
@@ -1280,22 +1442,36 @@ static void damage_one(const uint8_t *buf, size_t size)
     }
 }
 
+/* A small forest as the writer packs it: its lists are split out of the
+ * bytes before the prescan runs (onnx_split_lists). */
+static uint8_t *damage_tree_model(size_t *size)
+{
+    skc_model *m = chain_forest(3, 2);
+    uint8_t *buf = write_bytes(m, size);
+
+    skc_model_free(m);
+    return buf;
+}
+
 static void test_truncated(void **state)
 {
     size_t size, cut;
     uint8_t *buf;
+    int which;
 
     (void)state;
-    buf = damage_model(&size);
-    for (cut = 0; cut < size; cut++) {
-        uint8_t *copy = malloc(cut ? cut : 1);
-        assert_non_null(copy);
-        memcpy(copy, buf, cut);
-        damage_one(copy, cut);
-        free(copy);
+    for (which = 0; which < 2; which++) {
+        buf = which ? damage_tree_model(&size) : damage_model(&size);
+        for (cut = 0; cut < size; cut++) {
+            uint8_t *copy = malloc(cut ? cut : 1);
+            assert_non_null(copy);
+            memcpy(copy, buf, cut);
+            damage_one(copy, cut);
+            free(copy);
+        }
+        free(buf);
+        pool_free();
     }
-    free(buf);
-    pool_free();
 }
 
 static void test_flipped(void **state)
@@ -1303,18 +1479,20 @@ static void test_flipped(void **state)
     static const uint8_t masks[4] = { 0x01, 0x80, 0xff, 0x40 };
     size_t size, at;
     uint8_t *buf;
-    int k;
+    int k, which;
 
     (void)state;
-    buf = damage_model(&size);
-    for (at = 0; at < size; at++)
-        for (k = 0; k < 4; k++) {
-            buf[at] ^= masks[k];
-            damage_one(buf, size);
-            buf[at] ^= masks[k];
-        }
-    free(buf);
-    pool_free();
+    for (which = 0; which < 2; which++) {
+        buf = which ? damage_tree_model(&size) : damage_model(&size);
+        for (at = 0; at < size; at++)
+            for (k = 0; k < 4; k++) {
+                buf[at] ^= masks[k];
+                damage_one(buf, size);
+                buf[at] ^= masks[k];
+            }
+        free(buf);
+        pool_free();
+    }
 }
 
 int main(void)
@@ -1328,6 +1506,7 @@ int main(void)
         cmocka_unit_test(test_ml_tree_regressor),
         cmocka_unit_test(test_ml_tree_sparse_weights),
         cmocka_unit_test(test_ml_tree_bad_nodes),
+        cmocka_unit_test(test_ml_tree_large_roundtrip),
         cmocka_unit_test(test_ml_tree_lifted),
         cmocka_unit_test(test_ml_tree_lists_damaged),
         cmocka_unit_test(test_ml_label_encoder),

@@ -39,6 +39,32 @@ SKC_API int skc_stream_open_buffer(skc_stream **out);
 SKC_API int skc_stream_read(skc_stream *s, void *buf, size_t n, size_t *got);
 /** Write all of @p n bytes or fail with SKC_E_IO. */
 SKC_API int skc_stream_write(skc_stream *s, const void *buf, size_t n);
+/**
+ * Room for the next @p n bytes of write stream @p s, to be filled in place:
+ * *@p room points at @p n writable bytes that become the stream's next
+ * @p n bytes; skc_stream_commit_room() ends the room, and nothing else may
+ * be written to @p s before it. For a file on a file system that can
+ * allocate ahead (ext4, xfs, btrfs, tmpfs, ...), the room is the file's
+ * own pages, allocated on disk first, so a full disk fails here, never
+ * while filling, and filling the room writes the file without a copy;
+ * otherwise (a buffer stream, another file system) it is memory that the
+ * commit writes out. The bytes of the room start as zeros. Several threads
+ * may fill disjoint parts of a room.
+ * Added within ABI 1 (skconv 0.3).
+ * @return 0; SKC_E_INVAL (not a write stream, or a room is already open),
+ * SKC_E_IO (the disk is full), SKC_E_NOMEM, SKC_E_LIMIT.
+ */
+SKC_API int skc_stream_reserve(skc_stream *s, size_t n, void **room);
+
+/**
+ * End the room skc_stream_reserve() opened: its bytes are now the
+ * stream's and the stream continues after them. Freeing the stream
+ * without a commit leaves the room's bytes as they were filled (a
+ * temporary output that failed is removed anyway).
+ * @return 0, SKC_E_INVAL (no room is open), SKC_E_IO.
+ */
+SKC_API int skc_stream_commit_room(skc_stream *s);
+
 /** Flush a write stream to the operating system (and fsync it for files). */
 SKC_API int skc_stream_sync(skc_stream *s);
 
