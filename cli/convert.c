@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <time.h>
 #include <skconv/verify.h>
 #include <skconv/data.h>
@@ -155,12 +156,19 @@ static int cv_side_files(skc_session *rs, const skc_output *out)
     return SKC_OK;
 }
 
+/* A model freed on a thread of its own. */
+static void *cv_free_model(void *m)
+{
+    skc_model_free(m);
+    return NULL;
+}
+
 /* ARCHITECTURE.md "Verification": read the written file back with its own
  * format's reader, evaluate both models on the same rows, compare. The
  * summary is recorded in the model's provenance, so a passing output is
  * written again with it. */
 static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output **out,
-                     cv_result *r)
+                     cv_result *r, pthread_t *freer, int *freer_on)
 {
     skc_stream *back = NULL;
     skc_session *rs = NULL;
@@ -207,7 +215,12 @@ static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output
                      j->keep_failed ? " (kept: --keep-failed)" : "");
         goto done;
     }
-    skc_model_free(m2);
+    /* The read-back model is freed beside the rest of the commit (a
+     * large one takes a while to give back). */
+    if (*freer_on || pthread_create(freer, NULL, cv_free_model, m2) != 0)
+        skc_model_free(m2);
+    else
+        *freer_on = 1;
     m2 = NULL;
     skc_session_free(rs);
     rs = NULL;
@@ -275,7 +288,8 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
     const skc_format *rf;
     struct stat st;
     char err[1024];
-    int rc;
+    pthread_t freer;
+    int rc, freer_on = 0;
 
     memset(r, 0, sizeof(*r));
     if (!j->dry_run && !j->force && stat(j->output, &st) == 0)
@@ -329,7 +343,7 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
     if (j->verify && !j->no_sync)
         skc_output_start_flush(out);
     if (j->verify)
-        rc = cv_verify(ctx, j, m, &out, r);
+        rc = cv_verify(ctx, j, m, &out, r, &freer, &freer_on);
     cv_lap(r, CV_VERIFY, &t0);
     if (rc && !(r->outcome == CV_VERIFY_FAILED && j->keep_failed && out))
         goto done;
@@ -358,6 +372,8 @@ done:
     skc_session_free(rs);
     skc_model_free(m);
     skc_stream_free(in);
+    if (freer_on)
+        pthread_join(freer, NULL);
     if (rc == SKC_OK) {
         r->status = SKC_OK;
         r->outcome = CV_CONVERTED;

@@ -2,6 +2,7 @@
 /* op_tree.c: reference semantics of the tree IR operations (core/OPS.md): tree_ensemble, iforest_score, weighted_median, multi_label. */
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ops.h"
@@ -62,11 +63,13 @@ enum {
  * proper binary tree whose walk ends (children always come after their
  * parent, inside the tree) and whose leaves number value's rows in node
  * order, so a writer can rely on the structure. */
+static int tree_prove(const skc_step *s, const tree_view *v, char *err, size_t errlen);
+
 static int tree_load(const skc_step *s, tree_view *v, int level, char *err, size_t errlen)
 {
     const skc_tensor *off, *feat, *thr, *lt, *rt, *ml, *val, *tgt, *ci, *cb, *base;
     const char *agg = "sum";
-    int64_t nt = 0, xf = 0, i, t, leaves = 0;
+    int64_t nt = 0, xf = 0, t;
     int rc;
 
     memset(v, 0, sizeof(*v));
@@ -166,29 +169,108 @@ static int tree_load(const skc_step *s, tree_view *v, int level, char *err, size
     }
     if (level < TREE_NODES)
         return SKC_OK;
-    for (t = 0; t < v->n_trees; t++) {
+    return tree_prove(s, v, err, errlen);
+}
+
+/* One part of tree_prove: trees [lo, hi), leaves numbered on from
+ * @p from, or (from < 0) from whatever the part's first leaf says. */
+typedef struct tree_part {
+    const skc_step *s;
+    const tree_view *v;
+    int64_t lo, hi, from, leaves;
+    long long bad_i, bad_l;
+    const char *bad;
+} tree_part;
+
+static void *tree_prove_part(void *arg)
+{
+    tree_part *p = arg;
+    const tree_view *v = p->v;
+    int64_t t, i, leaves = p->from;
+
+    p->bad = NULL;
+    for (t = p->lo; t < p->hi && !p->bad; t++) {
         int64_t lo = v->offsets[t], hi = v->offsets[t + 1];
         for (i = lo; i < hi; i++) {
             int64_t j = i - lo, l = v->left[i], r = v->right[i];
             if (l < 0) {
                 /* A leaf: left = -1 - its row in value, rows in node order. */
-                if (r != -1 || -1 - l != leaves)
-                    return tree_bad(s, err, errlen, "a leaf needs left = -1 - its value row "
-                                    "(rows in node order) and right = -1",
-                                    (long long)i, (long long)l);
+                if (leaves < 0)
+                    leaves = -1 - l;
+                if (r != -1 || -1 - l != leaves) {
+                    p->bad = "a leaf needs left = -1 - its value row (rows in node order) "
+                             "and right = -1";
+                    p->bad_i = (long long)i;
+                    p->bad_l = (long long)l;
+                    break;
+                }
                 leaves++;
                 continue;
             }
-            if (l <= j || r <= j || l >= hi - lo || r >= hi - lo || v->feature[i] < 0)
-                return tree_bad(s, err, errlen, "a split's children must follow it in its tree",
-                                (long long)i, (long long)l);
-            if (ci && (v->cat_index[i] < -1 || v->cat_index[i] >= v->n_cat))
-                return tree_bad(s, err, errlen, "cat_index out of range", (long long)i,
-                                (long long)v->cat_index[i]);
+            if (l <= j || r <= j || l >= hi - lo || r >= hi - lo || v->feature[i] < 0) {
+                p->bad = "a split's children must follow it in its tree";
+                p->bad_i = (long long)i;
+                p->bad_l = (long long)l;
+                break;
+            }
+            if (v->cat_index && (v->cat_index[i] < -1 || v->cat_index[i] >= v->n_cat)) {
+                p->bad = "cat_index out of range";
+                p->bad_i = (long long)i;
+                p->bad_l = (long long)v->cat_index[i];
+                break;
+            }
         }
     }
-    if (leaves != v->n_leaves)
-        return tree_bad(s, err, errlen, "value needs one row per leaf", (long long)leaves,
+    p->leaves = leaves;
+    return NULL;
+}
+
+/* Below this many nodes one thread proves the trees quicker. */
+#define TREE_PROVE_THREAD_MIN 100000
+
+/* Every tree a proper binary tree whose walk ends and whose leaves number
+ * value's rows in node order; a large ensemble in two halves on two
+ * threads, the second half's numbering checked against the first's
+ * count afterwards. */
+static int tree_prove(const skc_step *s, const tree_view *v, char *err, size_t errlen)
+{
+    tree_part a = { s, v, 0, v->n_trees, 0, 0, 0, 0, NULL };
+    tree_part b = a;
+    pthread_t th;
+    int threaded = 0;
+
+    if (v->n_nodes >= TREE_PROVE_THREAD_MIN && v->n_trees >= 2) {
+        a.hi = b.lo = v->n_trees / 2;
+        b.from = -1;
+        threaded = pthread_create(&th, NULL, tree_prove_part, &b) == 0;
+        if (!threaded) {
+            a.hi = v->n_trees;
+            b.lo = b.hi;
+        }
+    }
+    tree_prove_part(&a);
+    if (threaded)
+        pthread_join(th, NULL);
+    if (!a.bad && threaded) {
+        /* The second half's first leaf must continue the first half's. */
+        int64_t i, first = v->offsets[b.lo];
+        for (i = first; i < v->n_nodes && v->left[i] >= 0; i++)
+            ;
+        if (i < v->n_nodes && -1 - (int64_t)v->left[i] != a.leaves &&
+            (!b.bad || b.bad_i > (long long)i)) {
+            b.bad = "a leaf needs left = -1 - its value row (rows in node order) and right = -1";
+            b.bad_i = (long long)i;
+            b.bad_l = (long long)v->left[i];
+        }
+        a.bad = b.bad;
+        a.bad_i = b.bad_i;
+        a.bad_l = b.bad_l;
+        a.leaves = b.leaves;
+    }
+    if (a.bad)
+        return tree_bad(s, err, errlen, a.bad, a.bad_i, a.bad_l);
+    if (a.leaves != v->n_leaves)
+        return tree_bad(s, err, errlen, "value needs one row per leaf", (long long)a.leaves,
                         (long long)v->n_leaves);
     return SKC_OK;
 }

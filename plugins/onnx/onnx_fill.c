@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "onnx_writer.h"
 
@@ -14,6 +16,7 @@ struct onnx_fill {
 typedef struct onnx_job {
     onnx_fill_fn fn;
     void *ctx;
+    size_t first, end;   /* its marks: b->fills[first .. end) */
 } onnx_job;
 
 /* Below this many bytes to fill, a second thread costs more than it saves. */
@@ -39,6 +42,9 @@ int onnx_fill_job(onnx_builder *b, onnx_fill_fn fn, void *ctx)
         return SKC_E_NOMEM;
     j->fn = fn;
     j->ctx = ctx;
+    /* The marks made since the last job are this job's. */
+    j->first = b->jobs.n ? ((onnx_job *)b->jobs.v[b->jobs.n - 1])->end : 0;
+    j->end = b->fills.n;
     return onnx_vec_push(&b->jobs, j);
 }
 
@@ -76,9 +82,32 @@ static void onnx_room_append(ProtobufCBuffer *buf, size_t len, const uint8_t *da
 
 typedef struct onnx_job_run {
     const onnx_vec *jobs;
+    const onnx_vec *fills;
     atomic_size_t next;
     atomic_int status;
 } onnx_job_run;
+
+/* The pages of job @p j's marks made writable in one pass of the kernel
+ * (a page first written through a shared mapping otherwise takes two
+ * faults: one to read it in, one to make it writable). */
+static void onnx_fill_populate(const onnx_vec *fills, const onnx_job *j)
+{
+#ifdef MADV_POPULATE_WRITE
+    long ps = sysconf(_SC_PAGESIZE);
+    size_t i;
+
+    for (i = j->first; ps > 0 && i < j->end; i++) {
+        const onnx_fill *f = fills->v[i];
+        uintptr_t lo = (uintptr_t)*f->dst / (uintptr_t)ps * (uintptr_t)ps;
+        uintptr_t hi = (uintptr_t)(*f->dst + f->len);
+        if (f->len >= (size_t)ps)
+            (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+    }
+#else
+    (void)fills;
+    (void)j;
+#endif
+}
 
 static void *onnx_jobs_work(void *arg)
 {
@@ -87,6 +116,7 @@ static void *onnx_jobs_work(void *arg)
 
     while ((i = atomic_fetch_add(&r->next, 1)) < r->jobs->n) {
         onnx_job *j = r->jobs->v[i];
+        onnx_fill_populate(r->fills, j);
         int rc = j->fn(j->ctx);
         if (rc < 0)
             atomic_store(&r->status, rc);
@@ -98,7 +128,7 @@ int onnx_fill_pack(onnx_builder *b, Onnx__ModelProto *mp, uint8_t *room, size_t 
 {
     onnx_room_sink k = { .base = { .append = onnx_room_append }, .fills = &b->fills,
                          .room = room, .size = size };
-    onnx_job_run r = { .jobs = &b->jobs };
+    onnx_job_run r = { .jobs = &b->jobs, .fills = &b->fills };
     size_t packed, total = 0, i;
     pthread_t th;
     int threaded;

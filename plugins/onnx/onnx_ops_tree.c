@@ -24,7 +24,8 @@
  * is x <= t' with t' the largest float32 not above t, so float thresholds
  * are rounded down, and in double the input goes through float32 first.
  * HistGradientBoosting compares x <= t in double (x_float32 = 0).
- * NaN goes where missing_left says (nodes_missing_value_tracks_true).
+ * NaN goes where missing_left says (nodes_missing_value_tracks_true, left
+ * out when no split sends NaN left: its default is all false).
  * Categorical splits become extra input columns: a lookup table per
  * categorical feature gives 0 (left) or 1 (right) per category, so the
  * tree tests "z <= 0.5"; this is exact in every opset, with no subtree
@@ -56,6 +57,7 @@ typedef struct te_step {
     int64_t n_cols;          /* input columns (X plus categorical columns) */
     int64_t *zcol;           /* per node: categorical column, -1 */
     int64_t n_leaves, max_tree;
+    int miss;                /* some split sends NaN left: the list is written */
 } te_step;
 
 static const void *te_data(onnx_builder *b, const skc_step *st, const char *key, int dtype,
@@ -293,9 +295,11 @@ static int te_plan(onnx_builder *b, te_step *s, int io)
         if (size > s->max_tree)
             s->max_tree = size;
     }
-    for (i = 0; i < s->n_nodes; i++)
-        if (s->left[i] < 0)
-            s->n_leaves++;
+    for (i = 0; i < s->n_nodes; i++) {
+        int leaf = s->left[i] < 0;
+        s->n_leaves += leaf;
+        s->miss |= !leaf && s->mleft[i] && !(s->cat_index && s->cat_index[i] >= 0);
+    }
     /* Ordinals travel as float (ml ≤ 4 outputs are float). */
     if (s->gather && s->max_tree > (1 << 24))
         return onnx_error(b, SKC_E_LIMIT, "a tree of %lld nodes is too large for leaf "
@@ -495,11 +499,29 @@ enum { TE_TREE, TE_NODE, TE_FEAT, TE_TRUE, TE_FALSE, TE_MISS, TE_NODE_LISTS };
  * them in place (onnx_fill.c). */
 #define TE_WALK static inline __attribute__((always_inline))
 
+/* Bytes of varint @p v, 0 <= v < 2^35, without a branch (counting loops
+ * vectorise). */
+TE_WALK size_t te_vlen(uint64_t v)
+{
+    return 1 + (size_t)(v >= (1u << 7)) + (size_t)(v >= (1u << 14)) +
+           (size_t)(v >= (1u << 21)) + (size_t)(v >= (1u << 28));
+}
+
+/* Bytes of the varints 0 .. n - 1. */
+static size_t te_vlen_upto(int64_t n)
+{
+    size_t sum = (size_t)n;
+
+    for (int64_t b = 1 << 7; b < n; b <<= 7)
+        sum += (size_t)(n - b);
+    return sum;
+}
+
 /* Append varint @p v (0 <= v < 2^31) to list @p k, or count it. */
 TE_WALK void te_put(uint8_t **out, size_t *len, int k, int64_t v, int count)
 {
     if (count) {
-        len[k] += onnx_varint_len((uint64_t)v);
+        len[k] += te_vlen((uint64_t)v);
         return;
     }
     len[k] = (size_t)(onnx_put_varint(out[k] + len[k], (uint64_t)v) - out[k]);
@@ -519,14 +541,46 @@ TE_WALK void te_v3_nodes_at(const te_step *s, uint8_t **out, size_t *len, int co
             te_put(out, len, TE_FEAT, leaf ? 0 : te_col(s, i), count);
             te_put(out, len, TE_TRUE, leaf ? 0 : s->left[i], count);
             te_put(out, len, TE_FALSE, leaf ? 0 : s->right[i], count);
-            te_put(out, len, TE_MISS, leaf || te_is_cat(s, i) ? 0 : s->mleft[i], count);
+            if (s->miss)
+                te_put(out, len, TE_MISS, leaf || te_is_cat(s, i) ? 0 : s->mleft[i], count);
         }
+}
+
+/* What te_v3_nodes_at counts, list by list: ids by tree in closed form,
+ * the rest in loops the compiler vectorises (categorical columns take
+ * the walk). */
+static void te_v3_nodes_count(const te_step *s, size_t *len)
+{
+    size_t f = 0, a = 0, b = 0, m = 0;
+    int64_t t, i;
+
+    if (s->zcol) {
+        te_v3_nodes_at(s, NULL, len, 1);
+        return;
+    }
+    for (t = 0; t < s->n_trees; t++) {
+        int64_t size = s->offsets[t + 1] - s->offsets[t];
+        len[TE_TREE] += (size_t)size * te_vlen((uint64_t)t);
+        len[TE_NODE] += te_vlen_upto(size);
+    }
+    for (i = 0; i < s->n_nodes; i++) {
+        int leaf = s->left[i] < 0;
+        f += leaf ? 1 : te_vlen((uint64_t)((int64_t)s->feature[i] + s->n_cols));
+        a += leaf ? 1 : te_vlen((uint64_t)(uint32_t)s->left[i]);
+        b += leaf ? 1 : te_vlen((uint64_t)(uint32_t)s->right[i]);
+        m += leaf ? 1 : te_vlen(s->mleft[i]);
+    }
+    len[TE_FEAT] += f;
+    len[TE_TRUE] += a;
+    len[TE_FALSE] += b;
+    if (s->miss)
+        len[TE_MISS] += m;
 }
 
 static void te_v3_nodes(const te_step *s, uint8_t **out, size_t *len, int count)
 {
     if (count)
-        te_v3_nodes_at(s, out, len, 1);
+        te_v3_nodes_count(s, len);
     else
         te_v3_nodes_at(s, out, len, 0);
 }
@@ -574,10 +628,77 @@ TE_WALK void te_v3_votes_at(const te_step *s, uint8_t **out, size_t *len, int co
     }
 }
 
+/* Leaves among nodes [lo, hi). */
+static int64_t te_leaves_in(const int32_t *left, int64_t lo, int64_t hi)
+{
+    int64_t c = 0;
+
+    for (; lo < hi; lo++)
+        c += left[lo] < 0;
+    return c;
+}
+
+/* Value rows [r0, r1) whose column @p k votes (is not zero). */
+static int64_t te_voting(const te_step *s, int64_t r0, int64_t r1, int64_t k)
+{
+    int64_t c = 0;
+
+    for (; r0 < r1; r0++)
+        c += s->scale * s->value[r0 * s->width + k] != 0.0;
+    return c;
+}
+
+/* What te_v3_votes_at counts, without its walk: leaves number the value
+ * rows in node order (the structure skc_model_validate proved), so a
+ * tree's votes are counted on its rows, and the node ids of 2, 3, ...
+ * bytes belong to the leaves after the first 2^7, 2^14, ... nodes. Every
+ * loop is a plain sum the compiler vectorises. */
+static void te_v3_votes_count(const te_step *s, size_t *len)
+{
+    int64_t t, k, votes = 0, last = s->n_nodes - 1, base = 0;
+
+    for (t = 0; t < s->n_trees; t++) {
+        int64_t lo = s->offsets[t], hi = s->offsets[t + 1], pre[4], np = 0, at = lo, acc = 0;
+        int64_t leaves, cnt = 0, b;
+        size_t node = 0, col = 0;
+        for (b = 1 << 7; b < hi - lo && np < 4; b <<= 7) {
+            acc += te_leaves_in(s->left, at, lo + b);
+            at = lo + b;
+            pre[np++] = acc;
+        }
+        leaves = acc + te_leaves_in(s->left, at, hi);
+        for (k = 0; k < (s->gather ? 1 : s->width); k++) {
+            int64_t on = s->gather ? leaves : te_voting(s, base, base + leaves, k), q;
+            node += (size_t)on;
+            for (q = 0; q < np; q++)
+                node += (size_t)(on - (s->gather ? pre[q] : te_voting(s, base, base + pre[q], k)));
+            cnt += on;
+            col += (size_t)on * te_vlen((uint64_t)(s->gather ? t : te_target_col(s, t, k)));
+        }
+        len[TE_VOTE_TREE] += (size_t)cnt * te_vlen((uint64_t)t);
+        len[TE_VOTE_NODE] += node;
+        len[TE_VOTE_COL] += col;
+        len[TE_VOTE_WEIGHT] += 4 * (size_t)cnt;
+        votes += cnt;
+        base += leaves;
+    }
+    if (votes > 0)
+        return;
+    /* All weights zero: the walk keeps the last leaf's first vote. */
+    while (last > 0 && s->left[last] >= 0)
+        last--;
+    for (t = 0; t + 1 < s->n_trees && s->offsets[t + 1] <= last; t++)
+        ;
+    len[TE_VOTE_TREE] += te_vlen((uint64_t)t);
+    len[TE_VOTE_NODE] += te_vlen((uint64_t)(last - s->offsets[t]));
+    len[TE_VOTE_COL] += te_vlen((uint64_t)te_target_col(s, t, 0));
+    len[TE_VOTE_WEIGHT] += 4;
+}
+
 static void te_v3_votes(const te_step *s, uint8_t **out, size_t *len, int count)
 {
     if (count)
-        te_v3_votes_at(s, out, len, 1);
+        te_v3_votes_count(s, len);
     else
         te_v3_votes_at(s, out, len, 0);
 }
@@ -590,6 +711,8 @@ typedef struct te_lists {
     uint8_t *dst[8];     /* each list's place in the file (prefix first) */
     size_t len[8];       /* each list's packed bytes, counted            */
     int count;
+    int threaded;        /* counting on thread counter                   */
+    pthread_t counter;
 } te_lists;
 
 static int te_lists_fill(void *ctx)
@@ -610,22 +733,50 @@ static int te_lists_fill(void *ctx)
     return 0;
 }
 
-/* Lists @p names (@p floats: the index of the list of floats, -1 if
- * none) of the walk @p walk, counted now and filled later. */
-static int te_lists_add(onnx_builder *b, Onnx__NodeProto *n, const te_step *s,
-                        void (*walk)(const te_step *, uint8_t **, size_t *, int),
-                        const char *const *names, int count, int floats)
+/* The lists of walk @p walk, counted (on a second thread for a large
+ * forest: te_lists_attach waits for it). */
+static void *te_lists_count(void *arg)
+{
+    te_lists *l = arg;
+
+    l->walk(l->s, NULL, l->len, 1);
+    return NULL;
+}
+
+#define TE_THREAD_MIN 100000       /* nodes; below, one thread is quicker */
+
+static te_lists *te_lists_new(onnx_builder *b, const te_step *s,
+                              void (*walk)(const te_step *, uint8_t **, size_t *, int),
+                              int count, int threaded)
 {
     te_lists *l = onnx_arena_alloc(b->arena, 1, sizeof(*l));
-    int k, rc;
 
     if (!l)
-        return SKC_E_NOMEM;
+        return NULL;
     l->walk = walk;
     l->s = s;
     l->count = count;
-    walk(s, NULL, l->len, 1);
-    for (k = 0; k < count; k++) {
+    l->threaded = threaded && s->n_nodes >= TE_THREAD_MIN &&
+                  pthread_create(&l->counter, NULL, te_lists_count, l) == 0;
+    if (!l->threaded)
+        te_lists_count(l);
+    return l;
+}
+
+/* Lists @p names (@p floats: the index of the list of floats, -1 if
+ * none), counted by te_lists_new, as attributes filled later. */
+static int te_lists_attach(onnx_builder *b, Onnx__NodeProto *n, te_lists *l,
+                           const char *const *names, int floats)
+{
+    int k, rc;
+
+    if (l->threaded) {
+        pthread_join(l->counter, NULL);
+        l->threaded = 0;
+    }
+    if (!n)
+        return 0;
+    for (k = 0; k < l->count; k++) {
         size_t all = onnx_varint_len(l->len[k]) + l->len[k];
         const uint8_t *mark = onnx_fill_mark(b, all, &l->dst[k]);
         if (!mark)
@@ -652,21 +803,33 @@ static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const 
         "target_treeids", "target_nodeids", "target_ids", "target_weights"
     };
     Onnx__NodeProto *n;
+    te_lists *nl, *vl;
     int rc;
 
     /* The lists are filled after this step returns: they read a copy of
      * the plan that lives with the arena. */
     if (!(s = onnx_arena_memdup(b->arena, s, 1, sizeof(*s))))
         return SKC_E_NOMEM;
-    if ((rc = onnx_node(b, "TreeEnsembleRegressor", ONNX_DOMAIN_ML, &xin, 1, &y, 1, &n)) < 0 ||
-        (rc = onnx_attr_int(b, n, "n_targets", n_out)) < 0 ||
-        (rc = onnx_attr_string(b, n, "aggregate_function", "SUM")) < 0 ||
-        (rc = onnx_attr_string(b, n, "post_transform", "NONE")) < 0 ||
-        (rc = te_lists_add(b, n, s, te_v3_nodes, names, TE_NODE_LISTS, -1)) < 0 ||
-        (rc = te_attr_modes(b, n, s)) < 0 ||
-        (rc = te_thresholds(b, n, s)) < 0)
+    /* The votes are counted on a second thread while this one counts the
+     * node lists and builds the node. */
+    if (!(vl = te_lists_new(b, s, te_v3_votes, TE_VOTE_LISTS, 1)))
+        return SKC_E_NOMEM;
+    /* nodes_missing_value_tracks_true (the last list) is optional, all
+     * false when left out: written only when a split uses it. */
+    if (!(nl = te_lists_new(b, s, te_v3_nodes, s->miss ? TE_NODE_LISTS : TE_NODE_LISTS - 1, 0)))
+        rc = SKC_E_NOMEM;
+    else if ((rc = onnx_node(b, "TreeEnsembleRegressor", ONNX_DOMAIN_ML, &xin, 1, &y, 1, &n)) == 0 &&
+             (rc = onnx_attr_int(b, n, "n_targets", n_out)) == 0 &&
+             (rc = onnx_attr_string(b, n, "aggregate_function", "SUM")) == 0 &&
+             (rc = onnx_attr_string(b, n, "post_transform", "NONE")) == 0 &&
+             (rc = te_lists_attach(b, n, nl, names, -1)) == 0 &&
+             (rc = te_attr_modes(b, n, s)) == 0)
+        rc = te_thresholds(b, n, s);
+    if (rc < 0) {
+        te_lists_attach(b, NULL, vl, votes, -1);   /* joins the counter */
         return rc;
-    return te_lists_add(b, n, s, te_v3_votes, votes, TE_VOTE_LISTS, TE_VOTE_WEIGHT);
+    }
+    return te_lists_attach(b, n, vl, votes, TE_VOTE_WEIGHT);
 }
 
 static int te_thresholds_fill(void *ctx)

@@ -61,6 +61,16 @@ static int tl_attr_head(const uint8_t *p, size_t n, onnx_span *sp)
         const uint8_t *sub = NULL;
         size_t sublen = 0, at;
         int wt;
+        /* A run of short strings (nodes_modes: millions of them) in a
+         * tight loop: key byte, one-byte length, bytes. */
+        if (p[pos] == ((TL_STRINGS << 3) | 2)) {
+            while (pos + 2 <= n && p[pos] == ((TL_STRINGS << 3) | 2) && p[pos + 1] < 0x80 &&
+                   p[pos + 1] <= n - pos - 2)
+                pos += 2 + (size_t)p[pos + 1];
+            kinds |= 1 << TL_STRINGS;
+            if (pos >= n)
+                break;
+        }
         if (onnx_varint(p, n, &pos, &key))
             return 0;
         wt = (int)(key & 7);
@@ -600,6 +610,7 @@ typedef struct tl_lift {
     double *thr;
     uint8_t *ml;
     int32_t *pos;            /* list index -> IR index; NULL when they agree */
+    uint8_t *mark;           /* tl_votes: the value cells given a weight */
     int64_t *offsets;
     double *value;
 } tl_lift;
@@ -617,6 +628,7 @@ static void tl_lift_free(tl_lift *t)
     free(t->pos);
     free(t->offsets);
     free(t->value);
+    free(t->mark);
 }
 
 static int tl_key_cmp(const void *pa, const void *pb)
@@ -809,18 +821,53 @@ static int tl_skip(tl_cur *c, int64_t k)
     return 0;
 }
 
-/* One part [lo, hi) of tl_nodes, on a thread of its own or not. */
-typedef struct tl_part {
+/* Below this many nodes one thread is quicker. */
+#define TL_THREAD_MIN 100000
+
+/* One half of a pass (nodes, runs or weights [lo, hi)), on a thread of
+ * its own or not. */
+typedef struct tl_half {
+    int (*fn)(struct tl_half *);
     tl_lift *t;
     const onnx_span *const *sp;
     int64_t lo, hi;
+    int64_t from;        /* tl_place_part: the first leaf number */
     int rc;
-} tl_part;
+} tl_half;
+
+static void *tl_half_main(void *arg)
+{
+    tl_half *h = arg;
+
+    h->rc = h->lo < h->hi ? h->fn(h) : 1;
+    return NULL;
+}
+
+/* @p fn over [0, mid) and [mid, n): on two threads when @p threaded (the
+ * second half's own thread), else one after the other. 1 when both
+ * halves return 1, else the first half's failure or the second's. */
+static int tl_halves(int (*fn)(tl_half *), tl_lift *t, const onnx_span *const *sp,
+                     int64_t mid, int64_t n, int64_t from, int threaded)
+{
+    tl_half a = { fn, t, sp, 0, mid, 0, 0 }, b = { fn, t, sp, mid, n, from, 0 };
+    pthread_t th;
+    int on = threaded && pthread_create(&th, NULL, tl_half_main, &b) == 0;
+
+    tl_half_main(&a);
+    if (on)
+        pthread_join(th, NULL);
+    else if (a.rc == 1)
+        tl_half_main(&b);
+    return a.rc != 1 ? a.rc : b.rc;
+}
 
 /* Modes, features, thresholds, children (as list indices) and missing
  * tracks of nodes [lo, hi) in list order, a chunk of each list at a time. */
-static int tl_nodes_part(tl_lift *t, const onnx_span *const *sp, int64_t lo, int64_t hi)
+static int tl_nodes_part(tl_half *h)
 {
+    tl_lift *t = h->t;
+    const onnx_span *const *sp = h->sp;
+    int64_t lo = h->lo, hi = h->hi;
     tl_cur cm, cf, cv, ct, cfa, cmi;
     int64_t i0, r = -1, a = 0, b = t->n_runs;
     uint64_t fv[TL_CHUNK], tv[TL_CHUNK], fav[TL_CHUNK], mv[TL_CHUNK];
@@ -892,26 +939,12 @@ static int tl_nodes_part(tl_lift *t, const onnx_span *const *sp, int64_t lo, int
     return 1;
 }
 
-static void *tl_nodes_thread(void *arg)
-{
-    tl_part *p = arg;
-
-    p->rc = tl_nodes_part(p->t, p->sp, p->lo, p->hi);
-    return NULL;
-}
-
-/* Below this many nodes one thread is quicker. */
-#define TL_THREAD_MIN 100000
-
 /* The node arrays from the lists, in two halves on two threads for a
  * large ensemble (the second half's thread first skips its lists to its
  * first node). */
 static int tl_nodes(tl_lift *t, const onnx_span *const *sp)
 {
     int64_t n = t->n;
-    tl_part second = { t, sp, n / 2, n, 0 };
-    pthread_t th;
-    int threaded, rc;
 
     t->ml = calloc((size_t)n, 1);
     t->feat = malloc((size_t)n * sizeof(*t->feat));
@@ -920,38 +953,27 @@ static int tl_nodes(tl_lift *t, const onnx_span *const *sp)
     t->thr = malloc((size_t)n * sizeof(*t->thr));
     if (!t->ml || !t->feat || !t->left || !t->right || !t->thr)
         return SKC_E_NOMEM;
-    threaded = n >= TL_THREAD_MIN && pthread_create(&th, NULL, tl_nodes_thread, &second) == 0;
-    rc = tl_nodes_part(t, sp, 0, threaded ? n / 2 : n);
-    if (threaded) {
-        pthread_join(th, NULL);
-        if (rc == 1)
-            rc = second.rc;
-    }
-    return rc;
+    return tl_halves(tl_nodes_part, t, sp, n / 2, n, 0, n >= TL_THREAD_MIN);
 }
 
-/* Each run a tree in preorder from its root, true branch first: children
- * after parents, as tree_ensemble needs. When that order is the list
- * order (skconv's own files) the arrays are converted in place;
- * otherwise pos maps list to IR indices, and nodes no root reaches are
- * dropped. A node reached twice (a cycle, or shared) is refused. */
-static int tl_order(tl_lift *t)
+/* Whether runs [lo, hi) are each in preorder already (the list order is
+ * the IR order: skconv's own files), without changing anything. */
+static int tl_same_part(tl_half *h)
 {
-    int32_t *stack = malloc((size_t)(2 * t->max_len + 2) * sizeof(*stack));
-    int64_t cap = 2 * t->max_len + 2, r, next = 0, sp;
-    int same = 1, rc = 1;
+    tl_lift *t = h->t;
+    int64_t cap = 2 * t->max_len + 2, r, sp;
+    int32_t *stack = malloc((size_t)cap * sizeof(*stack));
+    int rc = 1;
 
-    t->offsets = malloc((size_t)(t->n_runs + 1) * sizeof(*t->offsets));
-    if (!stack || !t->offsets) {
-        free(stack);
+    if (!stack)
         return SKC_E_NOMEM;
-    }
-    for (r = 0; r < t->n_runs && same; r++) {
-        stack[0] = (int32_t)t->runs[r].start;
-        for (sp = 1; sp > 0 && same;) {
+    for (r = h->lo; r < h->hi && rc == 1; r++) {
+        int64_t next = t->runs[r].start;
+        stack[0] = (int32_t)next;
+        for (sp = 1; sp > 0;) {
             int32_t i = stack[--sp];
             if (i != next++ || sp + 2 > cap) {
-                same = 0;
+                rc = 0;
                 break;
             }
             if (t->right[i] >= 0) {
@@ -959,11 +981,76 @@ static int tl_order(tl_lift *t)
                 stack[sp++] = t->left[i];
             }
         }
+        if (rc == 1 && next != t->runs[r].start + t->runs[r].len)
+            rc = 0;
     }
-    if (same && next == t->n) {
-        for (r = 0; r <= t->n_runs; r++)
-            t->offsets[r] = r < t->n_runs ? t->runs[r].start : t->n;
-        goto done;
+    free(stack);
+    return rc;
+}
+
+/* The runs [lo, hi) of a list in preorder, in tree_ensemble's form in
+ * place: tree-local children, leaves numbered on from h->from. */
+static int tl_place_part(tl_half *h)
+{
+    tl_lift *t = h->t;
+    int64_t r, i, leaves = h->from;
+
+    for (r = h->lo; r < h->hi; r++) {
+        int64_t base = t->runs[r].start, end = base + t->runs[r].len;
+        t->offsets[r] = base;
+        for (i = base; i < end; i++) {
+            if (t->right[i] < 0) {
+                t->left[i] = (int32_t)(-1 - leaves++);
+            } else {
+                t->left[i] = (int32_t)(t->left[i] - base);
+                t->right[i] = (int32_t)(t->right[i] - base);
+            }
+        }
+    }
+    return 1;
+}
+
+/* The common case, on two threads for a large ensemble: every run in
+ * preorder, so the arrays are converted in place. 1 when done, 0 when
+ * the general tl_order and tl_place must run (nothing was changed). */
+static int tl_order_same(tl_lift *t)
+{
+    int64_t mid = t->n_runs / 2, i, from = 0, cut;
+    int threaded = t->n >= TL_THREAD_MIN, rc;
+
+    if (!(t->offsets = malloc((size_t)(t->n_runs + 1) * sizeof(*t->offsets))))
+        return SKC_E_NOMEM;
+    if ((rc = tl_halves(tl_same_part, t, NULL, mid, t->n_runs, 0, threaded)) != 1)
+        return rc;
+    cut = mid < t->n_runs ? t->runs[mid].start : t->n;
+    for (i = 0; i < cut; i++)
+        from += t->right[i] < 0;
+    if ((rc = tl_halves(tl_place_part, t, NULL, mid, t->n_runs, from, threaded)) != 1)
+        return rc;
+    for (i = cut; i < t->n; i++)
+        from += t->right[i] < 0;
+    t->offsets[t->n_runs] = t->n;
+    t->n_leaves = from;
+    return 1;
+}
+
+/* Each run a tree in preorder from its root, true branch first: children
+ * after parents, as tree_ensemble needs. When that order is the list
+ * order (skconv's own files) tl_order_same has converted the arrays in
+ * place; otherwise pos maps list to IR indices, and nodes no root
+ * reaches are dropped. A node reached twice (a cycle, or shared) is
+ * refused. */
+static int tl_order(tl_lift *t)
+{
+    int32_t *stack = malloc((size_t)(2 * t->max_len + 2) * sizeof(*stack));
+    int64_t cap = 2 * t->max_len + 2, r, next = 0, sp;
+    int rc = 1;
+
+    if (!t->offsets)
+        t->offsets = malloc((size_t)(t->n_runs + 1) * sizeof(*t->offsets));
+    if (!stack || !t->offsets) {
+        free(stack);
+        return SKC_E_NOMEM;
     }
     if (!(t->pos = malloc((size_t)t->n * sizeof(*t->pos)))) {
         rc = SKC_E_NOMEM;
@@ -1054,50 +1141,33 @@ static int tl_place(tl_lift *t)
     return 1;
 }
 
-/* Leaf values [n_leaves, n_targets] from the weights. ONNX Runtime adds
- * each weight on its own, so a leaf may give a target at most one (else
- * the node stays a mirror op); weights on split nodes are ignored; with
- * one target a leaf gives its first weight, or its nodes_values entry
- * when it has none. */
-static int tl_votes(onnx_reader *r, tl_lift *t, const onnx_span *const *sp)
+/* Weights [lo, hi) into value. Two halves of a list share value and
+ * mark, so when both run at once (h->from: shared) a cell is claimed
+ * with an atomic exchange: only its first claim writes it, a second is
+ * the duplicate that keeps the node from being lifted. */
+static int tl_votes_part(tl_half *h)
 {
-    uint64_t cells = (uint64_t)t->n_leaves * (uint64_t)t->n_targets;
+    tl_lift *t = h->t;
+    const onnx_span *const *sp = h->sp;
     tl_cur ct, cn, ci, cw;
-    uint8_t *mark;
-    uint64_t *tv = NULL, *nv, *iv;
-    float *w = NULL;
-    int64_t k, k0, i, run = 0;
+    uint64_t tv[TL_CHUNK], nv[TL_CHUNK], iv[TL_CHUNK];
+    float w[TL_CHUNK];
+    int64_t k, k0, run = 0;
 
-    if (cells > (r->lim ? r->lim->max_elements : UINT64_C(1) << 34) || cells > r->cap_bytes / 8)
-        return 0;
-    t->value = calloc((size_t)(cells ? cells : 1), sizeof(*t->value));
-    mark = calloc((size_t)(cells ? cells : 1), 1);
-    if (!t->value || !mark) {
-        free(mark);
-        return SKC_E_NOMEM;
-    }
-    if (t->n_targets == 1)
-        for (i = 0; i < t->offsets[t->n_runs]; i++)
-            if (t->right[i] < 0)
-                t->value[-1 - (int64_t)t->left[i]] = t->thr[i];
     tl_cur_init(&ct, sp[L_WTREE]);
     tl_cur_init(&cn, sp[L_WNODE]);
     tl_cur_init(&ci, sp[L_WID]);
     tl_cur_init(&cw, sp[L_W]);
-    if (!(tv = malloc(3 * TL_CHUNK * sizeof(*tv))) || !(w = malloc(TL_CHUNK * sizeof(*w)))) {
-        free(mark);
-        free(tv);
-        return SKC_E_NOMEM;
-    }
-    nv = tv + TL_CHUNK;
-    iv = nv + TL_CHUNK;
-    for (k0 = 0; k0 < t->nw; k0 += TL_CHUNK) {
-        int64_t m = t->nw - k0 < TL_CHUNK ? t->nw - k0 : TL_CHUNK;
+    if (h->lo > 0 && (tl_skip(&ct, h->lo) || tl_skip(&cn, h->lo) || tl_skip(&ci, h->lo) ||
+                      tl_skip(&cw, h->lo)))
+        return 0;
+    for (k0 = h->lo; k0 < h->hi; k0 += TL_CHUNK) {
+        int64_t m = h->hi - k0 < TL_CHUNK ? h->hi - k0 : TL_CHUNK;
         if (tl_take(&ct, tv, NULL, m) != m || tl_take(&cn, nv, NULL, m) != m ||
             tl_take(&ci, iv, NULL, m) != m || tl_take(&cw, NULL, w, m) != m)
-            goto no;
+            return 0;
         for (k = 0; k < m; k++) {
-            int64_t node, p, row, target, tree = (int64_t)tv[k];
+            int64_t node, p, row, target, tree = (int64_t)tv[k], cell;
             if (t->keys[run].tree != tree) {
                 int64_t lo = 0, hi = t->n_runs;
                 while (lo < hi) {
@@ -1108,40 +1178,69 @@ static int tl_votes(onnx_reader *r, tl_lift *t, const onnx_span *const *sp)
                         hi = mid;
                 }
                 if (lo == t->n_runs || t->keys[lo].tree != tree)
-                    goto no;
+                    return 0;
                 run = lo;
             }
             node = tl_node(t, &t->runs[t->keys[run].run], (int64_t)nv[k]);
             if (node < 0)
-                goto no;
+                return 0;
             p = t->pos ? t->pos[node] : node;
             if (p < 0 || t->right[p] >= 0)
                 continue;
             target = (int64_t)iv[k];
             if (target < 0 || target >= t->n_targets)
-                goto no;
+                return 0;
             row = -1 - (int64_t)t->left[p];
-            if (t->n_targets == 1) {
-                if (!mark[row])
+            if (t->n_targets == 1) {    /* one half only: the first weight counts */
+                if (!t->mark[row])
                     t->value[row] = w[k];
-                mark[row] = 1;
+                t->mark[row] = 1;
                 continue;
             }
-            if (mark[row * t->n_targets + target])
-                goto no;
-            mark[row * t->n_targets + target] = 1;
-            t->value[row * t->n_targets + target] = w[k];
+            cell = row * t->n_targets + target;
+            if (h->from) {
+                if (__atomic_exchange_n(&t->mark[cell], 1, __ATOMIC_RELAXED))
+                    return 0;
+            } else {
+                if (t->mark[cell])
+                    return 0;
+                t->mark[cell] = 1;
+            }
+            t->value[cell] = w[k];
         }
     }
-    free(tv);
-    free(w);
-    free(mark);
     return 1;
-no:
-    free(tv);
-    free(w);
-    free(mark);
-    return 0;
+}
+
+/* Leaf values [n_leaves, n_targets] from the weights. ONNX Runtime adds
+ * each weight on its own, so a leaf may give a target at most one (else
+ * the node stays a mirror op); weights on split nodes are ignored; with
+ * one target a leaf gives its first weight, or its nodes_values entry
+ * when it has none. */
+static int tl_votes(onnx_reader *r, tl_lift *t, const onnx_span *const *sp)
+{
+    uint64_t cells = (uint64_t)t->n_leaves * (uint64_t)t->n_targets;
+    int64_t i;
+    int rc, threaded;
+
+    if (cells > (r->lim ? r->lim->max_elements : UINT64_C(1) << 34) || cells > r->cap_bytes / 8)
+        return 0;
+    t->value = calloc((size_t)(cells ? cells : 1), sizeof(*t->value));
+    t->mark = calloc((size_t)(cells ? cells : 1), 1);
+    if (!t->value || !t->mark)
+        return SKC_E_NOMEM;
+    if (t->n_targets == 1)
+        for (i = 0; i < t->offsets[t->n_runs]; i++)
+            if (t->right[i] < 0)
+                t->value[-1 - (int64_t)t->left[i]] = t->thr[i];
+    /* With one target the first weight of a leaf wins, which only one
+     * pass in list order decides. */
+    threaded = t->n_targets > 1 && t->n >= TL_THREAD_MIN;
+    rc = tl_halves(tl_votes_part, t, sp, threaded ? t->nw / 2 : t->nw, t->nw, threaded,
+                   threaded);
+    free(t->mark);
+    t->mark = NULL;
+    return rc;
 }
 
 /* The node's own attributes: n_targets, SUM, NONE, no base (or zeros). */
@@ -1309,8 +1408,10 @@ int onnx_tree_lift(onnx_reader *r, const Onnx__NodeProto *n, const onnx_span *sp
         else if (c != (k >= L_WTREE ? t.nw : t.n))
             return 0;
     }
-    if ((rc = tl_runs(&t, by)) == 1 && (rc = tl_nodes(&t, by)) == 1 && (rc = tl_order(&t)) == 1 &&
-        (rc = tl_place(&t)) == 1 && (rc = tl_votes(r, &t, by)) == 1)
+    if ((rc = tl_runs(&t, by)) == 1 && (rc = tl_nodes(&t, by)) == 1 &&
+        ((rc = tl_order_same(&t)) == 1 ||
+         (rc == 0 && (rc = tl_order(&t)) == 1 && (rc = tl_place(&t)) == 1)) &&
+        (rc = tl_votes(r, &t, by)) == 1)
         rc = tl_emit(r, &t, n->input[0], type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE, out);
     tl_lift_free(&t);
     if (rc == 1)

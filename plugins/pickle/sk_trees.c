@@ -94,7 +94,19 @@ static const uint8_t *tr_field_bytes(const tr_field *f, int64_t i, uint8_t *b)
     return b;
 }
 
-static double tr_f64(const tr_field *f, int64_t i)
+static double tr_f64_any(const tr_field *f, int64_t i);
+
+static inline double tr_f64(const tr_field *f, int64_t i)
+{
+    if (f->size == 8 && !f->swap) {
+        double d;
+        memcpy(&d, f->base + (size_t)i * f->stride + f->off, 8);
+        return d;
+    }
+    return tr_f64_any(f, i);
+}
+
+static double tr_f64_any(const tr_field *f, int64_t i)
 {
     uint8_t b[8];
     const uint8_t *p = tr_field_bytes(f, i, b);
@@ -110,7 +122,21 @@ static double tr_f64(const tr_field *f, int64_t i)
     }
 }
 
-static int64_t tr_i64(const tr_field *f, int64_t i)
+static int64_t tr_i64_any(const tr_field *f, int64_t i);
+
+/* The common case (native-order 8-byte fields: every sklearn tree on a
+ * little-endian host) inline, the rest through the general readers. */
+static inline int64_t tr_i64(const tr_field *f, int64_t i)
+{
+    if (f->size == 8 && !f->swap && f->present) {
+        int64_t v;
+        memcpy(&v, f->base + (size_t)i * f->stride + f->off, 8);
+        return v;
+    }
+    return tr_i64_any(f, i);
+}
+
+static int64_t tr_i64_any(const tr_field *f, int64_t i)
 {
     uint8_t b[8];
     const uint8_t *p;
@@ -401,10 +427,19 @@ static int tr_leaf_values(sk_ctx *c, const tr_tree *t, const tr_leaf *sp, int64_
 }
 
 /* Append one sklearn tree. */
+static int64_t tr_tree_leaves(const tr_tree *t);
+
+static int tr_not_binary(sk_ctx *c, const tr_ens *e, const tr_tree *t)
+{
+    return sk_fail(c, SKC_E_FORMAT, "tree %lld has %lld nodes but not %lld leaves: it is "
+                   "not a binary tree", (long long)e->t, (long long)t->n_nodes,
+                   (long long)tr_tree_leaves(t));
+}
+
 static int tr_ens_add(sk_ctx *c, tr_ens *e, const tr_tree *t, const tr_leaf *sp)
 {
     int32_t *depth = NULL;
-    int64_t i, base = e->m;
+    int64_t i, base = e->m, leaf0 = e->leaf;
     int rc = SKC_OK;
 
     if (e->t >= e->n_trees || t->n_nodes > e->n_nodes - e->m)
@@ -429,8 +464,8 @@ static int tr_ens_add(sk_ctx *c, tr_ens *e, const tr_tree *t, const tr_leaf *sp)
                              (long long)i);
                 break;
             }
-            if (e->leaf >= e->n_leaves) {
-                rc = sk_fail(c, SKC_E_INTERNAL, "more leaves than counted");
+            if (e->leaf >= e->n_leaves || e->leaf - leaf0 >= tr_tree_leaves(t)) {
+                rc = tr_not_binary(c, e, t);
                 break;
             }
             e->lt[m] = (int32_t)(-1 - e->leaf);
@@ -474,6 +509,8 @@ static int tr_ens_add(sk_ctx *c, tr_ens *e, const tr_tree *t, const tr_leaf *sp)
     free(depth);
     if (rc)
         return rc;
+    if (e->leaf - leaf0 != tr_tree_leaves(t))
+        return tr_not_binary(c, e, t);
     sk_drop(c, t->left.base, (size_t)t->n_nodes * t->left.stride);
     sk_drop(c, t->vai.data, (size_t)t->vai.nbytes);
     e->m += t->n_nodes;
@@ -832,14 +869,12 @@ static int tr_feats_read(sk_ctx *c, const pk_obj *est, size_t n_members, int64_t
     return SKC_OK;
 }
 
-/* Nodes and leaves of a tree. */
+/* The leaves of a tree, without reading its nodes: every split of a
+ * sklearn tree has two children, so n nodes hold (n + 1) / 2 leaves
+ * (tr_ens_add checks each tree it adds against this). */
 static int64_t tr_tree_leaves(const tr_tree *t)
 {
-    int64_t i, n = 0;
-
-    for (i = 0; i < t->n_nodes; i++)
-        n += tr_i64(&t->left, i) < 0;
-    return n;
+    return (t->n_nodes + 1) / 2;
 }
 
 static int tr_count(sk_ctx *c, const pk_obj *est, const pk_obj *list, size_t n,

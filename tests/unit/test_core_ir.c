@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <skconv/ir.h>
@@ -336,6 +337,33 @@ static skc_model *ti_classifier(void)
     return m;
 }
 
+/* A model X [shape] -> tree_ensemble (one target) -> variable; its step. */
+static skc_step *ti_tree_model(skc_model **m, const int64_t *shape)
+{
+    skc_step *s = NULL;
+
+    assert_int_equal(skc_model_new(m), SKC_OK);
+    assert_int_equal(skc_model_add_input(*m, "X", SKC_DT_F64, 2, shape), SKC_OK);
+    assert_int_equal(skc_model_add_step(*m, "tree_ensemble", &s), SKC_OK);
+    assert_int_equal(skc_step_add_input(s, "X"), SKC_OK);
+    assert_int_equal(skc_step_add_output(s, "variable"), SKC_OK);
+    assert_int_equal(skc_step_set_int(s, "n_targets", 1), SKC_OK);
+    return s;
+}
+
+/* A tree_ensemble step's node arrays (@p n nodes) and value [vs]. */
+static void ti_tree_nodes(skc_step *s, int64_t n, const int32_t *feat, const int32_t *left,
+                          const int32_t *right, const uint8_t *ml, const double *thr,
+                          const double *val, const int64_t *vs)
+{
+    ti_set(s, "feature", SKC_DT_I32, 1, &n, feat);
+    ti_set(s, "left", SKC_DT_I32, 1, &n, left);
+    ti_set(s, "right", SKC_DT_I32, 1, &n, right);
+    ti_set(s, "missing_left", SKC_DT_U8, 1, &n, ml);
+    ti_set_f64(s, "threshold", thr, 1, &n);
+    ti_set_f64(s, "value", val, 2, vs);
+}
+
 /* tree_ensemble sums in double, or with sum_float32 in float32 as ONNX
  * Runtime sums a float graph: three one-leaf trees 1 + 1e-8 + 1e-8. */
 static double ti_tree_sum(int f32)
@@ -353,22 +381,12 @@ static double ti_tree_sum(int f32)
     char err[256] = "";
     double r;
 
-    assert_int_equal(skc_model_new(&m), SKC_OK);
-    assert_int_equal(skc_model_add_input(m, "X", SKC_DT_F64, 2, ys), SKC_OK);
-    assert_int_equal(skc_model_add_step(m, "tree_ensemble", &s), SKC_OK);
-    skc_step_add_input(s, "X");
-    skc_step_add_output(s, "variable");
-    assert_int_equal(skc_step_set_int(s, "n_targets", 1), SKC_OK);
+    s = ti_tree_model(&m, ys);
     assert_int_equal(skc_step_set_int(s, "sum_float32", f32), SKC_OK);
     assert_int_equal(skc_tensor_from_i64(off, 4, &t), SKC_OK);
     assert_int_equal(skc_step_set_tensor(s, "tree_offsets", t), SKC_OK);
     skc_tensor_free(t);
-    ti_set(s, "feature", SKC_DT_I32, 1, &three, feat);
-    ti_set(s, "left", SKC_DT_I32, 1, &three, left);
-    ti_set(s, "right", SKC_DT_I32, 1, &three, right);
-    ti_set(s, "missing_left", SKC_DT_U8, 1, &three, ml);
-    ti_set_f64(s, "threshold", thr, 1, &three);
-    ti_set_f64(s, "value", val, 2, vs);
+    ti_tree_nodes(s, three, feat, left, right, ml, thr, val, vs);
     assert_int_equal(skc_model_add_output(m, "variable", SKC_DT_F64, 2, ys), SKC_OK);
     assert_int_equal(skc_tensor_new(SKC_DT_F64, 2, xs, &x), SKC_OK);
     memcpy(skc_tensor_data_mut(x), &x0, sizeof(x0));
@@ -386,6 +404,80 @@ static void test_tree_sum_float32(void **state)
     (void)state;
     assert_true(ti_tree_sum(0) == 1.0 + 1e-8 + 1e-8);
     assert_true(ti_tree_sum(1) == 1.0);
+}
+
+/* The structural proof of a large tree_ensemble runs in two halves on two
+ * threads: a proper forest passes; a leaf numbered wrongly where the
+ * second half starts, a bad child inside the second half, and damage in
+ * both halves (the first half's is reported, as a single pass would) are
+ * refused. Trees are chains: node 2k splits, 2k + 1 is a leaf. */
+static int ti_big_forest(int damage, char *err, size_t errlen)
+{
+    enum { TREES = 2001, PER = 101 };
+    const int64_t n = (int64_t)TREES * PER, leaves = (int64_t)TREES * 51, nt = TREES + 1;
+    const int64_t vs[2] = { leaves, 1 }, xs[2] = { -1, 1 };
+    int64_t *off = malloc((size_t)nt * 8), t, j, leaf = 0, mid_leaf = -1;
+    int32_t *feat = malloc((size_t)n * 4), *lt = malloc((size_t)n * 4), *rt = malloc((size_t)n * 4);
+    double *thr = calloc((size_t)n, 8), *val = calloc((size_t)leaves, 8);
+    uint8_t *ml = calloc((size_t)n, 1);
+    skc_model *m = NULL;
+    skc_step *st;
+    int rc;
+
+    assert_true(off && feat && lt && rt && thr && val && ml);
+    for (t = 0; t < TREES; t++) {
+        off[t] = t * PER;
+        for (j = 0; j < PER; j++) {
+            int64_t i = t * PER + j;
+            if (j % 2 == 1 || j == PER - 1) {
+                if (t == TREES / 2 && mid_leaf < 0)
+                    mid_leaf = i;
+                feat[i] = -1;
+                lt[i] = (int32_t)(-1 - leaf++);
+                rt[i] = -1;
+            } else {
+                feat[i] = 0;
+                lt[i] = (int32_t)(j + 1);
+                rt[i] = (int32_t)(j + 2);
+            }
+        }
+    }
+    off[TREES] = n;
+    if (damage & 1)
+        lt[mid_leaf] -= 1;                         /* numbering breaks at the half */
+    if (damage & 2)
+        rt[(TREES - 10) * PER] = 0;                /* a child before its parent */
+    if (damage & 4)
+        rt[10 * PER + 2] = PER + 5;                /* a child outside its tree */
+    st = ti_tree_model(&m, xs);
+    ti_set(st, "tree_offsets", SKC_DT_I64, 1, &nt, off);
+    ti_tree_nodes(st, n, feat, lt, rt, ml, thr, val, vs);
+    assert_int_equal(skc_model_add_output(m, "variable", SKC_DT_F64, 2, xs), SKC_OK);
+    rc = skc_model_validate(m, err, errlen);
+    skc_model_free(m);
+    free(off);
+    free(feat);
+    free(lt);
+    free(rt);
+    free(thr);
+    free(val);
+    free(ml);
+    return rc;
+}
+
+static void test_tree_proof_halves(void **state)
+{
+    char err[256];
+
+    (void)state;
+    assert_int_equal(ti_big_forest(0, err, sizeof(err)), SKC_OK);
+    assert_int_equal(ti_big_forest(1, err, sizeof(err)), SKC_E_FORMAT);
+    assert_non_null(strstr(err, "a leaf needs left"));
+    assert_int_equal(ti_big_forest(2, err, sizeof(err)), SKC_E_FORMAT);
+    assert_non_null(strstr(err, "children must follow"));
+    assert_non_null(strstr(err, "(201091,"));        /* node (TREES - 10) * PER */
+    assert_int_equal(ti_big_forest(2 | 4, err, sizeof(err)), SKC_E_FORMAT);
+    assert_non_null(strstr(err, "(1012,"));          /* the first half's: node 10 * PER + 2 */
 }
 
 static void test_model_shape(void **state)
@@ -676,6 +768,7 @@ int main(void)
         cmocka_unit_test(test_shared_tensor),
         cmocka_unit_test(test_meta),
         cmocka_unit_test(test_tree_sum_float32),
+        cmocka_unit_test(test_tree_proof_halves),
         cmocka_unit_test(test_model_shape),
         cmocka_unit_test(test_input_columns),
         cmocka_unit_test(test_eval),

@@ -976,8 +976,9 @@ static void test_ml_tree_lists_damaged(void **state)
 
 /* A tree_ensemble IR model of @p trees chains of @p splits splits on two
  * columns (node 2k splits, its left child 2k + 1 is a leaf, its right the
- * next split; the last node a leaf), one target, double X. */
-static skc_model *chain_forest(int64_t trees, int64_t splits)
+ * next split; the last node a leaf), one target, double X; with @p zero
+ * every leaf value is 0. */
+static skc_model *chain_forest(int64_t trees, int64_t splits, int zero)
 {
     int64_t per = 2 * splits + 1, n = trees * per, leaves = trees * (splits + 1), t, j;
     int64_t *off = malloc((size_t)(trees + 1) * sizeof(*off)), vs[2] = { leaves, 1 };
@@ -1001,7 +1002,7 @@ static skc_model *chain_forest(int64_t trees, int64_t splits)
                 left[i] = (int32_t)(-1 - leaf);
                 right[i] = -1;
                 thr[i] = 0;
-                val[leaf++] = (double)(t % 5) + 0.01 * (double)j;
+                val[leaf++] = zero ? 0.0 : (double)(t % 5) + 0.01 * (double)j;
             } else {
                 feat[i] = (int32_t)((t + j / 2) % 2);
                 left[i] = (int32_t)(j + 1);
@@ -1039,8 +1040,8 @@ static skc_model *chain_forest(int64_t trees, int64_t splits)
     return m;
 }
 
-/* The ONNX bytes of @p m (malloc'd). */
-static uint8_t *write_bytes(const skc_model *m, size_t *size)
+/* The ONNX bytes of @p m (malloc'd), written with -O dtype=@p dtype. */
+static uint8_t *write_bytes(const skc_model *m, const char *dtype, size_t *size)
 {
     skc_session *s;
     skc_stream *buf;
@@ -1049,6 +1050,7 @@ static uint8_t *write_bytes(const skc_model *m, size_t *size)
     int rc;
 
     assert_int_equal(skc_session_new(ctx, fmt, "test.onnx", &s), 0);
+    assert_int_equal(skc_session_set_option(s, 1, "dtype", dtype), 0);
     assert_int_equal(skc_stream_open_buffer(&buf), 0);
     rc = skc_session_write(s, m, buf);
     if (rc)
@@ -1084,27 +1086,24 @@ static uint8_t *list_body(uint8_t *buf, size_t size, const char *name, int field
     return buf + at + 1;
 }
 
-/* A forest past the size at which the writer fills its lists on two
- * threads and the reader decodes the node lists in two halves (the
- * second half starting inside a tree): the same bytes every time, lifted
- * back into tree_ensemble, the same predictions; a bad child in the
- * second half keeps the node from being lifted. */
-static void test_ml_tree_large_roundtrip(void **state)
+/* Write @p m, read it back (float32: lifted into tree_ensemble) and
+ * compare predictions on four rows; the bytes (malloc'd) in *@p out when
+ * asked for. */
+static void tree_roundtrip(skc_model *m, const char *dtype, uint8_t **out, size_t *out_size)
 {
     static const double x[8] = { 0.1, -0.3, 1.5, 0.75, -1.25, 2.0, 0.0, -0.5 };
-    skc_model *m = chain_forest(2001, 50), *back = NULL;
     skc_tensor *xt = rows(x, 4, 2), *ra[1] = { 0 }, *rb[1] = { 0 };
-    size_t size, size2, len;
-    uint8_t *buf = write_bytes(m, &size), *buf2 = write_bytes(m, &size2), *body;
+    skc_model *back = NULL;
+    size_t size;
+    uint8_t *buf = write_bytes(m, dtype, &size);
     char ops[256];
     int64_t i;
 
-    (void)state;
-    assert_int_equal(size, size2);
-    assert_memory_equal(buf, buf2, size);
     assert_int_equal(read_bytes(buf, size, &back), 0);
     step_ops(back, ops, sizeof(ops));
-    assert_non_null(strstr(ops, "tree_ensemble"));
+    /* float64 writes leaf ordinals and a Gather: read back as written. */
+    if (strcmp(dtype, "float32") == 0)
+        assert_non_null(strstr(ops, "tree_ensemble"));
     eval(m, xt, ra);
     eval(back, xt, rb);
     for (i = 0; i < 4; i++)
@@ -1113,7 +1112,37 @@ static void test_ml_tree_large_roundtrip(void **state)
     free_outs(ra, 1);
     free_outs(rb, 1);
     skc_model_free(back);
-    back = NULL;
+    skc_tensor_free(xt);
+    if (out) {
+        *out = buf;
+        *out_size = size;
+    } else {
+        free(buf);
+    }
+}
+
+/* A forest past the size at which the writer counts and fills its lists
+ * on two threads and the reader decodes the node lists in two halves
+ * (the second half starting inside a tree): the same bytes every time,
+ * lifted back into tree_ensemble, the same predictions; a bad child in
+ * the second half keeps the node from being lifted. The writer's counts
+ * hold for node ids of three bytes (trees of 40001 nodes), leaf ordinals
+ * (dtype=float64) and a forest whose weights are all zero. */
+static void test_ml_tree_large_roundtrip(void **state)
+{
+    static const double x[2] = { 0.1, -0.3 };
+    skc_model *m = chain_forest(2001, 50, 0), *back = NULL;
+    skc_tensor *xt = rows(x, 1, 2), *rb[1] = { 0 };
+    size_t size, size2, len;
+    uint8_t *buf, *buf2 = write_bytes(m, "float32", &size2), *body;
+    char ops[256];
+
+    (void)state;
+    tree_roundtrip(m, "float32", &buf, &size);
+    assert_int_equal(size, size2);
+    assert_memory_equal(buf, buf2, size);
+    tree_roundtrip(m, "float64", NULL, NULL);
+    skc_model_free(m);
 
     /* The root of tree 1500 (ids below 128: one byte each) sends its true
      * branch to id 127, outside its 101 nodes. */
@@ -1131,6 +1160,13 @@ static void test_ml_tree_large_roundtrip(void **state)
     free(buf);
     free(buf2);
     skc_tensor_free(xt);
+
+    m = chain_forest(3, 20000, 0);
+    tree_roundtrip(m, "float32", NULL, NULL);
+    tree_roundtrip(m, "float64", NULL, NULL);
+    skc_model_free(m);
+    m = chain_forest(1500, 50, 1);
+    tree_roundtrip(m, "float32", NULL, NULL);
     skc_model_free(m);
 }
 
@@ -1446,8 +1482,8 @@ static void damage_one(const uint8_t *buf, size_t size)
  * bytes before the prescan runs (onnx_split_lists). */
 static uint8_t *damage_tree_model(size_t *size)
 {
-    skc_model *m = chain_forest(3, 2);
-    uint8_t *buf = write_bytes(m, size);
+    skc_model *m = chain_forest(3, 2, 0);
+    uint8_t *buf = write_bytes(m, "float32", size);
 
     skc_model_free(m);
     return buf;
