@@ -175,6 +175,7 @@ static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output
     skc_model *m2 = NULL;
     skc_tensor *rows = NULL;
     skc_verify_report *rep = NULL;
+    skc_verify_job *vj = NULL;
     char err[1024] = "";
     int rc;
 
@@ -186,6 +187,13 @@ static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output
     }
     if (j->verify_data && (rc = cv_rows(m, j->verify_data, &rows, r)))
         return rc;
+    /* The source model is evaluated on the probe rows while the output is
+     * read back. */
+    if ((rc = skc_verify_start(m, rows, NULL, &vj, err, sizeof(err)))) {
+        rc = cv_fail(r, SKC_E_MISMATCH, CV_VERIFY_FAILED, "%s: verification failed: %s",
+                     j->output, err);
+        goto done;
+    }
     rc = skc_stream_open_read(skc_output_temp_path(*out), &back, err, sizeof(err));
     if (rc == SKC_OK)
         rc = skc_session_new(ctx, j->writer, j->output, &rs);
@@ -201,7 +209,8 @@ static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output
                      "%s: verification could not read the output back: %s", j->output, err);
         goto done;
     }
-    rc = skc_verify_models(m, m2, rows, NULL, &rep, err, sizeof(err));
+    rc = skc_verify_finish(vj, m2, NULL, &rep, err, sizeof(err));
+    vj = NULL;
     if (rc) {
         rc = cv_fail(r, SKC_E_MISMATCH, CV_VERIFY_FAILED, "%s: verification failed: %s",
                      j->output, err);
@@ -244,6 +253,7 @@ static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output
     *out = NULL;
     rc = cv_write(ctx, j, m, out, r);
 done:
+    skc_verify_job_free(vj);
     skc_verify_report_free(rep);
     skc_model_free(m2);
     skc_session_free(rs);

@@ -393,56 +393,100 @@ static double tree_add(const tree_view *v, double a, double b)
     return v->sum_float32 ? (double)((float)a + (float)b) : a + b;
 }
 
+/* Rows [lo, hi) of y = the ensemble on x (@p f columns), a block of rows
+ * at a time; on failure the tree that failed, else -1. */
+typedef struct tree_rows {
+    const tree_view *v;
+    const double *x;
+    double *y;
+    int64_t f, lo, hi, bad;
+} tree_rows;
+
+static void *tree_eval_rows(void *arg)
+{
+    tree_rows *p = arg;
+    const tree_view *v = p->v;
+    double *y = p->y;
+    int64_t r0, r, t, k, nb, cur[TREE_BLOCK], lrow[TREE_BLOCK];
+
+    p->bad = -1;
+    for (r0 = p->lo; r0 < p->hi; r0 += TREE_BLOCK) {
+        nb = p->hi - r0 < TREE_BLOCK ? p->hi - r0 : TREE_BLOCK;
+        if (v->base)
+            for (r = r0; r < r0 + nb; r++)
+                for (k = 0; k < v->n_targets; k++)
+                    y[r * v->n_targets + k] = tree_add(v, 0.0, v->base[k]);
+        /* Trees are visited in order and each adds scale * value, as
+         * sklearn's forests and predict_stages accumulate. */
+        for (t = 0; t < v->n_trees; t++) {
+            if (tree_leaves(v, t, p->x + r0 * p->f, nb, p->f, cur, lrow) < 0) {
+                p->bad = t;
+                return NULL;
+            }
+            for (r = r0; r < r0 + nb; r++) {
+                double *yr = y + r * v->n_targets;
+                const double *leaf = v->value + lrow[r - r0] * v->width;
+                if (v->agg == TREE_NONE)
+                    yr[t] = leaf[0];
+                else if (v->target)
+                    yr[v->target[t]] = tree_add(v, yr[v->target[t]], v->scale * leaf[0]);
+                else
+                    for (k = 0; k < v->width; k++)
+                        yr[k] = tree_add(v, yr[k], v->scale * leaf[k]);
+            }
+        }
+        if (v->agg == TREE_AVERAGE)
+            for (r = r0; r < r0 + nb; r++)
+                for (k = 0; k < v->n_targets; k++)
+                    y[r * v->n_targets + k] /= (double)v->n_trees;
+    }
+    return NULL;
+}
+
+/* Rows times trees from which the rows are split between two threads. */
+#define TREE_EVAL_THREAD_MIN 65536
+
 static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,
                               skc_tensor **out, char *err, size_t errlen)
 {
     tree_view v;
-    const double *x;
-    double *y;
-    int64_t n, f, r0, r, t, k, nb, cur[TREE_BLOCK], lrow[TREE_BLOCK];
-    int rc;
+    tree_rows a, b;
+    pthread_t th;
+    int64_t n;
+    int rc, threaded = 0;
 
     if ((rc = tree_load(s, &v, TREE_ATTRS, err, errlen)))
         return rc;
     n = skci_rows(in[0]);
-    f = skci_cols(in[0]);
     if ((rc = skci_new_matrix(n, v.n_targets, out)))
         return rc;
-    x = skc_tensor_data(in[0]);
-    y = skc_tensor_data_mut(*out);
-    for (r0 = 0; r0 < n; r0 += TREE_BLOCK) {
-        nb = n - r0 < TREE_BLOCK ? n - r0 : TREE_BLOCK;
-        if (v.base)
-            for (r = r0; r < r0 + nb; r++)
-                for (k = 0; k < v.n_targets; k++)
-                    y[r * v.n_targets + k] = tree_add(&v, 0.0, v.base[k]);
-        /* Trees are visited in order and each adds scale * value, as
-         * sklearn's forests and predict_stages accumulate. */
-        for (t = 0; t < v.n_trees; t++) {
-            if (tree_leaves(&v, t, x + r0 * f, nb, f, cur, lrow) < 0) {
-                skc_tensor_free(*out);
-                *out = NULL;
-                skci_errf(err, errlen, "step 'tree_ensemble': tree %lld reaches a node "
-                          "that splits on a column the input (%lld columns) lacks, or "
-                          "is damaged", (long long)t, (long long)f);
-                return SKC_E_INVAL;
-            }
-            for (r = r0; r < r0 + nb; r++) {
-                double *yr = y + r * v.n_targets;
-                const double *leaf = v.value + lrow[r - r0] * v.width;
-                if (v.agg == TREE_NONE)
-                    yr[t] = leaf[0];
-                else if (v.target)
-                    yr[v.target[t]] = tree_add(&v, yr[v.target[t]], v.scale * leaf[0]);
-                else
-                    for (k = 0; k < v.width; k++)
-                        yr[k] = tree_add(&v, yr[k], v.scale * leaf[k]);
-            }
-        }
-        if (v.agg == TREE_AVERAGE)
-            for (r = r0; r < r0 + nb; r++)
-                for (k = 0; k < v.n_targets; k++)
-                    y[r * v.n_targets + k] /= (double)v.n_trees;
+    a.v = &v;
+    a.x = skc_tensor_data(in[0]);
+    a.y = skc_tensor_data_mut(*out);
+    a.f = skci_cols(in[0]);
+    a.lo = 0;
+    a.hi = n;
+    b = a;
+    /* Rows are independent: a large batch of a large ensemble is split
+     * at a block boundary between this thread and a second one. */
+    if (n >= 2 * TREE_BLOCK && n * v.n_trees >= TREE_EVAL_THREAD_MIN) {
+        a.hi = b.lo = (n / 2 + TREE_BLOCK - 1) / TREE_BLOCK * TREE_BLOCK;
+        threaded = pthread_create(&th, NULL, tree_eval_rows, &b) == 0;
+        if (!threaded)
+            a.hi = n;
+    }
+    tree_eval_rows(&a);
+    if (threaded)
+        pthread_join(th, NULL);
+    if (a.bad < 0 && threaded)
+        a.bad = b.bad;
+    if (a.bad >= 0) {
+        skc_tensor_free(*out);
+        *out = NULL;
+        skci_errf(err, errlen, "step 'tree_ensemble': tree %lld reaches a node "
+                  "that splits on a column the input (%lld columns) lacks, or "
+                  "is damaged", (long long)a.bad, (long long)a.f);
+        return SKC_E_INVAL;
     }
     return SKC_OK;
 }

@@ -468,126 +468,222 @@ int skc_verify_float32(const skc_model *m)
     return 0;
 }
 
-/* One side's evaluation, on a thread of its own. */
-typedef struct verify_eval {
-    const skc_model *m;
-    const skc_tensor *const *in;
-    skc_tensor **out;
+/* 1 when every step that reads @p m's input is a tree_ensemble that
+ * casts it to float32 itself (x_float32): the outputs are then the same
+ * for X and for X rounded to float32, so a reference evaluated on one
+ * serves a candidate that needs the other. */
+static int verify_rounds_itself(const skc_model *m)
+{
+    const char *x = skc_model_input_name(m, 0);
+    int i, j, reads = 0;
+
+    for (i = 0; i < skc_model_output_count(m); i++)
+        if (strcmp(skc_model_output_name(m, i), x) == 0)
+            return 0;
+    for (i = 0; i < skc_model_step_count(m); i++) {
+        const skc_step *st = skc_model_step(m, i);
+        for (j = 0; j < skc_step_input_count(st); j++) {
+            int64_t xf = 0;
+            if (strcmp(skc_step_input(st, j), x) != 0)
+                continue;
+            if (strcmp(skc_step_op(st), "tree_ensemble") != 0 ||
+                skc_step_get_int(st, "x_float32", &xf) != SKC_OK || !xf)
+                return 0;
+            reads++;
+        }
+    }
+    return reads > 0;
+}
+
+/* X rounded to float32, so both sides see the very same inputs. */
+static int verify_round(const skc_tensor *X, skc_tensor **out)
+{
+    int64_t k, n = skc_tensor_numel(X);
+    double *xd;
+    int rc;
+
+    if ((rc = skc_tensor_new(SKC_DT_F64, skc_tensor_ndim(X), skc_tensor_shape(X), out)))
+        return rc;
+    xd = skc_tensor_data_mut(*out);
+    for (k = 0; k < n; k++)
+        xd[k] = (double)(float)skc_tensor_get_f64(X, k);
+    return SKC_OK;
+}
+
+struct skc_verify_job {
+    const skc_model *ref;
+    const skc_tensor *X;          /* the caller's rows or probe            */
+    skc_tensor *probe, *xr;       /* owned: synthesised rows, rounded rows */
+    int rounded;                  /* ra was computed on xr                 */
+    skc_tensor *ra[VERIFY_MAX_OUTPUTS];
     char err[512];
     int rc;
-} verify_eval;
+    pthread_t thread;
+    int threaded;
+};
 
-static void *verify_eval_main(void *arg)
+static void *verify_ref_main(void *arg)
 {
-    verify_eval *v = arg;
+    skc_verify_job *j = arg;
+    const skc_tensor *in[1] = { j->rounded ? j->xr : j->X };
 
-    v->rc = skc_model_eval(v->m, v->in, v->out, v->err, sizeof(v->err));
+    j->rc = skc_model_eval(j->ref, in, j->ra, j->err, sizeof(j->err));
     return NULL;
 }
 
-/* Both models on the same rows at once: the reference on a second thread
- * (evaluation takes a const model and keeps no state). A reference that
- * fails is reported first, as if it had run first. */
-static int verify_eval_both(const skc_model *ref, const skc_model *cand,
-                            const skc_tensor *const *in, skc_tensor **ra, skc_tensor **ca,
-                            char *err, size_t errlen)
+static void verify_job_join(skc_verify_job *j)
 {
-    verify_eval v = { ref, in, ra, "", 0 };
-    pthread_t th;
-    int threaded = pthread_create(&th, NULL, verify_eval_main, &v) == 0, rc;
-
-    if (!threaded)
-        verify_eval_main(&v);
-    rc = skc_model_eval(cand, in, ca, err, errlen);
-    if (threaded)
-        pthread_join(th, NULL);
-    if (v.rc) {
-        skci_errf(err, errlen, "%s", v.err);
-        return v.rc;
+    if (j->threaded) {
+        pthread_join(j->thread, NULL);
+        j->threaded = 0;
     }
-    return rc;
 }
 
-int skc_verify_models(const skc_model *ref, const skc_model *cand, const skc_tensor *X,
-                      const skc_verify_opts *o, skc_verify_report **out,
-                      char *err, size_t errlen)
+void skc_verify_job_free(skc_verify_job *j)
+{
+    int i;
+
+    if (!j)
+        return;
+    verify_job_join(j);
+    for (i = 0; i < VERIFY_MAX_OUTPUTS; i++)
+        skc_tensor_free(j->ra[i]);
+    skc_tensor_free(j->probe);
+    skc_tensor_free(j->xr);
+    free(j);
+}
+
+int skc_verify_start(const skc_model *ref, const skc_tensor *X, const skc_verify_opts *o,
+                     skc_verify_job **out, char *err, size_t errlen)
+{
+    skc_verify_opts d;
+    skc_verify_job *j;
+    int rc;
+
+    if (!ref || !out)
+        return SKC_E_INVAL;
+    *out = NULL;
+    if (!o) {
+        skc_verify_opts_default(&d, 0);
+        o = &d;
+    }
+    if (skc_model_output_count(ref) > VERIFY_MAX_OUTPUTS || skc_model_input_count(ref) != 1) {
+        skci_errf(err, errlen, "verification compares one-input models with at most %d outputs",
+                  VERIFY_MAX_OUTPUTS);
+        return SKC_E_UNSUPPORTED;
+    }
+    if (!(j = calloc(1, sizeof(*j))))
+        return SKC_E_NOMEM;
+    j->ref = ref;
+    if (!X) {
+        if ((rc = skc_model_probe_rows(ref, o->n_rows, o->seed, &j->probe, err, errlen))) {
+            skc_verify_job_free(j);
+            return rc;
+        }
+        X = j->probe;
+    }
+    j->X = X;
+    if (verify_wants_f32(ref) && skc_tensor_dtype(X) != SKC_DT_STRING) {
+        if ((rc = verify_round(X, &j->xr))) {
+            skc_verify_job_free(j);
+            return rc;
+        }
+        j->rounded = 1;
+    }
+    /* Evaluation takes a const model and keeps no state, so the reference
+     * runs beside whatever the caller does next. */
+    j->threaded = pthread_create(&j->thread, NULL, verify_ref_main, j) == 0;
+    if (!j->threaded)
+        verify_ref_main(j);
+    *out = j;
+    return SKC_OK;
+}
+
+int skc_verify_finish(skc_verify_job *j, const skc_model *cand, const skc_verify_opts *o,
+                      skc_verify_report **out, char *err, size_t errlen)
 {
     skc_verify_opts d;
     skc_verify_report *r = NULL;
-    skc_tensor *probe = NULL, *xr = NULL;
-    skc_tensor *ra[VERIFY_MAX_OUTPUTS] = { 0 }, *ca[VERIFY_MAX_OUTPUTS] = { 0 };
+    skc_tensor *ca[VERIFY_MAX_OUTPUTS] = { 0 };
+    const skc_model *ref;
     const skc_tensor *in[1];
-    int i, nref, ncand, rc;
+    int i, nref, rc, want;
     size_t len;
 
-    if (!ref || !cand || !out)
+    if (!j || !cand || !out) {
+        skc_verify_job_free(j);
         return SKC_E_INVAL;
+    }
+    ref = j->ref;
     if (!o) {
         skc_verify_opts_default(&d, !skc_verify_float32(cand));
         o = &d;
     }
     nref = skc_model_output_count(ref);
-    ncand = skc_model_output_count(cand);
-    if (nref > VERIFY_MAX_OUTPUTS || ncand > VERIFY_MAX_OUTPUTS ||
-        skc_model_input_count(ref) != 1 || skc_model_input_count(cand) != 1) {
+    if (skc_model_output_count(cand) > VERIFY_MAX_OUTPUTS || skc_model_input_count(cand) != 1) {
         skci_errf(err, errlen, "verification compares one-input models with at most %d outputs",
                   VERIFY_MAX_OUTPUTS);
-        return SKC_E_UNSUPPORTED;
-    }
-    if (!X) {
-        rc = skc_model_probe_rows(ref, o->n_rows, o->seed, &probe, err, errlen);
-        if (rc)
-            return rc;
-        X = probe;
-    }
-    if ((verify_wants_f32(ref) || verify_wants_f32(cand)) &&
-        skc_tensor_dtype(X) != SKC_DT_STRING) {
-        /* Round once so both sides see the very same float32 inputs. */
-        int64_t k, n = skc_tensor_numel(X);
-        double *xd;
-        if ((rc = skc_tensor_new(SKC_DT_F64, skc_tensor_ndim(X), skc_tensor_shape(X), &xr)))
-            goto done;
-        xd = skc_tensor_data_mut(xr);
-        for (k = 0; k < n; k++)
-            xd[k] = (double)(float)skc_tensor_get_f64(X, k);
-        X = xr;
-    }
-    in[0] = X;
-    if ((rc = verify_eval_both(ref, cand, in, ra, ca, err, errlen)))
+        rc = SKC_E_UNSUPPORTED;
         goto done;
+    }
+    /* When either model takes float32 input, both see X rounded. */
+    want = (verify_wants_f32(ref) || verify_wants_f32(cand)) &&
+           skc_tensor_dtype(j->X) != SKC_DT_STRING;
+    if (want && !j->rounded && !j->xr && (rc = verify_round(j->X, &j->xr)))
+        goto done;
+    in[0] = want ? j->xr : j->X;
+    rc = skc_model_eval(cand, in, ca, err, errlen);
+    verify_job_join(j);
+    if (j->rc) {
+        /* The reference's failure first, as if it had run first. */
+        skci_errf(err, errlen, "%s", j->err);
+        rc = j->rc;
+        goto done;
+    }
+    if (rc)
+        goto done;
+    if (want != j->rounded && !verify_rounds_itself(ref)) {
+        /* The reference ran on the other rows: again, on these. */
+        for (i = 0; i < VERIFY_MAX_OUTPUTS; i++) {
+            skc_tensor_free(j->ra[i]);
+            j->ra[i] = NULL;
+        }
+        if ((rc = skc_model_eval(ref, in, j->ra, err, errlen)))
+            goto done;
+    }
     r = calloc(1, sizeof(*r));
     if (!r) {
         rc = SKC_E_NOMEM;
         goto done;
     }
-    r->rows = skc_tensor_ndim(X) ? skc_tensor_shape(X)[0] : 0;
+    r->rows = skc_tensor_ndim(in[0]) ? skc_tensor_shape(in[0])[0] : 0;
     r->rtol = o->rtol;
     r->atol = o->atol;
     r->passed = 1;
     for (i = 0; i < nref; i++) {
         const char *name = skc_model_output_name(ref, i);
-        int j = verify_find_output(cand, name);
+        int k = verify_find_output(cand, name);
         verify_out *vo = &r->outs[r->n++];
         snprintf(vo->name, sizeof(vo->name), "%s", name);
         vo->first_bad = -1;
-        if (j < 0) {
+        if (k < 0) {
             skci_errf(err, errlen, "output '%s' is missing from the converted model", name);
             rc = SKC_E_MISMATCH;
             goto done;
         }
-        if (skc_tensor_numel(ra[i]) != skc_tensor_numel(ca[j])) {
+        if (skc_tensor_numel(j->ra[i]) != skc_tensor_numel(ca[k])) {
             skci_errf(err, errlen, "output '%s' has %lld values, the converted model %lld",
-                      name, (long long)skc_tensor_numel(ra[i]),
-                      (long long)skc_tensor_numel(ca[j]));
+                      name, (long long)skc_tensor_numel(j->ra[i]),
+                      (long long)skc_tensor_numel(ca[k]));
             rc = SKC_E_MISMATCH;
             goto done;
         }
-        if (skc_tensor_dtype(ra[i]) == SKC_DT_STRING || skc_tensor_dtype(ra[i]) == SKC_DT_I64 ||
-            skc_tensor_dtype(ca[j]) == SKC_DT_STRING)
-            verify_compare_labels(vo, ra[i], ca[j]);
+        if (skc_tensor_dtype(j->ra[i]) == SKC_DT_STRING || skc_tensor_dtype(j->ra[i]) == SKC_DT_I64 ||
+            skc_tensor_dtype(ca[k]) == SKC_DT_STRING)
+            verify_compare_labels(vo, j->ra[i], ca[k]);
         else
-            verify_compare_values(vo, ra[i], ca[j],
-                                  skc_tensor_ndim(ra[i]) >= 2 ? skc_tensor_shape(ra[i])[1] : 1,
+            verify_compare_values(vo, j->ra[i], ca[k],
+                                  skc_tensor_ndim(j->ra[i]) >= 2 ? skc_tensor_shape(j->ra[i])[1] : 1,
                                   o->rtol, o->atol);
         if (!vo->passed)
             r->passed = 0;
@@ -616,14 +712,31 @@ int skc_verify_models(const skc_model *ref, const skc_model *cand, const skc_ten
     r = NULL;
     rc = SKC_OK;
 done:
-    for (i = 0; i < VERIFY_MAX_OUTPUTS; i++) {
-        skc_tensor_free(ra[i]);
+    for (i = 0; i < VERIFY_MAX_OUTPUTS; i++)
         skc_tensor_free(ca[i]);
-    }
-    skc_tensor_free(probe);
-    skc_tensor_free(xr);
     free(r);
+    skc_verify_job_free(j);
     return rc;
+}
+
+int skc_verify_models(const skc_model *ref, const skc_model *cand, const skc_tensor *X,
+                      const skc_verify_opts *o, skc_verify_report **out,
+                      char *err, size_t errlen)
+{
+    skc_verify_opts d;
+    skc_verify_job *j = NULL;
+    int rc;
+
+    if (!ref || !cand || !out)
+        return SKC_E_INVAL;
+    if (!o) {
+        skc_verify_opts_default(&d, !skc_verify_float32(cand));
+        o = &d;
+    }
+    /* The reference on a second thread while the candidate runs here. */
+    if ((rc = skc_verify_start(ref, X, o, &j, err, errlen)))
+        return rc;
+    return skc_verify_finish(j, cand, o, out, err, errlen);
 }
 
 int skc_verify_passed(const skc_verify_report *r) { return r ? r->passed : 0; }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <skconv/ir.h>
+#include <skconv/verify.h>
 
 static void test_dtypes(void **state)
 {
@@ -297,10 +298,13 @@ static void ti_set_f64(skc_step *s, const char *key, const double *v, int ndim,
     ti_set(s, key, SKC_DT_F64, ndim, shape, v);
 }
 
-static skc_model *ti_classifier(void)
+/* The classifier below with input type @p dtype and @p shift added to
+ * class 2's intercept. */
+static skc_model *ti_classifier_dt(int dtype, double shift)
 {
     static const double offset[2] = { 1, 2 }, scale[2] = { 0.5, 2 };
-    static const double coef[6] = { 1, 0, 0, 1, -1, -1 }, icpt[3] = { 0, 0, 0.5 };
+    static const double coef[6] = { 1, 0, 0, 1, -1, -1 };
+    const double icpt[3] = { 0, 0, 0.5 + shift };
     static const int64_t classes[3] = { 10, 20, 30 };
     const int64_t two = 2, c_shape[2] = { 3, 2 }, three = 3;
     int64_t l_shape[1] = { -1 }, p_shape[2] = { -1, 3 };
@@ -309,7 +313,7 @@ static skc_model *ti_classifier(void)
     skc_tensor *cl = NULL;
 
     assert_int_equal(skc_model_new(&m), SKC_OK);
-    assert_int_equal(skc_model_add_input(m, "X", SKC_DT_F32, 2, ti_in_shape), SKC_OK);
+    assert_int_equal(skc_model_add_input(m, "X", dtype, 2, ti_in_shape), SKC_OK);
     assert_int_equal(skc_model_add_step(m, "scaler", &s), SKC_OK);
     skc_step_add_input(s, "X");
     skc_step_add_output(s, "Xs");
@@ -337,13 +341,19 @@ static skc_model *ti_classifier(void)
     return m;
 }
 
-/* A model X [shape] -> tree_ensemble (one target) -> variable; its step. */
-static skc_step *ti_tree_model(skc_model **m, const int64_t *shape)
+static skc_model *ti_classifier(void)
+{
+    return ti_classifier_dt(SKC_DT_F32, 0.0);
+}
+
+/* A model X [shape] of @p dtype -> tree_ensemble (one target) ->
+ * variable; its step. */
+static skc_step *ti_tree_model(skc_model **m, int dtype, const int64_t *shape)
 {
     skc_step *s = NULL;
 
     assert_int_equal(skc_model_new(m), SKC_OK);
-    assert_int_equal(skc_model_add_input(*m, "X", SKC_DT_F64, 2, shape), SKC_OK);
+    assert_int_equal(skc_model_add_input(*m, "X", dtype, 2, shape), SKC_OK);
     assert_int_equal(skc_model_add_step(*m, "tree_ensemble", &s), SKC_OK);
     assert_int_equal(skc_step_add_input(s, "X"), SKC_OK);
     assert_int_equal(skc_step_add_output(s, "variable"), SKC_OK);
@@ -381,7 +391,7 @@ static double ti_tree_sum(int f32)
     char err[256] = "";
     double r;
 
-    s = ti_tree_model(&m, ys);
+    s = ti_tree_model(&m, SKC_DT_F64, ys);
     assert_int_equal(skc_step_set_int(s, "sum_float32", f32), SKC_OK);
     assert_int_equal(skc_tensor_from_i64(off, 4, &t), SKC_OK);
     assert_int_equal(skc_step_set_tensor(s, "tree_offsets", t), SKC_OK);
@@ -411,7 +421,7 @@ static void test_tree_sum_float32(void **state)
  * second half starts, a bad child inside the second half, and damage in
  * both halves (the first half's is reported, as a single pass would) are
  * refused. Trees are chains: node 2k splits, 2k + 1 is a leaf. */
-static int ti_big_forest(int damage, char *err, size_t errlen)
+static skc_model *ti_big_forest_model(int damage)
 {
     enum { TREES = 2001, PER = 101 };
     const int64_t n = (int64_t)TREES * PER, leaves = (int64_t)TREES * 51, nt = TREES + 1;
@@ -422,7 +432,6 @@ static int ti_big_forest(int damage, char *err, size_t errlen)
     uint8_t *ml = calloc((size_t)n, 1);
     skc_model *m = NULL;
     skc_step *st;
-    int rc;
 
     assert_true(off && feat && lt && rt && thr && val && ml);
     for (t = 0; t < TREES; t++) {
@@ -432,6 +441,7 @@ static int ti_big_forest(int damage, char *err, size_t errlen)
             if (j % 2 == 1 || j == PER - 1) {
                 if (t == TREES / 2 && mid_leaf < 0)
                     mid_leaf = i;
+                val[leaf] = (double)(t % 7) + 0.001 * (double)j;
                 feat[i] = -1;
                 lt[i] = (int32_t)(-1 - leaf++);
                 rt[i] = -1;
@@ -439,6 +449,7 @@ static int ti_big_forest(int damage, char *err, size_t errlen)
                 feat[i] = 0;
                 lt[i] = (int32_t)(j + 1);
                 rt[i] = (int32_t)(j + 2);
+                thr[i] = (double)((t * 7 + j) % 13 - 6) * 0.25;
             }
         }
     }
@@ -449,12 +460,12 @@ static int ti_big_forest(int damage, char *err, size_t errlen)
         rt[(TREES - 10) * PER] = 0;                /* a child before its parent */
     if (damage & 4)
         rt[10 * PER + 2] = PER + 5;                /* a child outside its tree */
-    st = ti_tree_model(&m, xs);
+    if (damage & 8)
+        feat[(TREES - 5) * PER] = 3;               /* a column X lacks */
+    st = ti_tree_model(&m, SKC_DT_F64, xs);
     ti_set(st, "tree_offsets", SKC_DT_I64, 1, &nt, off);
     ti_tree_nodes(st, n, feat, lt, rt, ml, thr, val, vs);
     assert_int_equal(skc_model_add_output(m, "variable", SKC_DT_F64, 2, xs), SKC_OK);
-    rc = skc_model_validate(m, err, errlen);
-    skc_model_free(m);
     free(off);
     free(feat);
     free(lt);
@@ -462,7 +473,58 @@ static int ti_big_forest(int damage, char *err, size_t errlen)
     free(thr);
     free(val);
     free(ml);
+    return m;
+}
+
+static int ti_big_forest(int damage, char *err, size_t errlen)
+{
+    skc_model *m = ti_big_forest_model(damage);
+    int rc = skc_model_validate(m, err, errlen);
+
+    skc_model_free(m);
     return rc;
+}
+
+/* A large batch of a large ensemble is evaluated in two halves of rows on
+ * two threads: the same values as each row alone; a column X lacks, met
+ * in the second half's trees, is reported with its tree. */
+static void test_tree_eval_halves(void **state)
+{
+    enum { ROWS = 300 };
+    skc_model *m = ti_big_forest_model(0), *bad = ti_big_forest_model(8);
+    const int64_t xs[2] = { ROWS, 1 }, one[2] = { 1, 1 };
+    skc_tensor *x = NULL, *x1 = NULL, *y[1] = { NULL }, *y1[1] = { NULL };
+    const skc_tensor *in[1];
+    char err[256] = "";
+    double *xd;
+    int64_t r;
+
+    (void)state;
+    assert_int_equal(skc_tensor_new(SKC_DT_F64, 2, xs, &x), SKC_OK);
+    xd = skc_tensor_data_mut(x);
+    for (r = 0; r < ROWS; r++)
+        xd[r] = -1.6 + 0.011 * (double)r;
+    in[0] = x;
+    assert_int_equal(skc_model_eval(m, in, y, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_tensor_new(SKC_DT_F64, 2, one, &x1), SKC_OK);
+    for (r = 0; r < ROWS; r += 7) {
+        *(double *)skc_tensor_data_mut(x1) = xd[r];
+        in[0] = x1;
+        assert_int_equal(skc_model_eval(m, in, y1, err, sizeof(err)), SKC_OK);
+        assert_true(skc_tensor_get_f64(y1[0], 0) == skc_tensor_get_f64(y[0], r));
+        skc_tensor_free(y1[0]);
+        y1[0] = NULL;
+    }
+    skc_tensor_free(y[0]);
+    y[0] = NULL;
+    in[0] = x;
+    assert_int_equal(skc_model_eval(bad, in, y, err, sizeof(err)), SKC_E_INVAL);
+    assert_null(y[0]);
+    assert_non_null(strstr(err, "tree 1996"));
+    skc_tensor_free(x);
+    skc_tensor_free(x1);
+    skc_model_free(m);
+    skc_model_free(bad);
 }
 
 static void test_tree_proof_halves(void **state)
@@ -478,6 +540,95 @@ static void test_tree_proof_halves(void **state)
     assert_non_null(strstr(err, "(201091,"));        /* node (TREES - 10) * PER */
     assert_int_equal(ti_big_forest(2 | 4, err, sizeof(err)), SKC_E_FORMAT);
     assert_non_null(strstr(err, "(1012,"));          /* the first half's: node 10 * PER + 2 */
+}
+
+/* One split on column 0 at 0.1 (not a float32): leaves 1 and 2; input
+ * type @p dtype; @p xf32: the tree rounds x to float32 itself. */
+static skc_model *ti_stump(int dtype, int xf32)
+{
+    static const int64_t off[2] = { 0, 3 }, vs[2] = { 2, 1 }, xs[2] = { -1, 1 };
+    static const int32_t feat[3] = { 0, -1, -1 }, left[3] = { 1, -1, -2 },
+                         right[3] = { 2, -1, -1 };
+    static const uint8_t ml[3] = { 0, 0, 0 };
+    static const double thr[3] = { 0.1, 0, 0 }, val[2] = { 1, 2 };
+    const int64_t two = 2;
+    skc_model *m = NULL;
+    skc_step *s = ti_tree_model(&m, dtype, xs);
+
+    assert_int_equal(skc_step_set_int(s, "x_float32", xf32), SKC_OK);
+    ti_set(s, "tree_offsets", SKC_DT_I64, 1, &two, off);
+    ti_tree_nodes(s, 3, feat, left, right, ml, thr, val, vs);
+    assert_int_equal(skc_model_add_output(m, "variable", SKC_DT_F64, 2, xs), SKC_OK);
+    return m;
+}
+
+/* Verification in two halves (skc_verify_start / skc_verify_finish) gives
+ * skc_verify_models()'s verdicts: the same model passes, a changed one
+ * fails; with zero tolerance, a float64 reference against its float32
+ * twin passes because both see the rows rounded (the reference evaluated
+ * again, or, for a tree that rounds x itself, reused); a job can be
+ * dropped unfinished. */
+static void test_verify_halves(void **state)
+{
+    skc_model *r64 = ti_classifier_dt(SKC_DT_F64, 0.0), *c32 = ti_classifier_dt(SKC_DT_F32, 0.0);
+    skc_model *bad = ti_classifier_dt(SKC_DT_F64, 0.25);
+    skc_model *t64 = ti_stump(SKC_DT_F64, 1), *t32 = ti_stump(SKC_DT_F32, 1);
+    skc_model *u64 = ti_stump(SKC_DT_F64, 0), *u32 = ti_stump(SKC_DT_F32, 0);
+    /* Rows float32 cannot hold (0.1, 0.3, ...): rounding them matters. */
+    static const double x2[8] = { 0.1, 0.3, 1.7, -0.2, 2.9, 0.7, 0.33, 0.1 };
+    static const double x1[4] = { 0.1, 0.3, 0.7, -0.1 };
+    const int64_t s2[2] = { 4, 2 }, s1[2] = { 4, 1 };
+    skc_tensor *xt2 = NULL, *xt1 = NULL;
+    skc_verify_opts o;
+    skc_verify_report *rep = NULL;
+    skc_verify_job *j = NULL;
+    char err[256];
+
+    (void)state;
+    assert_int_equal(skc_tensor_new(SKC_DT_F64, 2, s2, &xt2), SKC_OK);
+    memcpy(skc_tensor_data_mut(xt2), x2, sizeof(x2));
+    assert_int_equal(skc_tensor_new(SKC_DT_F64, 2, s1, &xt1), SKC_OK);
+    memcpy(skc_tensor_data_mut(xt1), x1, sizeof(x1));
+    skc_verify_opts_default(&o, 1);
+    o.rtol = o.atol = 0.0;
+    assert_int_equal(skc_verify_models(r64, c32, NULL, &o, &rep, err, sizeof(err)), SKC_OK);
+    assert_true(skc_verify_passed(rep));
+    assert_int_equal(skc_verify_rows(rep), 256);
+    skc_verify_report_free(rep);
+    assert_int_equal(skc_verify_models(r64, c32, xt2, &o, &rep, err, sizeof(err)), SKC_OK);
+    assert_true(skc_verify_passed(rep));
+    assert_int_equal(skc_verify_rows(rep), 4);
+    skc_verify_report_free(rep);
+    assert_int_equal(skc_verify_start(r64, NULL, &o, &j, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_verify_finish(j, bad, &o, &rep, err, sizeof(err)), SKC_OK);
+    assert_false(skc_verify_passed(rep));
+    assert_non_null(strstr(skc_verify_summary(rep), "FAILED"));
+    skc_verify_report_free(rep);
+    assert_int_equal(skc_verify_models(t64, t32, xt1, &o, &rep, err, sizeof(err)), SKC_OK);
+    assert_true(skc_verify_passed(rep));
+    skc_verify_report_free(rep);
+    /* Without the rounding x_float32 does, 0.1 and 0.1f fall on different
+     * sides of 0.1: the float64 stump agrees with its float32 twin only
+     * when it is evaluated again on the rounded rows. */
+    assert_int_equal(skc_verify_models(u64, u32, xt1, &o, &rep, err, sizeof(err)), SKC_OK);
+    assert_true(skc_verify_passed(rep));
+    skc_verify_report_free(rep);
+    assert_int_equal(skc_verify_models(u64, u64, xt1, &o, &rep, err, sizeof(err)), SKC_OK);
+    assert_true(skc_verify_passed(rep));
+    skc_verify_report_free(rep);
+    assert_int_equal(skc_verify_start(u64, NULL, &o, &j, err, sizeof(err)), SKC_OK);
+    skc_verify_job_free(j);
+    skc_verify_job_free(NULL);
+    assert_int_equal(skc_verify_finish(NULL, c32, &o, &rep, err, sizeof(err)), SKC_E_INVAL);
+    skc_model_free(r64);
+    skc_model_free(c32);
+    skc_model_free(bad);
+    skc_model_free(t64);
+    skc_model_free(t32);
+    skc_model_free(u64);
+    skc_model_free(u32);
+    skc_tensor_free(xt1);
+    skc_tensor_free(xt2);
 }
 
 static void test_model_shape(void **state)
@@ -769,6 +920,8 @@ int main(void)
         cmocka_unit_test(test_meta),
         cmocka_unit_test(test_tree_sum_float32),
         cmocka_unit_test(test_tree_proof_halves),
+        cmocka_unit_test(test_tree_eval_halves),
+        cmocka_unit_test(test_verify_halves),
         cmocka_unit_test(test_model_shape),
         cmocka_unit_test(test_input_columns),
         cmocka_unit_test(test_eval),

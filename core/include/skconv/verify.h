@@ -59,6 +59,30 @@ SKC_API int skc_verify_models(const skc_model *ref, const skc_model *cand,
                               const skc_tensor *X, const skc_verify_opts *o,
                               skc_verify_report **out, char *err, size_t errlen);
 
+/**
+ * skc_verify_models() in two halves, so that the reference can run while
+ * the caller does something else (reads the converted model back, say).
+ * skc_verify_start() makes the probe rows (when @p X is NULL; @p o gives
+ * n_rows and seed, NULL the defaults) and evaluates @p ref on them on a
+ * thread of its own; @p ref and @p X must stay alive and unchanged until
+ * the job is finished or freed. skc_verify_finish() evaluates @p cand on
+ * the same rows and compares, as skc_verify_models() does (@p o: the
+ * tolerances, NULL: @p cand's defaults); it frees @p job whatever it
+ * returns. When the candidate takes float32 input and the reference does
+ * not, the reference is evaluated again on the rounded rows unless that
+ * cannot change its outputs (its input goes only to trees that round it
+ * themselves). Added within ABI 1 (skconv 0.3).
+ */
+typedef struct skc_verify_job skc_verify_job;
+SKC_API int skc_verify_start(const skc_model *ref, const skc_tensor *X,
+                             const skc_verify_opts *o, skc_verify_job **job,
+                             char *err, size_t errlen);
+SKC_API int skc_verify_finish(skc_verify_job *job, const skc_model *cand,
+                              const skc_verify_opts *o, skc_verify_report **out,
+                              char *err, size_t errlen);
+/** Drop a started job without finishing it (waits for its thread); NULL is fine. */
+SKC_API void skc_verify_job_free(skc_verify_job *job);
+
 SKC_API int         skc_verify_passed(const skc_verify_report *r);
 SKC_API int64_t     skc_verify_rows(const skc_verify_report *r);
 /** One line: "12 rows; label identical; probabilities max abs 1e-8 rel 3e-7 (tol ...)". */
