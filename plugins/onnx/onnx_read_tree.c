@@ -688,48 +688,100 @@ static int64_t tl_take(tl_cur *c, uint64_t *buf, float *f, int64_t want)
 
 #define TL_CHUNK 2048
 
-/* The runs, each a dense range of node ids, tree ids all distinct. */
-static int tl_runs(tl_lift *t, const onnx_span *const *sp)
+/* Below this many nodes one thread is quicker. */
+#define TL_THREAD_MIN 100000
+
+/* One half of a pass (nodes, runs or weights [lo, hi)), on a thread of
+ * its own or not. */
+typedef struct tl_half {
+    int (*fn)(struct tl_half *);
+    tl_lift *t;
+    const onnx_span *const *sp;
+    int64_t lo, hi;
+    int64_t from;        /* tl_place_part: the first leaf number */
+    int rc;
+    /* tl_runs_part: this half's runs, whether each lists its ids in
+     * order, and the last id it read */
+    tl_run *runs;
+    int64_t n_runs, cap_runs, prev, first_nid;
+    int sorted;
+} tl_half;
+
+static void *tl_half_main(void *arg)
+{
+    tl_half *h = arg;
+
+    h->rc = h->lo < h->hi ? h->fn(h) : 1;
+    return NULL;
+}
+
+/* @p fn over [0, mid) and [mid, n): on two threads when @p threaded (the
+ * second half's own thread), else one after the other. 1 when both
+ * halves return 1, else the first half's failure or the second's. */
+static int tl_halves_of(tl_half *a, tl_half *b, int threaded)
+{
+    pthread_t th;
+    int on = threaded && pthread_create(&th, NULL, tl_half_main, b) == 0;
+
+    tl_half_main(a);
+    if (on)
+        pthread_join(th, NULL);
+    else if (a->rc == 1)
+        tl_half_main(b);
+    return a->rc != 1 ? a->rc : b->rc;
+}
+
+static int tl_halves(int (*fn)(tl_half *), tl_lift *t, const onnx_span *const *sp,
+                     int64_t mid, int64_t n, int64_t from, int threaded)
+{
+    tl_half a = { .fn = fn, .t = t, .sp = sp, .lo = 0, .hi = mid };
+    tl_half b = { .fn = fn, .t = t, .sp = sp, .lo = mid, .hi = n, .from = from };
+
+    return tl_halves_of(&a, &b, threaded);
+}
+
+static int tl_skip(tl_cur *c, int64_t k);
+
+/* The runs of nodes [lo, hi): tree and node ids a chunk at a time. */
+static int tl_runs_part(tl_half *h)
 {
     tl_cur ct, cn;
-    int64_t i, i0, prev = 0;
-    uint64_t *tv = malloc(2 * TL_CHUNK * sizeof(*tv)), *nv = tv + TL_CHUNK;
-    int sorted = 1;
+    int64_t i0;
+    uint64_t tv[TL_CHUNK], nv[TL_CHUNK];
 
-    if (!tv)
-        return SKC_E_NOMEM;
-    tl_cur_init(&ct, sp[L_TREE]);
-    tl_cur_init(&cn, sp[L_NODE]);
-    for (i0 = 0; i0 < t->n; i0 += TL_CHUNK) {
-        int64_t m = t->n - i0 < TL_CHUNK ? t->n - i0 : TL_CHUNK, k;
-        if (tl_take(&ct, tv, NULL, m) != m || tl_take(&cn, nv, NULL, m) != m) {
-            free(tv);
+    h->sorted = 1;
+    tl_cur_init(&ct, h->sp[L_TREE]);
+    tl_cur_init(&cn, h->sp[L_NODE]);
+    if (h->lo > 0 && (tl_skip(&ct, h->lo) || tl_skip(&cn, h->lo)))
+        return 0;
+    for (i0 = h->lo; i0 < h->hi; i0 += TL_CHUNK) {
+        int64_t m = h->hi - i0 < TL_CHUNK ? h->hi - i0 : TL_CHUNK, k;
+        if (tl_take(&ct, tv, NULL, m) != m || tl_take(&cn, nv, NULL, m) != m)
             return 0;
-        }
         for (k = 0; k < m; k++) {
             int64_t tid = (int64_t)tv[k], nid = (int64_t)nv[k];
             tl_run *r;
-            if (i0 + k == 0 || tid != t->runs[t->n_runs - 1].tree) {
-                if (t->n_runs == t->cap_runs) {
-                    int64_t nc = t->cap_runs ? 2 * t->cap_runs : 64;
-                    tl_run *v = realloc(t->runs, (size_t)nc * sizeof(*v));
-                    if (!v) {
-                        free(tv);
+            if (i0 + k == h->lo)
+                h->first_nid = nid;
+            if (i0 + k == h->lo || tid != h->runs[h->n_runs - 1].tree) {
+                if (h->n_runs == h->cap_runs) {
+                    int64_t nc = h->cap_runs ? 2 * h->cap_runs : 64;
+                    tl_run *v = realloc(h->runs, (size_t)nc * sizeof(*v));
+                    if (!v)
                         return SKC_E_NOMEM;
-                    }
-                    t->runs = v;
-                    t->cap_runs = nc;
+                    h->runs = v;
+                    h->cap_runs = nc;
                 }
-                r = &t->runs[t->n_runs++];
+                r = &h->runs[h->n_runs++];
                 r->tree = tid;
                 r->first = r->last = nid;
                 r->start = i0 + k;
                 r->len = 0;
             }
-            r = &t->runs[t->n_runs - 1];
-            if (r->len && (prev == INT64_MAX || nid != prev + 1))
-                sorted = 0;
-            prev = nid;
+            r = &h->runs[h->n_runs - 1];
+            if (r->len && (h->prev == INT64_MAX || nid != h->prev + 1))
+                h->sorted = 0;
+            h->prev = nid;
             r->len++;
             if (nid < r->first)
                 r->first = nid;
@@ -737,7 +789,52 @@ static int tl_runs(tl_lift *t, const onnx_span *const *sp)
                 r->last = nid;
         }
     }
-    free(tv);
+    return 1;
+}
+
+/* The runs, each a dense range of node ids, tree ids all distinct; for
+ * a large ensemble the list is read in two halves on two threads and a
+ * run cut by the middle is joined. */
+static int tl_runs(tl_lift *t, const onnx_span *const *sp)
+{
+    int threaded = t->n >= TL_THREAD_MIN;
+    int64_t i, mid = threaded ? t->n / 2 : t->n;
+    tl_half a = { .fn = tl_runs_part, .t = t, .sp = sp, .lo = 0, .hi = mid };
+    tl_half b = { .fn = tl_runs_part, .t = t, .sp = sp, .lo = mid, .hi = t->n };
+    int rc = tl_halves_of(&a, &b, threaded), sorted = a.sorted && b.sorted;
+    tl_cur cn;
+
+    if (rc == 1 && b.n_runs > 0) {
+        tl_run *first = &b.runs[0], *last = &a.runs[a.n_runs - 1];
+        int64_t skip = 0;
+        if (first->tree == last->tree) {
+            /* The run goes on across the middle. */
+            if (a.prev == INT64_MAX || b.first_nid != a.prev + 1)
+                sorted = 0;
+            if (first->first < last->first)
+                last->first = first->first;
+            if (first->last > last->last)
+                last->last = first->last;
+            last->len += first->len;
+            skip = 1;
+        }
+        if (a.n_runs + b.n_runs - skip > a.cap_runs) {
+            tl_run *v = realloc(a.runs, (size_t)(a.n_runs + b.n_runs) * sizeof(*v));
+            if (!v)
+                rc = SKC_E_NOMEM;
+            else
+                a.runs = v;
+        }
+        if (rc == 1) {
+            memcpy(a.runs + a.n_runs, b.runs + skip, (size_t)(b.n_runs - skip) * sizeof(*b.runs));
+            a.n_runs += b.n_runs - skip;
+        }
+    }
+    free(b.runs);
+    t->runs = a.runs;
+    t->n_runs = a.n_runs;
+    if (rc != 1)
+        return rc;
     if (!(t->keys = malloc((size_t)t->n_runs * sizeof(*t->keys))))
         return SKC_E_NOMEM;
     for (i = 0; i < t->n_runs; i++) {
@@ -819,46 +916,6 @@ static int tl_skip(tl_cur *c, int64_t k)
         k--;
     }
     return 0;
-}
-
-/* Below this many nodes one thread is quicker. */
-#define TL_THREAD_MIN 100000
-
-/* One half of a pass (nodes, runs or weights [lo, hi)), on a thread of
- * its own or not. */
-typedef struct tl_half {
-    int (*fn)(struct tl_half *);
-    tl_lift *t;
-    const onnx_span *const *sp;
-    int64_t lo, hi;
-    int64_t from;        /* tl_place_part: the first leaf number */
-    int rc;
-} tl_half;
-
-static void *tl_half_main(void *arg)
-{
-    tl_half *h = arg;
-
-    h->rc = h->lo < h->hi ? h->fn(h) : 1;
-    return NULL;
-}
-
-/* @p fn over [0, mid) and [mid, n): on two threads when @p threaded (the
- * second half's own thread), else one after the other. 1 when both
- * halves return 1, else the first half's failure or the second's. */
-static int tl_halves(int (*fn)(tl_half *), tl_lift *t, const onnx_span *const *sp,
-                     int64_t mid, int64_t n, int64_t from, int threaded)
-{
-    tl_half a = { fn, t, sp, 0, mid, 0, 0 }, b = { fn, t, sp, mid, n, from, 0 };
-    pthread_t th;
-    int on = threaded && pthread_create(&th, NULL, tl_half_main, &b) == 0;
-
-    tl_half_main(&a);
-    if (on)
-        pthread_join(th, NULL);
-    else if (a.rc == 1)
-        tl_half_main(&b);
-    return a.rc != 1 ? a.rc : b.rc;
 }
 
 /* Modes, features, thresholds, children (as list indices) and missing

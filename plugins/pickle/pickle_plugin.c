@@ -141,6 +141,7 @@ static int pickle_read(skc_session *s, skc_stream *in, skc_model **out)
         *out = m;
     }
     pickle_hash_cancel(&hash);
+    sk_drop_flush(priv);
     pk_graph_free(g);
     priv->src = NULL;
     return rc;

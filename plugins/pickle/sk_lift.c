@@ -194,12 +194,37 @@ const char *sk_sklearn_version(const pk_obj *est)
 
 /* Large arrays are used in place in the mapped input; once lifted, their
  * pages can go (skc_stream_drop), so a big forest is not held twice. */
+/* Ranges given back at once: a tree's arrays are a fraction of this. */
+#define SK_DROP_BATCH ((size_t)16 << 20)
+#define SK_DROP_GAP ((size_t)1 << 20)
+
+void sk_drop_flush(sk_priv *priv)
+{
+    if (priv && priv->src && priv->drop_n)
+        skc_stream_drop(priv->src, priv->drop, priv->drop_n);
+    if (priv)
+        priv->drop_n = 0;
+}
+
 void sk_drop(sk_ctx *c, const void *p, size_t n)
 {
-    const sk_priv *priv = skc_session_priv(c->s);
+    sk_priv *priv = skc_session_priv(c->s);
+    const uint8_t *b = p;
 
-    if (priv && priv->src)
-        skc_stream_drop(priv->src, p, n);
+    if (!priv || !priv->src || !p || n == 0)
+        return;
+    /* The pickle bytes between two arrays were read long ago (and a page
+     * given back is read in again if touched), so a small gap joins. */
+    if (priv->drop_n && b >= priv->drop + priv->drop_n &&
+        (size_t)(b - (priv->drop + priv->drop_n)) <= SK_DROP_GAP) {
+        priv->drop_n = (size_t)(b - priv->drop) + n;
+    } else {
+        sk_drop_flush(priv);
+        priv->drop = b;
+        priv->drop_n = n;
+    }
+    if (priv->drop_n >= SK_DROP_BATCH)
+        sk_drop_flush(priv);
 }
 
 int sk_lift_root(skc_session *s, const pk_obj *root, const char *path, skc_model **out,

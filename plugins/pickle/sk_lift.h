@@ -26,10 +26,15 @@ typedef struct sk_ctx {
 /* The pickle reader's session block: the input being read. */
 typedef struct sk_priv {
     skc_stream *src;
+    const uint8_t *drop;         /* a run of bytes sk_drop has not given back yet */
+    size_t drop_n;
 } sk_priv;
 
-/* The lifter is done with bytes [p, p + n) of the input (sk_lift.c). */
+/* The lifter is done with bytes [p, p + n) of the input (sk_lift.c):
+ * adjacent ranges are given back together (each call to the kernel
+ * stops the other thread to flush its TLB), the rest by sk_drop_flush. */
 void sk_drop(sk_ctx *c, const void *p, size_t n);
+void sk_drop_flush(sk_priv *priv);
 
 /* What a lifted estimator contributes. */
 enum sk_role { SK_TRANSFORMER = 1, SK_REGRESSOR, SK_CLASSIFIER, SK_WRAPPER };

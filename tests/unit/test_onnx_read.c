@@ -1144,6 +1144,40 @@ static void test_ml_tree_large_roundtrip(void **state)
     tree_roundtrip(m, "float64", NULL, NULL);
     skc_model_free(m);
 
+    /* Two leaves of tree 1000, which the middle of the list cuts, swap
+     * their ids (one byte each): the same trees, listed out of order, so
+     * the halves' runs join unsorted and the general order is taken. */
+    body = list_body(buf, size, "nodes_nodeids", 8, &len);
+    assert_int_equal(body[101049], 49);
+    body[101049] = 51;
+    body[101051] = 49;
+    {
+        static const double xs[8] = { 0.1, -0.3, 1.5, 0.75, -1.25, 2.0, 0.0, -0.5 };
+        skc_tensor *x4 = rows(xs, 4, 2), *ra[1] = { 0 }, *rs[1] = { 0 };
+        skc_model *orig = NULL;
+        int64_t i;
+        body[101049] = 49;
+        body[101051] = 51;
+        assert_int_equal(read_bytes(buf, size, &orig), 0);
+        body[101049] = 51;
+        body[101051] = 49;
+        assert_int_equal(read_bytes(buf, size, &back), 0);
+        step_ops(back, ops, sizeof(ops));
+        assert_non_null(strstr(ops, "tree_ensemble"));
+        eval(orig, x4, ra);
+        eval(back, x4, rs);
+        for (i = 0; i < 4; i++)
+            assert_true(skc_tensor_get_f64(ra[0], i) == skc_tensor_get_f64(rs[0], i));
+        free_outs(ra, 1);
+        free_outs(rs, 1);
+        skc_model_free(orig);
+        skc_model_free(back);
+        back = NULL;
+        skc_tensor_free(x4);
+        body[101049] = 49;
+        body[101051] = 51;
+    }
+
     /* The root of tree 1500 (ids below 128: one byte each) sends its true
      * branch to id 127, outside its 101 nodes. */
     body = list_body(buf, size, "nodes_truenodeids", 8, &len);
