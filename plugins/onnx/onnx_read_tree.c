@@ -659,17 +659,22 @@ static int64_t tl_take(tl_cur *c, uint64_t *buf, float *f, int64_t want)
         size_t len, pos = c->qpos;
         int rc;
         if (pos < c->qn && c->fld == TL_INTS) {
-            for (; k < want && pos < c->qn; k++) {
-                /* Ids below 2^14 (most of them) take one or two bytes. */
-                if (c->q[pos] < 0x80) {
-                    buf[k] = c->q[pos++];
-                } else if (pos + 1 < c->qn && c->q[pos + 1] < 0x80) {
-                    buf[k] = (uint64_t)(c->q[pos] & 0x7f) | (uint64_t)c->q[pos + 1] << 7;
-                    pos += 2;
-                } else if (onnx_varint(c->q, c->qn, &pos, &buf[k])) {
-                    return -1;
+            /* Ids below 2^14 (most of them) take one or two bytes, in
+             * no order a branch predictor learns: both are decoded
+             * without a branch, longer ones by the general reader. */
+            for (; k < want && pos + 1 < c->qn; k++) {
+                uint32_t b0 = c->q[pos], b1 = c->q[pos + 1], more = b0 >> 7;
+                if (more & (b1 >> 7)) {
+                    if (onnx_varint(c->q, c->qn, &pos, &buf[k]))
+                        return -1;
+                    continue;
                 }
+                buf[k] = (b0 & 0x7f) | (((b1 & 0x7f) << 7) & (0u - more));
+                pos += 1 + more;
             }
+            for (; k < want && pos < c->qn; k++)
+                if (onnx_varint(c->q, c->qn, &pos, &buf[k]))
+                    return -1;
             c->qpos = pos;
             continue;
         }
