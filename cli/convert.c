@@ -156,11 +156,31 @@ static int cv_side_files(skc_session *rs, const skc_output *out)
     return SKC_OK;
 }
 
-/* A model freed on a thread of its own. */
-static void *cv_free_model(void *m)
+/* Models freed on a thread of their own: a large one takes a while to
+ * give back, and nothing waits for it but the end of the conversion. */
+typedef struct cv_freer {
+    pthread_t thread;
+    int on;
+    skc_model *m[2];
+} cv_freer;
+
+static void *cv_free_main(void *arg)
 {
-    skc_model_free(m);
+    cv_freer *f = arg;
+
+    skc_model_free(f->m[0]);
+    skc_model_free(f->m[1]);
     return NULL;
+}
+
+/* Free @p a and @p b beside the caller (inline when no thread starts). */
+static void cv_free_later(cv_freer *f, skc_model *a, skc_model *b)
+{
+    f->m[0] = a;
+    f->m[1] = b;
+    f->on = pthread_create(&f->thread, NULL, cv_free_main, f) == 0;
+    if (!f->on)
+        cv_free_main(f);
 }
 
 /* ARCHITECTURE.md "Verification": read the written file back with its own
@@ -168,7 +188,7 @@ static void *cv_free_model(void *m)
  * summary is recorded in the model's provenance, so a passing output is
  * written again with it. */
 static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output **out,
-                     cv_result *r, pthread_t *freer, int *freer_on)
+                     cv_result *r, skc_model **back_model)
 {
     skc_stream *back = NULL;
     skc_session *rs = NULL;
@@ -224,12 +244,9 @@ static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output
                      j->keep_failed ? " (kept: --keep-failed)" : "");
         goto done;
     }
-    /* The read-back model is freed beside the rest of the commit (a
-     * large one takes a while to give back). */
-    if (*freer_on || pthread_create(freer, NULL, cv_free_model, m2) != 0)
-        skc_model_free(m2);
-    else
-        *freer_on = 1;
+    /* The read-back model goes back to the caller, who frees it beside
+     * the commit. */
+    *back_model = m2;
     m2 = NULL;
     skc_session_free(rs);
     rs = NULL;
@@ -298,8 +315,9 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
     const skc_format *rf;
     struct stat st;
     char err[1024];
-    pthread_t freer;
-    int rc, freer_on = 0;
+    skc_model *back = NULL;
+    cv_freer freer = { .on = 0 };
+    int rc;
 
     memset(r, 0, sizeof(*r));
     if (!j->dry_run && !j->force && stat(j->output, &st) == 0)
@@ -353,7 +371,13 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
     if (j->verify && !j->no_sync)
         skc_output_start_flush(out);
     if (j->verify)
-        rc = cv_verify(ctx, j, m, &out, r, &freer, &freer_on);
+        rc = cv_verify(ctx, j, m, &out, r, &back);
+    /* Both models are done with once verified (a second write, where the
+     * format needs one, has happened): they are freed during the commit. */
+    if (back) {
+        cv_free_later(&freer, back, m);
+        m = NULL;
+    }
     cv_lap(r, CV_VERIFY, &t0);
     if (rc && !(r->outcome == CV_VERIFY_FAILED && j->keep_failed && out))
         goto done;
@@ -382,8 +406,8 @@ done:
     skc_session_free(rs);
     skc_model_free(m);
     skc_stream_free(in);
-    if (freer_on)
-        pthread_join(freer, NULL);
+    if (freer.on)
+        pthread_join(freer.thread, NULL);
     if (rc == SKC_OK) {
         r->status = SKC_OK;
         r->outcome = CV_CONVERTED;
