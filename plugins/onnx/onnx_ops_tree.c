@@ -182,21 +182,33 @@ typedef struct te_fixed {
 
 static const char te_leq[] = "BRANCH_LEQ", te_leaf[] = "LEAF";
 
+/* A mode's field: key (field 9, length-delimited), length, bytes; a
+ * leaf's 6 bytes padded to a split's 12 so that every field is one copy
+ * of the same size (the padding is overwritten by the next field). */
+static const uint8_t te_mode_field[2][12] = {
+    { (9 << 3) | 2, 10, 'B', 'R', 'A', 'N', 'C', 'H', '_', 'L', 'E', 'Q' },
+    { (9 << 3) | 2, 4, 'L', 'E', 'A', 'F', 0, 0, 0, 0, 0, 0 },
+};
+
 static int te_modes_fill(void *ctx)
 {
     const te_fixed *f = ctx;
     const te_step *s = f->s;
     uint8_t *p = f->dst;
-    size_t i;
+    size_t i, n = (size_t)s->n_nodes, leaf;
 
-    for (i = 0; i < (size_t)s->n_nodes; i++) {
-        const char *m = s->left[i] >= 0 ? te_leq : te_leaf;
-        size_t len = s->left[i] >= 0 ? sizeof(te_leq) - 1 : sizeof(te_leaf) - 1;
-        if (i)
-            *p++ = (9 << 3) | 2;
-        *p++ = (uint8_t)len;
-        memcpy(p, m, len);
-        p += len;
+    /* The first field's key is the unknown field's own (written by the
+     * pack), the last is copied at its size: nothing past the list. */
+    for (i = 0; i < n; i++) {
+        leaf = s->left[i] < 0;
+        if (i == 0 || i + 1 == n) {
+            size_t skip = i == 0, len = leaf ? 6 : 12;
+            memcpy(p, te_mode_field[leaf] + skip, len - skip);
+            p += len - skip;
+        } else {
+            memcpy(p, te_mode_field[leaf], 12);
+            p += 12 - 6 * leaf;
+        }
     }
     return (size_t)(p - f->dst) == f->body ? 0 : SKC_E_INTERNAL;
 }
@@ -263,11 +275,19 @@ static int te_attr_tensor(onnx_builder *b, Onnx__NodeProto *n, const char *key,
 static float te_floor_f32(double t)
 {
     float f = (float)t;
+    uint32_t u;
 
-    if (isnan(t))
+    if (!((double)f > t))      /* NaN too */
         return f;
-    if ((double)f > t)
-        f = nextafterf(f, -INFINITY);
+    /* The next float32 down (nextafterf toward -inf), on the bits. */
+    memcpy(&u, &f, 4);
+    if (f == 0.0f)
+        u = 0x80000001u;      /* -0 or +0: the negative smallest */
+    else if (u >> 31)
+        u += 1;               /* negative: away from zero */
+    else
+        u -= 1;               /* positive: toward zero */
+    memcpy(&f, &u, 4);
     return f;
 }
 
