@@ -178,7 +178,7 @@ static void cv_free_later(cv_freer *f, skc_model *a, skc_model *b)
 {
     f->m[0] = a;
     f->m[1] = b;
-    f->on = pthread_create(&f->thread, NULL, cv_free_main, f) == 0;
+    f->on = skc_threads() > 1 && pthread_create(&f->thread, NULL, cv_free_main, f) == 0;
     if (!f->on)
         cv_free_main(f);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* error.c: status texts, version queries and small string helpers. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,20 @@ const char *skc_strerror(int status)
 }
 
 const char *skc_version_string(void) { return SKC_VERSION_STRING; }
+
+/* Read once: the environment does not change under a running program. */
+int skc_threads(void)
+{
+    static atomic_int cached;
+    int n = atomic_load_explicit(&cached, memory_order_relaxed);
+
+    if (n == 0) {
+        const char *e = getenv("SKCONV_THREADS");
+        n = e && e[0] == '1' && e[1] == '\0' ? 1 : 2;
+        atomic_store_explicit(&cached, n, memory_order_relaxed);
+    }
+    return n;
+}
 uint32_t skc_abi_version(void) { return SKC_ABI_VERSION; }
 
 char *skci_strdup(const char *s)

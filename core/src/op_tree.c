@@ -239,7 +239,7 @@ static int tree_prove(const skc_step *s, const tree_view *v, char *err, size_t e
     pthread_t th;
     int threaded = 0;
 
-    if (v->n_nodes >= TREE_PROVE_THREAD_MIN && v->n_trees >= 2) {
+    if (v->n_nodes >= TREE_PROVE_THREAD_MIN && v->n_trees >= 2 && skc_threads() > 1) {
         a.hi = b.lo = v->n_trees / 2;
         b.from = -1;
         threaded = pthread_create(&th, NULL, tree_prove_part, &b) == 0;
@@ -373,6 +373,13 @@ static int tree_leaves(const tree_view *v, int64_t t, const double *x, int64_t n
                 leaf[r] = cur[r];
                 cur[r] = -1;
             } else {
+                /* The next node's fields are fetched while the other
+                 * rows of the block take their step. */
+                int64_t i = off + cur[r];
+                __builtin_prefetch(&v->left[i]);
+                __builtin_prefetch(&v->right[i]);
+                __builtin_prefetch(&v->feature[i]);
+                __builtin_prefetch(&v->threshold[i]);
                 live++;
             }
         }
@@ -469,7 +476,7 @@ static int tree_ensemble_eval(const skc_step *s, const skc_tensor *const *in,
     b = a;
     /* Rows are independent: a large batch of a large ensemble is split
      * at a block boundary between this thread and a second one. */
-    if (n >= 2 * TREE_BLOCK && n * v.n_trees >= TREE_EVAL_THREAD_MIN) {
+    if (n >= 2 * TREE_BLOCK && n * v.n_trees >= TREE_EVAL_THREAD_MIN && skc_threads() > 1) {
         a.hi = b.lo = (n / 2 + TREE_BLOCK - 1) / TREE_BLOCK * TREE_BLOCK;
         threaded = pthread_create(&th, NULL, tree_eval_rows, &b) == 0;
         if (!threaded)

@@ -392,9 +392,12 @@ static void *stream_flush_main(void *arg)
 void skci_stream_start_flush(skc_stream *s)
 {
 #if defined(__linux__) && defined(SYNC_FILE_RANGE_WRITE)
-    if (s && s->kind == STREAM_FD_WRITE && !s->flushing &&
-        pthread_create(&s->flusher, NULL, stream_flush_main, s) == 0)
+    if (!s || s->kind != STREAM_FD_WRITE || s->flushing)
+        return;
+    if (skc_threads() > 1 && pthread_create(&s->flusher, NULL, stream_flush_main, s) == 0)
         s->flushing = 1;
+    else
+        stream_flush_main(s);
 #else
     (void)s;
 #endif

@@ -592,7 +592,8 @@ int skc_verify_start(const skc_model *ref, const skc_tensor *X, const skc_verify
     }
     /* Evaluation takes a const model and keeps no state, so the reference
      * runs beside whatever the caller does next. */
-    j->threaded = pthread_create(&j->thread, NULL, verify_ref_main, j) == 0;
+    j->threaded = skc_threads() > 1 &&
+                  pthread_create(&j->thread, NULL, verify_ref_main, j) == 0;
     if (!j->threaded)
         verify_ref_main(j);
     *out = j;

@@ -144,7 +144,7 @@ int onnx_fill_pack(onnx_builder *b, Onnx__ModelProto *mp, uint8_t *room, size_t 
     }
     atomic_init(&r.next, 0);
     atomic_init(&r.status, 0);
-    threaded = b->jobs.n > 1 && total >= ONNX_FILL_THREAD_MIN &&
+    threaded = b->jobs.n > 1 && total >= ONNX_FILL_THREAD_MIN && skc_threads() > 1 &&
                pthread_create(&th, NULL, onnx_jobs_work, &r) == 0;
     onnx_jobs_work(&r);
     if (threaded)

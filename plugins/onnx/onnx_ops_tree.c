@@ -776,7 +776,7 @@ static te_lists *te_lists_new(onnx_builder *b, const te_step *s,
     l->walk = walk;
     l->s = s;
     l->count = count;
-    l->threaded = threaded && s->n_nodes >= TE_THREAD_MIN &&
+    l->threaded = threaded && s->n_nodes >= TE_THREAD_MIN && skc_threads() > 1 &&
                   pthread_create(&l->counter, NULL, te_lists_count, l) == 0;
     if (!l->threaded)
         te_lists_count(l);

@@ -726,7 +726,7 @@ static void *tl_half_main(void *arg)
 static int tl_halves_of(tl_half *a, tl_half *b, int threaded)
 {
     pthread_t th;
-    int on = threaded && pthread_create(&th, NULL, tl_half_main, b) == 0;
+    int on = threaded && skc_threads() > 1 && pthread_create(&th, NULL, tl_half_main, b) == 0;
 
     tl_half_main(a);
     if (on)

@@ -69,7 +69,7 @@ static void pickle_hash_start(pickle_hash *h, skc_stream *in)
         return;
     h->ok = 1;
     h->in = in;
-    h->threaded = h->size >= PICKLE_HASH_THREAD_MIN;
+    h->threaded = h->size >= PICKLE_HASH_THREAD_MIN && skc_threads() > 1;
     if (h->threaded && pthread_create(&h->thread, NULL, pickle_hash_run, h) != 0)
         h->threaded = 0;
 }

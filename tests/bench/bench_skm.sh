@@ -84,6 +84,9 @@ np.random.default_rng(1).normal(size=(int(sys.argv[2]), 10)).astype('<f4').tofil
     "$bench" open "$skm" false true 0 >/dev/null
     open_best "$skm" auto
     open_best "$skm" true
+    # One thread (SKCONV_THREADS=1) to compare with ONNX Runtime's one;
+    # by default a large batch is split between two.
+    echo "  skconv $(SKCONV_THREADS=1 "$bench" open "$skm" auto true "$rows" "$x" | sed -n 's/^evaluator: //p')"
     echo "  skconv $("$bench" open "$skm" auto true "$rows" "$x" | sed -n 's/^evaluator: //p')"
     if [ -n "$ort" ]; then
         echo "  $(node "$here/tests/bench/ort_rows.js" "$onnx" "$x" "$rows" 10)"

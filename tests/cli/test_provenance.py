@@ -14,7 +14,8 @@ the trees) and the same model gzip-compressed by joblib are converted:
 - ONNX Runtime runs the large file (its votes were packed on a second
   thread) and matches sklearn (with --node-modules);
 - a .skm file (written again with the summary) carries it too;
-- -v prints the time of each phase.
+- -v prints the time of each phase;
+- SKCONV_THREADS=1 (everything on one thread) writes the same bytes.
 
 Usage: test_provenance.py --skconv PATH --workdir DIR [--node-modules DIR]
 (TAP output)
@@ -42,9 +43,10 @@ except ImportError as e:
     sys.exit(77)
 
 
-def run(args, *argv):
+def run(args, *argv, env=None):
     return subprocess.run([args.skconv, *argv], stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, **env) if env else None)
 
 
 def onnx_meta(path):
@@ -143,6 +145,13 @@ def main(argv):
     tap.ok(p.returncode == 0 and re.search(r"time: read [0-9.]+ s, write [0-9.]+ s, "
                                            r"verify [0-9.]+ s, commit [0-9.]+ s", p.stderr),
            "-v prints the time of each phase", p.stderr)
+
+    # The second thread (hash, list counts and fills, the read-back's
+    # halves, the reference's evaluation) changes nothing in the file.
+    one = os.path.join(args.workdir, "one_thread.onnx")
+    p = run(args, plain, "-o", one, "--force", env={"SKCONV_THREADS": "1"})
+    tap.ok(p.returncode == 0 and open(one, "rb").read() == open(first, "rb").read(),
+           "SKCONV_THREADS=1 writes the same bytes", p.stderr)
 
     skm = os.path.join(args.workdir, "rf.skm")
     p = run(args, plain, "-o", skm, "--force")

@@ -233,7 +233,8 @@ static int bench_open(const char *path, const char *verify_data, const char *use
         goto done;
     }
     t1 = bench_now();
-    printf("evaluator: %.0f rows/s (one thread, %lld rows)\n", (double)rows / (t1 - t0),
+    printf("evaluator: %.0f rows/s (%d thread%s, %lld rows)\n", (double)rows / (t1 - t0),
+           skc_threads(), skc_threads() > 1 ? "s" : "",
            (long long)rows);
 done:
     skc_tensor_free(x);

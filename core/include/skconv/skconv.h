@@ -64,6 +64,15 @@ SKC_API const char *skc_strerror(int status);
 SKC_API const char *skc_version_string(void);
 SKC_API uint32_t    skc_abi_version(void);
 
+/**
+ * How many threads one conversion may keep busy at once: the
+ * SKCONV_THREADS environment variable (1 or 2), 2 when it is unset or
+ * not a number. At 1 everything runs on the calling thread. Readers and
+ * writers that start threads of their own ask this first. Added within
+ * ABI 1 (skconv 0.3).
+ */
+SKC_API int skc_threads(void);
+
 /** Log levels, most severe first. */
 typedef enum skc_log_level {
     SKC_LOG_ERROR = 0,
