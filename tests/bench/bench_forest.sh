@@ -46,23 +46,24 @@ joblib.dump(rf, path)
 EOF
     fi
     size=$(stat -L -c %s "$model")
-    # Each side RUNS times (default 3; the machine may be busy): the best
-    # and the median wall time, the largest peak RSS.
+    # Each side RUNS times (default 3; the machine may be busy), taking
+    # turns so that both see the same machine: the best and the median
+    # wall time, the largest peak RSS. Each joblib.load runs in a Python of
+    # its own, as a user loads a model (timing the call only, not the
+    # start-up and imports): loads repeated in one process would reuse the
+    # memory the previous one freed, which no single load gets.
     runs=${RUNS:-3}
-    loads=$("$py" -c "
-import sys, time, joblib, sklearn.ensemble
-w = []
-for _ in range(int(sys.argv[2])):
-    t = time.perf_counter(); joblib.load(sys.argv[1]); w.append(time.perf_counter() - t)
-w.sort()
-print('best=%.2fs median=%.2fs' % (w[0], w[len(w) // 2]))
-" "$model" "$runs")
     log=$work/rf$n.time
     walls=""
+    loads=""
     maxrss=0
     i=0
     while [ "$i" -lt "$runs" ]; do
         i=$((i + 1))
+        loads="$loads $("$py" -c "
+import sys, time, joblib, sklearn.ensemble
+t = time.perf_counter(); joblib.load(sys.argv[1]); print('%.3f' % (time.perf_counter() - t))
+" "$model")"
         # A new output, as in a first conversion (replacing an existing
         # file with --force adds the kernel's cost of deleting the old one).
         rm -f "$work/rf$n.onnx"
@@ -74,6 +75,7 @@ print('best=%.2fs median=%.2fs' % (w[0], w[len(w) // 2]))
         [ "$rss" -gt "$maxrss" ] && maxrss=$rss
         phases=$(sed -n 's/^skconv: time: //p' "$log.err")
     done
+    loads=$(echo $loads | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { printf "best=%.2fs median=%.2fs", v[1], v[int((NR + 1) / 2)] }')
     wall=$(echo $walls | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { printf "best=%.2fs median=%.2fs", v[1], v[int((NR + 1) / 2)] }')
     out=$(stat -c %s "$work/rf$n.onnx")
     echo "trees=$n file=$((size / 1048576))MB onnx=$((out / 1048576))MB" \
