@@ -15,7 +15,8 @@ the trees) and the same model gzip-compressed by joblib are converted:
   thread) and matches sklearn (with --node-modules);
 - a .skm file (written again with the summary) carries it too;
 - -v prints the time of each phase;
-- SKCONV_THREADS=1 (everything on one thread) writes the same bytes.
+- SKCONV_THREADS=1 (everything on one thread) and a room in memory
+  (SKCONV_ROOM=memory) write the same bytes.
 
 Usage: test_provenance.py --skconv PATH --workdir DIR [--node-modules DIR]
 (TAP output)
@@ -152,6 +153,12 @@ def main(argv):
     p = run(args, plain, "-o", one, "--force", env={"SKCONV_THREADS": "1"})
     tap.ok(p.returncode == 0 and open(one, "rb").read() == open(first, "rb").read(),
            "SKCONV_THREADS=1 writes the same bytes", p.stderr)
+    # Where the output's pages cannot be allocated ahead, the model is
+    # packed in memory and written at the end: the same bytes.
+    mem = os.path.join(args.workdir, "memory_room.onnx")
+    p = run(args, plain, "-o", mem, "--force", env={"SKCONV_ROOM": "memory"})
+    tap.ok(p.returncode == 0 and open(mem, "rb").read() == open(first, "rb").read(),
+           "a room in memory (SKCONV_ROOM=memory) writes the same bytes", p.stderr)
 
     skm = os.path.join(args.workdir, "rf.skm")
     p = run(args, plain, "-o", skm, "--force")

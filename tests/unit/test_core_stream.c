@@ -358,6 +358,19 @@ static void test_reserve(void **state)
     assert_int_equal(skc_stream_commit_room(r), SKC_E_INVAL);
     skc_stream_free(r);
 
+    /* A file system that cannot allocate ahead: the room is memory,
+     * written at the commit. */
+    snprintf(path, sizeof(path), "%s/room_mem.bin", (char *)*state);
+    setenv("SKCONV_ROOM", "memory", 1);
+    assert_int_equal(skc_stream_open_write(path, &s, err, sizeof(err)), SKC_OK);
+    ts_room(s, n);
+    skc_stream_free(s);
+    unsetenv("SKCONV_ROOM");
+    assert_int_equal(skc_stream_open_read(path, &r, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_stream_map(r, &data, &size), SKC_OK);
+    ts_room_check(data, size, n);
+    skc_stream_free(r);
+
     s = NULL;
     assert_int_equal(skc_stream_open_buffer(&s), SKC_OK);
     ts_room(s, n);
