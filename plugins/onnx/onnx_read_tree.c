@@ -703,7 +703,9 @@ typedef struct tl_half {
     tl_lift *t;
     const onnx_span *const *sp;
     int64_t lo, hi;
-    int64_t from;        /* tl_place_part: the first leaf number */
+    int64_t from;        /* tl_place_part: the first leaf number;
+                          * tl_votes_part: nonzero when both halves run
+                          * at once (they share value and mark) */
     int rc;
     /* tl_runs_part: this half's runs, whether each lists its ids in
      * order, and the last id it read */
@@ -1142,32 +1144,27 @@ done:
     return rc;
 }
 
-/* The node arrays in tree_ensemble's form: tree-local children, leaves
- * numbered in node order (left = -1 - row). */
+/* After tl_order: the node arrays in tree_ensemble's form, in the IR
+ * order pos gives, tree-local children, leaves numbered in node order
+ * (left = -1 - row). */
 static int tl_place(tl_lift *t)
 {
-    int64_t i, r = -1, m = t->offsets[t->n_runs], leaves = 0;
-    int32_t *f = t->feat, *l = t->left, *rt = t->right;
-    double *th = t->thr;
-    uint8_t *ml = t->ml;
+    int64_t i, r = -1, m = t->offsets[t->n_runs], leaves = 0, n = m ? m : 1;
+    int32_t *f = malloc((size_t)n * sizeof(*f)), *l = malloc((size_t)n * sizeof(*l)),
+            *rt = malloc((size_t)n * sizeof(*rt));
+    double *th = malloc((size_t)n * sizeof(*th));
+    uint8_t *ml = malloc((size_t)n);
 
-    if (t->pos) {
-        f = malloc((size_t)(m ? m : 1) * sizeof(*f));
-        l = malloc((size_t)(m ? m : 1) * sizeof(*l));
-        rt = malloc((size_t)(m ? m : 1) * sizeof(*rt));
-        th = malloc((size_t)(m ? m : 1) * sizeof(*th));
-        ml = malloc((size_t)(m ? m : 1));
-        if (!f || !l || !rt || !th || !ml) {
-            free(f);
-            free(l);
-            free(rt);
-            free(th);
-            free(ml);
-            return SKC_E_NOMEM;
-        }
+    if (!f || !l || !rt || !th || !ml) {
+        free(f);
+        free(l);
+        free(rt);
+        free(th);
+        free(ml);
+        return SKC_E_NOMEM;
     }
     for (i = 0; i < t->n; i++) {
-        int64_t p = t->pos ? t->pos[i] : i, base;
+        int64_t p = t->pos[i], base;
         if (r + 1 < t->n_runs && i == t->runs[r + 1].start)
             r++;
         if (p < 0)
@@ -1180,25 +1177,23 @@ static int tl_place(tl_lift *t)
         if (t->right[i] < 0) {
             l[p] = rt[p] = -1;
         } else {
-            l[p] = (int32_t)((t->pos ? t->pos[t->left[i]] : t->left[i]) - base);
-            rt[p] = (int32_t)((t->pos ? t->pos[t->right[i]] : t->right[i]) - base);
+            l[p] = (int32_t)(t->pos[t->left[i]] - base);
+            rt[p] = (int32_t)(t->pos[t->right[i]] - base);
         }
     }
     for (i = 0; i < m; i++)
         if (rt[i] < 0)
             l[i] = (int32_t)(-1 - leaves++);
-    if (t->pos) {
-        free(t->feat);
-        free(t->left);
-        free(t->right);
-        free(t->thr);
-        free(t->ml);
-        t->feat = f;
-        t->left = l;
-        t->right = rt;
-        t->thr = th;
-        t->ml = ml;
-    }
+    free(t->feat);
+    free(t->left);
+    free(t->right);
+    free(t->thr);
+    free(t->ml);
+    t->feat = f;
+    t->left = l;
+    t->right = rt;
+    t->thr = th;
+    t->ml = ml;
     t->n_leaves = leaves;
     return 1;
 }
