@@ -56,7 +56,7 @@ typedef struct te_step {
     int v5;
     int64_t n_cols;          /* input columns (X plus categorical columns) */
     int64_t *zcol;           /* per node: categorical column, -1 */
-    int64_t n_leaves, max_tree;
+    int64_t n_leaves, max_tree, n_value_rows;
     int miss;                /* some split sends NaN left: the list is written */
 } te_step;
 
@@ -102,6 +102,7 @@ static int te_read(onnx_builder *b, const skc_step *st, te_step *s)
         !(s->value = te_data(b, st, "value", SKC_DT_F64, 2, 1, &t, &rc)))
         return rc;
     s->width = skc_tensor_shape(t)[1];
+    s->n_value_rows = skc_tensor_shape(t)[0];
     s->target = te_data(b, st, "target", SKC_DT_I32, 1, 0, &t, &rc);
     if (rc)
         return rc;
@@ -315,10 +316,20 @@ static int te_plan(onnx_builder *b, te_step *s, int io)
         if (size > s->max_tree)
             s->max_tree = size;
     }
-    for (i = 0; i < s->n_nodes; i++) {
-        int leaf = s->left[i] < 0;
-        s->n_leaves += leaf;
-        s->miss |= !leaf && s->mleft[i] && !(s->cat_index && s->cat_index[i] >= 0);
+    /* value has one row per leaf (the IR's proof). Whether a split sends
+     * NaN left: a plain sum the compiler vectorises (categorical splits
+     * track nothing). */
+    s->n_leaves = s->n_value_rows;
+    {
+        int64_t any = 0;
+        if (s->cat_index) {
+            for (i = 0; i < s->n_nodes; i++)
+                any |= (s->left[i] >= 0) & (s->mleft[i] != 0) & (s->cat_index[i] < 0);
+        } else {
+            for (i = 0; i < s->n_nodes; i++)
+                any |= (s->left[i] >= 0) & (s->mleft[i] != 0);
+        }
+        s->miss = any != 0;
     }
     /* Ordinals travel as float (ml ≤ 4 outputs are float). */
     if (s->gather && s->max_tree > (1 << 24))
