@@ -175,12 +175,22 @@ static int tree_load(const skc_step *s, tree_view *v, int level, char *err, size
 /* One part of tree_prove: trees [lo, hi), leaves numbered on from
  * @p from, or (from < 0) from whatever the part's first leaf says. */
 typedef struct tree_part {
-    const skc_step *s;
     const tree_view *v;
     int64_t lo, hi, from, leaves;
     long long bad_i, bad_l;
     const char *bad;
 } tree_part;
+
+static const char tree_leaf_rule[] =
+    "a leaf needs left = -1 - its value row (rows in node order) and right = -1";
+
+/* The first fault a part found: what, at node @p i, with value @p l. */
+static void tree_part_bad(tree_part *p, const char *what, int64_t i, int64_t l)
+{
+    p->bad = what;
+    p->bad_i = (long long)i;
+    p->bad_l = (long long)l;
+}
 
 static void *tree_prove_part(void *arg)
 {
@@ -198,25 +208,18 @@ static void *tree_prove_part(void *arg)
                 if (leaves < 0)
                     leaves = -1 - l;
                 if (r != -1 || -1 - l != leaves) {
-                    p->bad = "a leaf needs left = -1 - its value row (rows in node order) "
-                             "and right = -1";
-                    p->bad_i = (long long)i;
-                    p->bad_l = (long long)l;
+                    tree_part_bad(p, tree_leaf_rule, i, l);
                     break;
                 }
                 leaves++;
                 continue;
             }
             if (l <= j || r <= j || l >= hi - lo || r >= hi - lo || v->feature[i] < 0) {
-                p->bad = "a split's children must follow it in its tree";
-                p->bad_i = (long long)i;
-                p->bad_l = (long long)l;
+                tree_part_bad(p, "a split's children must follow it in its tree", i, l);
                 break;
             }
             if (v->cat_index && (v->cat_index[i] < -1 || v->cat_index[i] >= v->n_cat)) {
-                p->bad = "cat_index out of range";
-                p->bad_i = (long long)i;
-                p->bad_l = (long long)v->cat_index[i];
+                tree_part_bad(p, "cat_index out of range", i, v->cat_index[i]);
                 break;
             }
         }
@@ -234,7 +237,7 @@ static void *tree_prove_part(void *arg)
  * count afterwards. */
 static int tree_prove(const skc_step *s, const tree_view *v, char *err, size_t errlen)
 {
-    tree_part a = { s, v, 0, v->n_trees, 0, 0, 0, 0, NULL };
+    tree_part a = { v, 0, v->n_trees, 0, 0, 0, 0, NULL };
     tree_part b = a;
     pthread_t th;
     int threaded = 0;
@@ -257,11 +260,8 @@ static int tree_prove(const skc_step *s, const tree_view *v, char *err, size_t e
         for (i = first; i < v->n_nodes && v->left[i] >= 0; i++)
             ;
         if (i < v->n_nodes && -1 - (int64_t)v->left[i] != a.leaves &&
-            (!b.bad || b.bad_i > (long long)i)) {
-            b.bad = "a leaf needs left = -1 - its value row (rows in node order) and right = -1";
-            b.bad_i = (long long)i;
-            b.bad_l = (long long)v->left[i];
-        }
+            (!b.bad || b.bad_i > (long long)i))
+            tree_part_bad(&b, tree_leaf_rule, i, v->left[i]);
         a.bad = b.bad;
         a.bad_i = b.bad_i;
         a.bad_l = b.bad_l;

@@ -510,6 +510,17 @@ static int verify_round(const skc_tensor *X, skc_tensor **out)
     return SKC_OK;
 }
 
+/* What a comparison can take: one input, at most VERIFY_MAX_OUTPUTS outputs. */
+static int verify_comparable(const skc_model *m, char *err, size_t errlen)
+{
+    if (skc_model_output_count(m) > VERIFY_MAX_OUTPUTS || skc_model_input_count(m) != 1) {
+        skci_errf(err, errlen, "verification compares one-input models with at most %d outputs",
+                  VERIFY_MAX_OUTPUTS);
+        return SKC_E_UNSUPPORTED;
+    }
+    return SKC_OK;
+}
+
 struct skc_verify_job {
     const skc_model *ref;
     const skc_tensor *X;          /* the caller's rows or probe            */
@@ -567,11 +578,8 @@ int skc_verify_start(const skc_model *ref, const skc_tensor *X, const skc_verify
         skc_verify_opts_default(&d, 0);
         o = &d;
     }
-    if (skc_model_output_count(ref) > VERIFY_MAX_OUTPUTS || skc_model_input_count(ref) != 1) {
-        skci_errf(err, errlen, "verification compares one-input models with at most %d outputs",
-                  VERIFY_MAX_OUTPUTS);
-        return SKC_E_UNSUPPORTED;
-    }
+    if ((rc = verify_comparable(ref, err, errlen)))
+        return rc;
     if (!(j = calloc(1, sizeof(*j))))
         return SKC_E_NOMEM;
     j->ref = ref;
@@ -621,12 +629,8 @@ int skc_verify_finish(skc_verify_job *j, const skc_model *cand, const skc_verify
         o = &d;
     }
     nref = skc_model_output_count(ref);
-    if (skc_model_output_count(cand) > VERIFY_MAX_OUTPUTS || skc_model_input_count(cand) != 1) {
-        skci_errf(err, errlen, "verification compares one-input models with at most %d outputs",
-                  VERIFY_MAX_OUTPUTS);
-        rc = SKC_E_UNSUPPORTED;
+    if ((rc = verify_comparable(cand, err, errlen)))
         goto done;
-    }
     /* When either model takes float32 input, both see X rounded. */
     want = (verify_wants_f32(ref) || verify_wants_f32(cand)) &&
            skc_tensor_dtype(j->X) != SKC_DT_STRING;

@@ -178,7 +178,8 @@ static int te_attr_ints(onnx_builder *b, Onnx__NodeProto *n, const char *key,
 typedef struct te_fixed {
     const te_step *s;
     uint8_t *dst;        /* place in the file          */
-    size_t body;         /* bytes after the length prefix (0: none) */
+    size_t body;         /* the list's bytes (the thresholds: after their
+                          * length prefix; the modes have none) */
 } te_fixed;
 
 static const char te_leq[] = "BRANCH_LEQ", te_leaf[] = "LEAF";
@@ -525,9 +526,10 @@ static int64_t te_target_col(const te_step *s, int64_t t, int64_t k)
 
 enum { TE_TREE, TE_NODE, TE_FEAT, TE_TRUE, TE_FALSE, TE_MISS, TE_NODE_LISTS };
 
-/* The walks below run twice: once counting the bytes of each list
- * (@p count, constant in each copy the compiler makes), then writing
- * them in place (onnx_fill.c). */
+/* te_v3_nodes_at writes its lists in place (onnx_fill.c) or, for
+ * categorical columns, counts their bytes (@p count, constant in each
+ * copy the compiler makes); te_v3_nodes_count and te_v3_votes_count
+ * count without walking. */
 #define TE_WALK static inline __attribute__((always_inline))
 
 /* Bytes of varint @p v, 0 <= v < 2^35, without a branch (counting loops
@@ -622,7 +624,7 @@ enum { TE_VOTE_TREE, TE_VOTE_NODE, TE_VOTE_COL, TE_VOTE_WEIGHT, TE_VOTE_LISTS };
  * zero weights (adding 0 changes nothing) but keeps one vote so the lists
  * are never empty; gather mode votes each leaf's ordinal in its tree
  * into the tree's own column. Weights are packed fixed32 floats. */
-TE_WALK void te_v3_votes_at(const te_step *s, uint8_t **out, size_t *len, int count)
+static void te_v3_votes_at(const te_step *s, uint8_t **out, size_t *len)
 {
     int64_t t, i, k, n = 0, last = s->n_nodes - 1;
 
@@ -640,10 +642,10 @@ TE_WALK void te_v3_votes_at(const te_step *s, uint8_t **out, size_t *len, int co
                 if (!s->gather && w == 0.0 && !(n == 0 && i == last && k == 0))
                     continue;
                 n++;
-                te_put(out, len, TE_VOTE_TREE, t, count);
-                te_put(out, len, TE_VOTE_NODE, i - s->offsets[t], count);
-                te_put(out, len, TE_VOTE_COL, s->gather ? t : te_target_col(s, t, k), count);
-                if (!count) {
+                te_put(out, len, TE_VOTE_TREE, t, 0);
+                te_put(out, len, TE_VOTE_NODE, i - s->offsets[t], 0);
+                te_put(out, len, TE_VOTE_COL, s->gather ? t : te_target_col(s, t, k), 0);
+                {
                     uint32_t u;
                     uint8_t *q = out[TE_VOTE_WEIGHT] + len[TE_VOTE_WEIGHT];
                     memcpy(&u, &f, 4);
@@ -731,7 +733,7 @@ static void te_v3_votes(const te_step *s, uint8_t **out, size_t *len, int count)
     if (count)
         te_v3_votes_count(s, len);
     else
-        te_v3_votes_at(s, out, len, 0);
+        te_v3_votes_at(s, out, len);
 }
 
 /* The lists one walk (te_v3_nodes or te_v3_votes) makes: counted while

@@ -41,6 +41,14 @@ int onnx_varint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
     return -1;
 }
 
+int onnx_field(const uint8_t *p, size_t n, size_t *pos, uint64_t *key, const uint8_t **sub,
+               size_t *sublen)
+{
+    if (onnx_varint(p, n, pos, key))
+        return -1;
+    return onnx_skip(p, n, pos, (int)(*key & 7), sub, sublen);
+}
+
 int onnx_skip(const uint8_t *p, size_t n, size_t *pos, int wt, const uint8_t **sub,
                      size_t *sublen)
 {

@@ -26,6 +26,10 @@ int onnx_varint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v);
  * uses the group wire types ONNX never has. */
 int onnx_skip(const uint8_t *p, size_t n, size_t *pos, int wt, const uint8_t **sub,
               size_t *sublen);
+/* One whole field at p[*pos]: its key (field number << 3 | wire type) in
+ * *@p key, its value skipped as onnx_skip does; -1 if either fails. */
+int onnx_field(const uint8_t *p, size_t n, size_t *pos, uint64_t *key, const uint8_t **sub,
+               size_t *sublen);
 
 /* A list attribute of a top-level tree ensemble node that protobuf-c does
  * not unpack (onnx_read_tree.c): the AttributeProto's bytes in the mapped

@@ -140,11 +140,9 @@ static int tl_is_tree_node(const uint8_t *p, size_t n)
         const uint8_t *sub = NULL;
         size_t sublen = 0;
         int wt;
-        if (onnx_varint(p, n, &pos, &key))
+        if (onnx_field(p, n, &pos, &key, &sub, &sublen))
             return 0;
         wt = (int)(key & 7);
-        if (onnx_skip(p, n, &pos, wt, &sub, &sublen))
-            return 0;
         if ((key >> 3) == 4 && wt == 2) {
             op = sub;
             op_len = sublen;
@@ -183,9 +181,8 @@ static size_t tl_write_graph(const onnx_reader *r, const uint8_t *g, size_t gn, 
         size_t sublen = 0, removed = 0, j, from;
         int wt;
         /* Checked by onnx_split_lists's walk. */
-        onnx_varint(g, gn, &pos, &key);
+        onnx_field(g, gn, &pos, &key, &sub, &sublen);
         wt = (int)(key & 7);
-        onnx_skip(g, gn, &pos, wt, &sub, &sublen);
         if ((key >> 3) != 1 || wt != 2 || k >= r->n_spans || r->spans[k].node != node) {
             if (q)
                 memcpy(q + out, start, (size_t)(g + pos - start));
@@ -235,11 +232,9 @@ int onnx_split_lists(onnx_reader *r, const uint8_t *data, size_t size, uint8_t *
         const uint8_t *sub = NULL, *start = data + pos;
         size_t sublen = 0;
         int wt;
-        if (onnx_varint(data, size, &pos, &key))
+        if (onnx_field(data, size, &pos, &key, &sub, &sublen))
             return SKC_OK;
         wt = (int)(key & 7);
-        if (onnx_skip(data, size, &pos, wt, &sub, &sublen))
-            return SKC_OK;
         if ((key >> 3) == 7 && wt == 2) {
             graphs++;
             g = sub;
@@ -254,13 +249,9 @@ int onnx_split_lists(onnx_reader *r, const uint8_t *data, size_t size, uint8_t *
     for (pos = 0; pos < gn;) {
         const uint8_t *sub = NULL;
         size_t sublen = 0, npos = 0;
-        int wt;
-        if (onnx_varint(g, gn, &pos, &key))
+        if (onnx_field(g, gn, &pos, &key, &sub, &sublen))
             return SKC_OK;
-        wt = (int)(key & 7);
-        if (onnx_skip(g, gn, &pos, wt, &sub, &sublen))
-            return SKC_OK;
-        if ((key >> 3) != 1 || wt != 2)
+        if ((key >> 3) != 1 || (key & 7) != 2)
             continue;
         if (tl_is_tree_node(sub, sublen)) {
             while (npos < sublen) {
@@ -268,8 +259,7 @@ int onnx_split_lists(onnx_reader *r, const uint8_t *data, size_t size, uint8_t *
                 size_t alen = 0;
                 onnx_span sp;
                 int awt;
-                if (onnx_varint(sub, sublen, &npos, &key) ||
-                    onnx_skip(sub, sublen, &npos, (int)(key & 7), &a, &alen)) {
+                if (onnx_field(sub, sublen, &npos, &key, &a, &alen)) {
                     r->n_spans = 0;   /* damaged: the prescan says where */
                     return SKC_OK;
                 }
@@ -452,11 +442,9 @@ static int64_t tl_count(const onnx_span *sp)
         size_t sublen = 0;
         uint64_t key;
         int wt;
-        if (onnx_varint(p, n, &pos, &key))
+        if (onnx_field(p, n, &pos, &key, &sub, &sublen))
             return -1;
         wt = (int)(key & 7);
-        if (onnx_skip(p, n, &pos, wt, &sub, &sublen))
-            return -1;
         if ((key >> 3) != (uint64_t)fld)
             continue;
         if ((fld == TL_INTS && wt == 0) || (fld == TL_FLOATS && wt == 5)) {

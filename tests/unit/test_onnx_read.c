@@ -717,6 +717,23 @@ static void tree_regressor(gb *b, const int64_t *tid, const int64_t *nid, const 
     attr_i(nd, "n_targets", 1);
 }
 
+/* Two trees of three nodes (a split, two leaves) and four weights, used
+ * in node order and shuffled (tree 1 first, roots first, the weights of
+ * leaf (0, 1) in their relative order): the tables of the sparse-weight
+ * and lifting tests, which differ in their nodes_modes. */
+static const int64_t tt_tid[6] = { 0, 0, 0, 1, 1, 1 }, tt_nid[6] = { 0, 1, 2, 0, 1, 2 };
+static const int64_t tt_fid[6] = { 0, 0, 0, 1, 0, 0 }, tt_tru[6] = { 1, 0, 0, 1, 0, 0 };
+static const int64_t tt_fal[6] = { 2, 0, 0, 2, 0, 0 };
+static const float tt_vals[6] = { 0.5f, 0, 0.25f, -1.0f, 0, 0 };
+static const int64_t tt_wt[4] = { 0, 0, 1, 1 }, tt_wn[4] = { 1, 1, 1, 2 };
+static const float tt_w[4] = { 1, 7, 10, 20 };
+static const int64_t tt_stid[6] = { 1, 1, 1, 0, 0, 0 }, tt_snid[6] = { 0, 2, 1, 0, 2, 1 };
+static const int64_t tt_sfid[6] = { 1, 0, 0, 0, 0, 0 }, tt_stru[6] = { 1, 0, 0, 1, 0, 0 };
+static const int64_t tt_sfal[6] = { 2, 0, 0, 2, 0, 0 };
+static const float tt_svals[6] = { -1.0f, 0, 0, 0.5f, 0.25f, 0 };
+static const int64_t tt_swt[4] = { 1, 0, 1, 0 }, tt_swn[4] = { 2, 1, 1, 1 };
+static const float tt_sw[4] = { 20, 1, 10, 7 };
+
 /* Writers leave out zero weights: with one target, a leaf without weights
  * adds its own nodes_values entry (ONNX Runtime 1.30: value_or_unique_weight
  * starts as it), never another leaf's weight; a leaf with several weights
@@ -725,21 +742,9 @@ static void tree_regressor(gb *b, const int64_t *tid, const int64_t *nid, const 
 static void test_ml_tree_sparse_weights(void **state)
 {
     static const char *const mo[6] = { "BRANCH_LEQ", "LEAF", "LEAF", "BRANCH_LT", "LEAF", "LEAF" };
-    static const int64_t tid[6] = { 0, 0, 0, 1, 1, 1 }, nid[6] = { 0, 1, 2, 0, 1, 2 };
-    static const int64_t fid[6] = { 0, 0, 0, 1, 0, 0 }, tru[6] = { 1, 0, 0, 1, 0, 0 };
-    static const int64_t fal[6] = { 2, 0, 0, 2, 0, 0 };
-    static const float vals[6] = { 0.5f, 0, 0.25f, -1.0f, 0, 0 };
-    static const int64_t wt[4] = { 0, 0, 1, 1 }, wn[4] = { 1, 1, 1, 2 };
-    static const float w[4] = { 1, 7, 10, 20 };
     /* Shuffled: tree 1 then tree 0, roots first, weights reordered with
      * leaf (0, 1)'s weights keeping their relative order. */
     static const char *const smo[6] = { "BRANCH_LT", "LEAF", "LEAF", "BRANCH_LEQ", "LEAF", "LEAF" };
-    static const int64_t stid[6] = { 1, 1, 1, 0, 0, 0 }, snid[6] = { 0, 2, 1, 0, 2, 1 };
-    static const int64_t sfid[6] = { 1, 0, 0, 0, 0, 0 }, stru[6] = { 1, 0, 0, 1, 0, 0 };
-    static const int64_t sfal[6] = { 2, 0, 0, 2, 0, 0 };
-    static const float svals[6] = { -1.0f, 0, 0, 0.5f, 0.25f, 0 };
-    static const int64_t swt[4] = { 1, 0, 1, 0 }, swn[4] = { 2, 1, 1, 1 };
-    static const float sw[4] = { 20, 1, 10, 7 };
     double x[4] = { 0.5, 0, 0.6, -2 };
     int shuffled;
 
@@ -750,9 +755,11 @@ static void test_ml_tree_sparse_weights(void **state)
         skc_tensor *xt = rows(x, 2, 2), *out[1] = { 0 };
         const float *p;
         if (shuffled)
-            tree_regressor(&b, stid, snid, stru, sfal, sfid, svals, smo, 6, swt, swn, sw, 4);
+            tree_regressor(&b, tt_stid, tt_snid, tt_stru, tt_sfal, tt_sfid, tt_svals, smo, 6,
+                           tt_swt, tt_swn, tt_sw, 4);
         else
-            tree_regressor(&b, tid, nid, tru, fal, fid, vals, mo, 6, wt, wn, w, 4);
+            tree_regressor(&b, tt_tid, tt_nid, tt_tru, tt_fal, tt_fid, tt_vals, mo, 6,
+                           tt_wt, tt_wn, tt_w, 4);
         m = read_ok(&b, 17, 1);
         eval(m, xt, out);
         p = skc_tensor_data(out[0]);
@@ -828,19 +835,7 @@ static void step_ops(const skc_model *m, char *buf, size_t len)
 static void test_ml_tree_lifted(void **state)
 {
     static const char *const mo[6] = { "BRANCH_LEQ", "LEAF", "LEAF", "BRANCH_LEQ", "LEAF", "LEAF" };
-    static const int64_t tid[6] = { 0, 0, 0, 1, 1, 1 }, nid[6] = { 0, 1, 2, 0, 1, 2 };
-    static const int64_t fid[6] = { 0, 0, 0, 1, 0, 0 }, tru[6] = { 1, 0, 0, 1, 0, 0 };
-    static const int64_t fal[6] = { 2, 0, 0, 2, 0, 0 };
-    static const float vals[6] = { 0.5f, 0, 0.25f, -1.0f, 0, 0 };
-    static const int64_t wt[4] = { 0, 0, 1, 1 }, wn[4] = { 1, 1, 1, 2 };
-    static const float w[4] = { 1, 7, 10, 20 };
     static const char *const smo[6] = { "BRANCH_LEQ", "LEAF", "LEAF", "BRANCH_LEQ", "LEAF", "LEAF" };
-    static const int64_t stid[6] = { 1, 1, 1, 0, 0, 0 }, snid[6] = { 0, 2, 1, 0, 2, 1 };
-    static const int64_t sfid[6] = { 1, 0, 0, 0, 0, 0 }, stru[6] = { 1, 0, 0, 1, 0, 0 };
-    static const int64_t sfal[6] = { 2, 0, 0, 2, 0, 0 };
-    static const float svals[6] = { -1.0f, 0, 0, 0.5f, 0.25f, 0 };
-    static const int64_t swt[4] = { 1, 0, 1, 0 }, swn[4] = { 2, 1, 1, 1 };
-    static const float sw[4] = { 20, 1, 10, 7 };
     /* Root id 2, children 0 and 1: preorder renumbering. */
     static const int64_t rnid[6] = { 2, 0, 1, 2, 0, 1 }, rtru[6] = { 0, 0, 0, 0, 0, 0 };
     static const int64_t rfal[6] = { 1, 0, 0, 1, 0, 0 }, rwn[4] = { 0, 0, 0, 1 };
@@ -857,11 +852,13 @@ static void test_ml_tree_lifted(void **state)
         char ops[256];
         const float *p;
         if (k == 1)
-            tree_regressor(&b, stid, snid, stru, sfal, sfid, svals, smo, 6, swt, swn, sw, 4);
+            tree_regressor(&b, tt_stid, tt_snid, tt_stru, tt_sfal, tt_sfid, tt_svals, smo, 6,
+                           tt_swt, tt_swn, tt_sw, 4);
         else if (k == 2)
-            tree_regressor(&b, tid, rnid, rtru, rfal, fid, vals, mo, 6, wt, rwn, w, 4);
+            tree_regressor(&b, tt_tid, rnid, rtru, rfal, tt_fid, tt_vals, mo, 6, tt_wt, rwn, tt_w, 4);
         else
-            tree_regressor(&b, tid, nid, tru, fal, fid, vals, k == 3 ? lt : mo, 6, wt, wn, w, 4);
+            tree_regressor(&b, tt_tid, tt_nid, tt_tru, tt_fal, tt_fid, tt_vals, k == 3 ? lt : mo,
+                           6, tt_wt, tt_wn, tt_w, 4);
         m = read_ok(&b, 17, 1);
         step_ops(m, ops, sizeof(ops));
         assert_string_equal(ops, k == 3 ? "onnxml.TreeEnsembleRegressor " : "tree_ensemble onnx.Cast ");
