@@ -183,36 +183,137 @@ static void cv_free_later(cv_freer *f, skc_model *a, skc_model *b)
         cv_free_main(f);
 }
 
+/* Open the input and read it with @p *rf (NULL: the reader that probes
+ * best, returned in *rf); *rsp is the reading session. The input is
+ * closed again: the model holds its own copies, so the input's pages (a
+ * mapped file as large as the model) need not stay in memory while it is
+ * written and verified. */
+static int cv_read(skc_context *ctx, const cv_job *j, const skc_format **rf, cv_result *r,
+                   skc_session **rsp, skc_model **mp)
+{
+    skc_stream *in = NULL;
+    char err[1024];
+    int rc;
+
+    rc = skc_stream_open_read(j->input, &in, err, sizeof(err));
+    if (rc)
+        return cv_fail(r, rc, CV_USAGE, "%s", err);
+    if (!*rf && (rc = skc_context_probe(ctx, in, rf, NULL))) {
+        cv_fail(r, rc, rc == SKC_E_FORMAT ? CV_CORRUPT : CV_NOT_MODEL, "%s",
+                skc_context_error(ctx));
+        goto done;
+    }
+    if ((rc = skc_session_new(ctx, *rf, j->input, rsp)) ||
+        (rc = cv_options(*rsp, 0, j->ropts, j->n_ropts, r)))
+        goto done;
+    rc = skc_session_read(*rsp, in, mp);
+    if (rc)
+        cv_fail(r, rc, cv_outcome_of_read(rc), "%s", skc_session_error(*rsp));
+done:
+    skc_stream_free(in);
+    return rc;
+}
+
+/* Verification's first half, started before the output is written: the
+ * rows (--verify-data, else probe rows made from the model) and the
+ * source model evaluated on them, on a thread beside the writer. */
+typedef struct cv_check {
+    skc_verify_job *vj;
+    skc_tensor *rows;
+    int rc;                      /* skc_verify_start's failure, reported once written */
+    char err[1024];
+} cv_check;
+
+static int cv_check_start(const cv_job *j, const skc_model *m, cv_check *c, cv_result *r)
+{
+    int rc;
+
+    if (!j->verify || !(j->writer->caps & SKC_CAP_READ))
+        return SKC_OK;
+    if (j->verify_data && (rc = cv_rows(m, j->verify_data, &c->rows, r)))
+        return rc;
+    c->rc = skc_verify_start(m, c->rows, NULL, &c->vj, c->err, sizeof(c->err));
+    return SKC_OK;
+}
+
+static void cv_check_free(cv_check *c)
+{
+    skc_verify_job_free(c->vj);
+    skc_tensor_free(c->rows);
+    c->vj = NULL;
+    c->rows = NULL;
+}
+
+/* Whether the source model can be freed before the output is read back,
+ * so that the read-back reuses its memory: only when the writer can
+ * append the verification summary to the file (else the model is written
+ * again), and the input can be read again should the append be refused. */
+static int cv_can_release(const cv_job *j)
+{
+    return SKC_HAS_MEMBER(j->writer, skc_format, append_meta) && j->writer->append_meta &&
+           strcmp(j->input, "-") != 0;
+}
+
+/* The source model again, for a writer that refused to append the
+ * summary after the model was released: the same input read the same
+ * way, refused if its bytes changed meanwhile. */
+static int cv_reread(skc_context *ctx, const cv_job *j, cv_result *r, skc_model **mp)
+{
+    const skc_format *rf = skc_context_find_format(ctx, r->reader);
+    skc_session *rs = NULL;
+    const char *sha;
+    int rc;
+
+    if (!rf)
+        return cv_fail(r, SKC_E_INTERNAL, CV_WRITE_FAILED, "%s: reader '%s' is gone", j->input,
+                       r->reader);
+    rc = cv_read(ctx, j, &rf, r, &rs, mp);
+    skc_session_free(rs);
+    if (rc)
+        return rc;
+    sha = skc_model_get_meta(*mp, "source.sha256");
+    if (strcmp(sha ? sha : "", r->source_sha256) != 0)
+        return cv_fail(r, SKC_E_IO, CV_WRITE_FAILED, "%s: the input changed while it was "
+                       "converted; nothing written", j->input);
+    return SKC_OK;
+}
+
 /* ARCHITECTURE.md "Verification": read the written file back with its own
  * format's reader, evaluate both models on the same rows, compare. The
  * summary is recorded in the model's provenance, so a passing output is
- * written again with it. */
-static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output **out,
-                     cv_result *r, skc_model **back_model)
+ * written again with it. The source model *mp may be freed here (set to
+ * NULL) once its outputs on the rows are known (cv_can_release). */
+static int cv_verify(skc_context *ctx, const cv_job *j, cv_check *c, skc_model **mp,
+                     skc_output **out, cv_result *r, skc_model **back_model)
 {
     skc_stream *back = NULL;
     skc_session *rs = NULL;
     skc_model *m2 = NULL;
-    skc_tensor *rows = NULL;
     skc_verify_report *rep = NULL;
-    skc_verify_job *vj = NULL;
+    skc_verify_job *vj = c->vj;
     char err[1024] = "";
     int rc;
 
+    c->vj = NULL;                /* finishing frees it */
     if (!(j->writer->caps & SKC_CAP_READ)) {
         snprintf(r->verification, sizeof(r->verification),
                  "not verified: format '%s' cannot be read back", j->writer->name);
         r->warnings++;
         return SKC_OK;
     }
-    if (j->verify_data && (rc = cv_rows(m, j->verify_data, &rows, r)))
-        return rc;
-    /* The source model is evaluated on the probe rows while the output is
-     * read back. */
-    if ((rc = skc_verify_start(m, rows, NULL, &vj, err, sizeof(err)))) {
+    if (c->rc) {
         rc = cv_fail(r, SKC_E_MISMATCH, CV_VERIFY_FAILED, "%s: verification failed: %s",
-                     j->output, err);
+                     j->output, c->err);
         goto done;
+    }
+    if (cv_can_release(j)) {
+        if ((rc = skc_verify_release(vj, err, sizeof(err)))) {
+            rc = cv_fail(r, SKC_E_MISMATCH, CV_VERIFY_FAILED, "%s: verification failed: %s",
+                         j->output, err);
+            goto done;
+        }
+        skc_model_free(*mp);
+        *mp = NULL;
     }
     rc = skc_stream_open_read(skc_output_temp_path(*out), &back, err, sizeof(err));
     if (rc == SKC_OK)
@@ -265,17 +366,18 @@ static int cv_verify(skc_context *ctx, const cv_job *j, skc_model *m, skc_output
                      : skc_strerror(rc));
         goto done;
     }
-    skc_model_set_meta(m, "skconv.verification", skc_verify_summary(rep));
+    if (!*mp && (rc = cv_reread(ctx, j, r, mp)))
+        goto done;
+    skc_model_set_meta(*mp, "skconv.verification", skc_verify_summary(rep));
     skc_output_abort(*out);
     *out = NULL;
-    rc = cv_write(ctx, j, m, out, r);
+    rc = cv_write(ctx, j, *mp, out, r);
 done:
     skc_verify_job_free(vj);
     skc_verify_report_free(rep);
     skc_model_free(m2);
     skc_session_free(rs);
     skc_stream_free(back);
-    skc_tensor_free(rows);
     return rc;
 }
 
@@ -308,26 +410,22 @@ static void cv_lap(cv_result *r, int ph, double *t0)
 int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
 {
     double t0 = cv_clock();
-    skc_stream *in = NULL;
     skc_session *rs = NULL;
     skc_model *m = NULL;
     skc_output *out = NULL;
-    const skc_format *rf;
+    const skc_format *rf = NULL;
     struct stat st;
     char err[1024];
     skc_model *back = NULL;
     cv_freer freer = { .on = 0 };
+    cv_check check;
     int rc;
 
     memset(r, 0, sizeof(*r));
+    memset(&check, 0, sizeof(check));
     if (!j->dry_run && !j->force && stat(j->output, &st) == 0)
         return cv_fail(r, SKC_E_EXISTS, CV_USAGE, "%s: exists; use --force to overwrite it",
                        j->output);
-    rc = skc_stream_open_read(j->input, &in, err, sizeof(err));
-    if (rc) {
-        cv_fail(r, rc, CV_USAGE, "%s", err);
-        goto done;
-    }
     if (j->from) {
         rf = skc_context_find_format(ctx, j->from);
         if (!rf || !(rf->caps & SKC_CAP_READ)) {
@@ -335,25 +433,13 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
                          "no readable format '%s' (see 'skconv formats')", j->from);
             goto done;
         }
-    } else if ((rc = skc_context_probe(ctx, in, &rf, NULL))) {
-        cv_fail(r, rc, rc == SKC_E_FORMAT ? CV_CORRUPT : CV_NOT_MODEL, "%s",
-                skc_context_error(ctx));
+    }
+    if ((rc = cv_read(ctx, j, &rf, r, &rs, &m))) {
+        if (rf)
+            snprintf(r->reader, sizeof(r->reader), "%s", rf->name);
         goto done;
     }
     snprintf(r->reader, sizeof(r->reader), "%s", rf->name);
-    if ((rc = skc_session_new(ctx, rf, j->input, &rs)) ||
-        (rc = cv_options(rs, 0, j->ropts, j->n_ropts, r)))
-        goto done;
-    rc = skc_session_read(rs, in, &m);
-    if (rc) {
-        cv_fail(r, rc, cv_outcome_of_read(rc), "%s", skc_session_error(rs));
-        goto done;
-    }
-    /* The model holds its own copies: the input's pages (a mapped file
-     * as large as the model) need not stay in memory while it is written
-     * and verified. */
-    skc_stream_free(in);
-    in = NULL;
     r->warnings += skc_session_warning_count(rs);
     cv_meta(m, "producer.sklearn_version", r->sklearn_version, sizeof(r->sklearn_version));
     cv_meta(m, "source.class", r->source_class, sizeof(r->source_class));
@@ -363,6 +449,10 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
     /* A summary read from the input describes another conversion. */
     skc_model_set_meta(m, "skconv.verification", NULL);
     cv_lap(r, CV_READ, &t0);
+    /* The source model's outputs on the verification rows are computed
+     * while the output is written. */
+    if ((rc = cv_check_start(j, m, &check, r)))
+        goto done;
     rc = cv_write(ctx, j, m, &out, r);
     cv_lap(r, CV_WRITE, &t0);
     if (rc)
@@ -371,7 +461,7 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
     if (j->verify && !j->no_sync)
         skc_output_start_flush(out);
     if (j->verify)
-        rc = cv_verify(ctx, j, m, &out, r, &back);
+        rc = cv_verify(ctx, j, &check, &m, &out, r, &back);
     /* Both models are done with once verified (a second write, where the
      * format needs one, has happened): they are freed during the commit. */
     if (back) {
@@ -402,10 +492,10 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
         rc = vrc;
     }
 done:
+    cv_check_free(&check);
     skc_output_abort(out);
     skc_session_free(rs);
     skc_model_free(m);
-    skc_stream_free(in);
     if (freer.on)
         pthread_join(freer.thread, NULL);
     if (rc == SKC_OK) {

@@ -2,6 +2,9 @@
 /* main.c: the skconv command: global options, command dispatch and help. */
 #include <stdio.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include "cli.h"
 
 static const struct cli_cmd {
@@ -179,11 +182,26 @@ int help_command(const char *cmd)
     return CLI_EXIT_USAGE;
 }
 
+/* Large blocks from the heap, and freed memory kept for the next: a
+ * conversion frees the source model before it reads its output back
+ * (convert.c, cv_can_release), and the read-back then reuses those pages
+ * instead of faulting in fresh ones (0.1 s of kernel time for a 300 MB
+ * forest). Blocks above glibc's largest threshold (32 MB) are still
+ * mapped on their own. */
+static void cli_malloc_policy(void)
+{
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+    (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    (void)mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
 int main(int argc, char **argv)
 {
     cli_globals g;
     size_t i;
 
+    cli_malloc_policy();
     memset(&g, 0, sizeof(g));
     skc_limits_default(&g.limits);
     if (argc < 2) {

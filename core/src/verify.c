@@ -522,11 +522,16 @@ static int verify_comparable(const skc_model *m, char *err, size_t errlen)
 }
 
 struct skc_verify_job {
-    const skc_model *ref;
+    const skc_model *ref;         /* NULL once released                    */
     const skc_tensor *X;          /* the caller's rows or probe            */
     skc_tensor *probe, *xr;       /* owned: synthesised rows, rounded rows */
     int rounded;                  /* ra was computed on xr                 */
     skc_tensor *ra[VERIFY_MAX_OUTPUTS];
+    /* Released (skc_verify_release): what finish would have asked ref. */
+    int n_ref;
+    char *names[VERIFY_MAX_OUTPUTS];
+    skc_tensor *rb[VERIFY_MAX_OUTPUTS];   /* ref on xr, when it may be wanted */
+    int has_rb;
     char err[512];
     int rc;
     pthread_t thread;
@@ -557,8 +562,11 @@ void skc_verify_job_free(skc_verify_job *j)
     if (!j)
         return;
     verify_job_join(j);
-    for (i = 0; i < VERIFY_MAX_OUTPUTS; i++)
+    for (i = 0; i < VERIFY_MAX_OUTPUTS; i++) {
         skc_tensor_free(j->ra[i]);
+        skc_tensor_free(j->rb[i]);
+        free(j->names[i]);
+    }
     skc_tensor_free(j->probe);
     skc_tensor_free(j->xr);
     free(j);
@@ -608,6 +616,40 @@ int skc_verify_start(const skc_model *ref, const skc_tensor *X, const skc_verify
     return SKC_OK;
 }
 
+int skc_verify_release(skc_verify_job *j, char *err, size_t errlen)
+{
+    const skc_tensor *in[1];
+    int i;
+
+    if (!j)
+        return SKC_E_INVAL;
+    if (!j->ref)
+        return SKC_OK;
+    verify_job_join(j);
+    if (j->rc) {
+        skci_errf(err, errlen, "%s", j->err);
+        return j->rc;
+    }
+    j->n_ref = skc_model_output_count(j->ref);
+    for (i = 0; i < j->n_ref; i++)
+        if (!(j->names[i] = strdup(skc_model_output_name(j->ref, i))))
+            return SKC_E_NOMEM;
+    /* The one case finish would evaluate the reference again (a float32
+     * candidate, a reference that does not round X itself): done now, as
+     * the candidate is not known yet. */
+    if (!j->rounded && skc_tensor_dtype(j->X) != SKC_DT_STRING && !verify_rounds_itself(j->ref)) {
+        int rc;
+        if ((!j->xr && (rc = verify_round(j->X, &j->xr))))
+            return rc;
+        in[0] = j->xr;
+        if ((rc = skc_model_eval(j->ref, in, j->rb, err, errlen)))
+            return rc;
+        j->has_rb = 1;
+    }
+    j->ref = NULL;
+    return SKC_OK;
+}
+
 int skc_verify_finish(skc_verify_job *j, const skc_model *cand, const skc_verify_opts *o,
                       skc_verify_report **out, char *err, size_t errlen)
 {
@@ -628,7 +670,7 @@ int skc_verify_finish(skc_verify_job *j, const skc_model *cand, const skc_verify
         skc_verify_opts_default(&d, !skc_verify_float32(cand));
         o = &d;
     }
-    nref = skc_model_output_count(ref);
+    nref = ref ? skc_model_output_count(ref) : j->n_ref;
     if ((rc = verify_comparable(cand, err, errlen)))
         goto done;
     /* When either model takes float32 input, both see X rounded. */
@@ -647,13 +689,15 @@ int skc_verify_finish(skc_verify_job *j, const skc_model *cand, const skc_verify
     }
     if (rc)
         goto done;
-    if (want != j->rounded && !verify_rounds_itself(ref)) {
-        /* The reference ran on the other rows: again, on these. */
+    if (want != j->rounded && (ref ? !verify_rounds_itself(ref) : j->has_rb)) {
+        /* The reference ran on the other rows: again, on these (or, once
+         * released, its outputs on them from then). */
         for (i = 0; i < VERIFY_MAX_OUTPUTS; i++) {
             skc_tensor_free(j->ra[i]);
-            j->ra[i] = NULL;
+            j->ra[i] = j->rb[i];
+            j->rb[i] = NULL;
         }
-        if ((rc = skc_model_eval(ref, in, j->ra, err, errlen)))
+        if (ref && (rc = skc_model_eval(ref, in, j->ra, err, errlen)))
             goto done;
     }
     r = calloc(1, sizeof(*r));
@@ -666,7 +710,7 @@ int skc_verify_finish(skc_verify_job *j, const skc_model *cand, const skc_verify
     r->atol = o->atol;
     r->passed = 1;
     for (i = 0; i < nref; i++) {
-        const char *name = skc_model_output_name(ref, i);
+        const char *name = ref ? skc_model_output_name(ref, i) : j->names[i];
         int k = verify_find_output(cand, name);
         verify_out *vo = &r->outs[r->n++];
         snprintf(vo->name, sizeof(vo->name), "%s", name);

@@ -436,6 +436,88 @@ static int tr_not_binary(sk_ctx *c, const tr_ens *e, const tr_tree *t)
                    (long long)tr_tree_leaves(t));
 }
 
+/* Whether tr_ens_fast can take tree @p t: 8-byte node fields in host
+ * order (tr_i64's and tr_f64's common case), a one-byte missing flag or
+ * none, values as native doubles, and leaves that are a classifier's
+ * normalised class row or a regressor's values, with no column maps. */
+static int tr_fast_field(const tr_field *f)
+{
+    return f->present && f->size == 8 && !f->swap;
+}
+
+static int tr_ens_fast_ok(const tr_tree *t, const tr_leaf *sp)
+{
+    return tr_fast_field(&t->left) && tr_fast_field(&t->right) &&
+           tr_fast_field(&t->feature) && tr_fast_field(&t->threshold) &&
+           (!t->missing.present || t->missing.size == 1) && t->vfast &&
+           ((sp->kind == TR_PROBA && !sp->sizes) || sp->kind == TR_RAW) && !sp->col &&
+           !sp->feat;
+}
+
+/* tr_ens_add's loop over nodes 0, 1, ... of a tree tr_ens_fast_ok takes,
+ * for as long as every node is well formed; the index of the first that
+ * is not (n when none), from which the general loop takes over and says
+ * what is wrong. The same values as the general loop, in one pass
+ * without a call per node. */
+static int64_t tr_ens_fast(tr_ens *e, const tr_tree *t, const tr_leaf *sp, int64_t base,
+                           int64_t leaf_end)
+{
+    const uint8_t *lp = t->left.base + t->left.off, *rp = t->right.base + t->right.off;
+    const uint8_t *fp = t->feature.base + t->feature.off;
+    const uint8_t *tp = t->threshold.base + t->threshold.off;
+    const uint8_t *mp = t->missing.present ? t->missing.base + t->missing.off : NULL;
+    size_t ls = t->left.stride, rs = t->right.stride, fs = t->feature.stride;
+    size_t ts = t->threshold.stride, ms = t->missing.stride;
+    int32_t *lt = e->lt + base, *rt = e->rt + base, *feat = e->feat + base;
+    double *thr = e->thr + base, *val = e->val;
+    uint8_t *ml = e->ml + base;
+    const double *v = t->vfast;
+    int64_t n = t->n_nodes, nc = t->n_cls, no = t->n_outputs, w = e->width;
+    int64_t leaf = e->leaf, i, j;
+    int proba = sp->kind == TR_PROBA;
+
+    for (i = 0; i < n; i++) {
+        int64_t l, r, f;
+        memcpy(&l, lp + (size_t)i * ls, 8);
+        memcpy(&r, rp + (size_t)i * rs, 8);
+        if (l < 0) {
+            double *row = val + leaf * w;
+            if (r >= 0 || leaf >= leaf_end || (proba && nc > w))
+                break;
+            lt[i] = (int32_t)(-1 - leaf);
+            rt[i] = -1;
+            feat[i] = -1;
+            thr[i] = 0.0;
+            ml[i] = 0;
+            if (proba) {
+                const double *cv = v + i * nc;
+                double sum = 0.0;
+                for (j = 0; j < nc; j++)
+                    sum += cv[j];
+                if (sum == 0.0)
+                    sum = 1.0;
+                for (j = 0; j < nc; j++)
+                    row[j] = cv[j] / sum;
+            } else {
+                for (j = 0; j < no; j++)
+                    row[j] = v[(i * no + j) * nc];
+            }
+            leaf++;
+            continue;
+        }
+        memcpy(&f, fp + (size_t)i * fs, 8);
+        if (l >= n || r >= n || l <= i || r <= i || f < 0 || f > INT32_MAX)
+            break;
+        lt[i] = (int32_t)l;
+        rt[i] = (int32_t)r;
+        feat[i] = (int32_t)f;
+        memcpy(&thr[i], tp + (size_t)i * ts, 8);
+        ml[i] = mp ? mp[(size_t)i * ms] != 0 : 0;
+    }
+    e->leaf = leaf;
+    return i;
+}
+
 static int tr_ens_add(sk_ctx *c, tr_ens *e, const tr_tree *t, const tr_leaf *sp)
 {
     int32_t *depth = NULL;
@@ -453,7 +535,12 @@ static int tr_ens_add(sk_ctx *c, tr_ens *e, const tr_tree *t, const tr_leaf *sp)
     e->off[e->t] = base;
     if (e->tgt)
         e->tgt[e->t] = sp->target;
-    for (i = 0; i < t->n_nodes; i++) {
+    i = 0;
+    if (tr_ens_fast_ok(t, sp)) {
+        int64_t end = leaf0 + tr_tree_leaves(t);
+        i = tr_ens_fast(e, t, sp, base, end < e->n_leaves ? end : e->n_leaves);
+    }
+    for (; i < t->n_nodes; i++) {
         int64_t l = tr_i64(&t->left, i), r = tr_i64(&t->right, i);
         int64_t m = base + i;
         if (l < 0) {

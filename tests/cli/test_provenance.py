@@ -16,9 +16,13 @@ the trees) and the same model gzip-compressed by joblib are converted:
 - a .skm file (written again with the summary) carries it too;
 - -v prints the time of each phase;
 - SKCONV_THREADS=1 (everything on one thread) and a room in memory
-  (SKCONV_ROOM=memory) write the same bytes.
+  (SKCONV_ROOM=memory) write the same bytes;
+- a writer that offers to append the summary but refuses (the test
+  plugin's format tgood, with --test-plugins) still gets it: the source
+  model, freed before the read-back, is read again and written whole.
 
 Usage: test_provenance.py --skconv PATH --workdir DIR [--node-modules DIR]
+                          [--test-plugins DIR]
 (TAP output)
 """
 
@@ -69,6 +73,7 @@ def main(argv):
     ap.add_argument("--skconv", required=True)
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--node-modules")
+    ap.add_argument("--test-plugins")
     args = ap.parse_args(argv)
     os.makedirs(args.workdir, exist_ok=True)
     rng = np.random.default_rng(1)
@@ -167,6 +172,20 @@ def main(argv):
     tap.ok(p.returncode == 0 and meta.get("skconv.verification", "").startswith("passed on ")
            and meta.get("source.sha256") == sha256(plain),
            ".skm: the summary and the source hash are in its provenance", p.stderr + q.stderr)
+
+    if args.test_plugins:
+        src, dst = os.path.join(args.workdir, "in.tgood"), os.path.join(args.workdir, "out.tgood")
+        with open(src, "w") as f:
+            f.write("TGOOD steps=1\n")
+        path = os.environ.get("SKCONV_PLUGIN_PATH", "") + ":" + args.test_plugins
+        p = run(args, src, "-o", dst, "--force", env={"SKCONV_PLUGIN_PATH": path})
+        text = open(dst).read() if os.path.exists(dst) else ""
+        tap.ok(p.returncode == 0 and re.fullmatch(r"TGOOD steps=1\nverification=passed on \d+ "
+                                                  r"rows.*\n", text),
+               "a refused append: the input read again, written whole with the summary",
+               p.stderr + text)
+    else:
+        tap.skip("a refused append", "no --test-plugins")
     return tap.done()
 
 

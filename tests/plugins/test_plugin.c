@@ -66,14 +66,29 @@ TP_UNUSED static int tp_query_op(const char *op)
     return strcmp(op, "identity") == 0;
 }
 
-/* Writing gives "TGOOD" and the step count: readable by tp_probe_good. */
+/* Writing gives "TGOOD" and the step count: readable by tp_probe_good;
+ * then the verification summary, when the model holds one. */
 TP_UNUSED static int tp_write(skc_session *s, const skc_model *m, skc_stream *out)
 {
-    char line[32];
+    char line[600];
+    const char *v = skc_model_get_meta(m, "skconv.verification");
     int n = snprintf(line, sizeof(line), "TGOOD steps=%d\n", skc_model_step_count(m));
 
     (void)s;
+    if (v)
+        n += snprintf(line + n, sizeof(line) - (size_t)n, "verification=%.500s\n", v);
     return skc_stream_write(out, line, (size_t)n);
+}
+
+/* Appending is offered but refused: the host writes the model again. */
+TP_UNUSED static int tp_append_meta(skc_session *s, skc_stream *out, const char *key,
+                                    const char *value)
+{
+    (void)s;
+    (void)out;
+    (void)key;
+    (void)value;
+    return SKC_E_UNSUPPORTED;
 }
 
 TP_UNUSED static const skc_option tp_write_options[] = {
@@ -96,6 +111,7 @@ static const skc_format tp_fmt_good = {
     .read = tp_read,
     .query_op = tp_query_op,
     .write = tp_write,
+    .append_meta = tp_append_meta,
 };
 static const skc_format tp_fmt_tie_a = {
     SKC_FORMAT_INIT, .caps = SKC_CAP_READ, .name = "ttie-a",

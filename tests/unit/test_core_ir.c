@@ -631,6 +631,80 @@ static void test_verify_halves(void **state)
     skc_tensor_free(xt2);
 }
 
+/* A released job (skc_verify_release) no longer needs its reference: it
+ * is freed before finishing, and the verdicts stay those of a job that
+ * kept it. The float64 stump that does not round x itself passes against
+ * its float32 twin only through the outputs on the rounded rows made at
+ * release, and against itself through those on the rows as given; a
+ * changed model still fails; the reference's own evaluation failure is
+ * the release's. */
+static void test_verify_release(void **state)
+{
+    static const double x1[4] = { 0.1, 0.3, 0.7, -0.1 };
+    const int64_t s1[2] = { 4, 1 };
+    skc_model *u32 = ti_stump(SKC_DT_F32, 0), *u64b = ti_stump(SKC_DT_F64, 0);
+    skc_model *c32 = ti_classifier_dt(SKC_DT_F32, 0.0), *bad = ti_classifier_dt(SKC_DT_F64, 0.25);
+    skc_model *ref;
+    skc_tensor *xt1 = NULL;
+    skc_verify_opts o;
+    skc_verify_report *rep = NULL;
+    skc_verify_job *j = NULL;
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(skc_tensor_new(SKC_DT_F64, 2, s1, &xt1), SKC_OK);
+    memcpy(skc_tensor_data_mut(xt1), x1, sizeof(x1));
+    skc_verify_opts_default(&o, 1);
+    o.rtol = o.atol = 0.0;
+    assert_int_equal(skc_verify_release(NULL, err, sizeof(err)), SKC_E_INVAL);
+    /* float64 reference, float32 candidate */
+    ref = ti_stump(SKC_DT_F64, 0);
+    assert_int_equal(skc_verify_start(ref, xt1, &o, &j, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_verify_release(j, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_verify_release(j, err, sizeof(err)), SKC_OK);   /* once is enough */
+    skc_model_free(ref);
+    assert_int_equal(skc_verify_finish(j, u32, &o, &rep, err, sizeof(err)), SKC_OK);
+    assert_true(skc_verify_passed(rep));
+    assert_int_equal(skc_verify_output_count(rep), 1);
+    skc_verify_report_free(rep);
+    /* float64 reference, float64 candidate: the rows as given */
+    ref = ti_stump(SKC_DT_F64, 0);
+    assert_int_equal(skc_verify_start(ref, xt1, &o, &j, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_verify_release(j, err, sizeof(err)), SKC_OK);
+    skc_model_free(ref);
+    assert_int_equal(skc_verify_finish(j, u64b, &o, &rep, err, sizeof(err)), SKC_OK);
+    assert_true(skc_verify_passed(rep));
+    skc_verify_report_free(rep);
+    /* a changed model fails, released or not */
+    ref = ti_classifier_dt(SKC_DT_F64, 0.0);
+    assert_int_equal(skc_verify_start(ref, NULL, &o, &j, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_verify_release(j, err, sizeof(err)), SKC_OK);
+    skc_model_free(ref);
+    assert_int_equal(skc_verify_finish(j, bad, &o, &rep, err, sizeof(err)), SKC_OK);
+    assert_false(skc_verify_passed(rep));
+    skc_verify_report_free(rep);
+    ref = ti_classifier_dt(SKC_DT_F64, 0.0);
+    assert_int_equal(skc_verify_start(ref, NULL, &o, &j, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_verify_release(j, err, sizeof(err)), SKC_OK);
+    skc_model_free(ref);
+    assert_int_equal(skc_verify_finish(j, c32, &o, &rep, err, sizeof(err)), SKC_OK);
+    assert_true(skc_verify_passed(rep));
+    skc_verify_report_free(rep);
+    /* the reference cannot evaluate these rows (a column they lack) */
+    ref = ti_big_forest_model(8);
+    assert_int_equal(skc_verify_start(ref, xt1, &o, &j, err, sizeof(err)), SKC_OK);
+    err[0] = '\0';
+    assert_int_equal(skc_verify_release(j, err, sizeof(err)), SKC_E_INVAL);
+    assert_non_null(strstr(err, "tree 1996"));
+    skc_verify_job_free(j);
+    skc_model_free(ref);
+    skc_model_free(u32);
+    skc_model_free(u64b);
+    skc_model_free(c32);
+    skc_model_free(bad);
+    skc_tensor_free(xt1);
+}
+
 static void test_model_shape(void **state)
 {
     skc_model *m = ti_classifier();
@@ -922,6 +996,7 @@ int main(void)
         cmocka_unit_test(test_tree_proof_halves),
         cmocka_unit_test(test_tree_eval_halves),
         cmocka_unit_test(test_verify_halves),
+        cmocka_unit_test(test_verify_release),
         cmocka_unit_test(test_model_shape),
         cmocka_unit_test(test_input_columns),
         cmocka_unit_test(test_eval),

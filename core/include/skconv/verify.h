@@ -80,6 +80,14 @@ SKC_API int skc_verify_start(const skc_model *ref, const skc_tensor *X,
 SKC_API int skc_verify_finish(skc_verify_job *job, const skc_model *cand,
                               const skc_verify_opts *o, skc_verify_report **out,
                               char *err, size_t errlen);
+/**
+ * Let go of a started job's reference model before finishing it: waits for
+ * its evaluation (and makes its outputs on the rounded rows as well, when
+ * a float32 candidate could want them), after which @p ref may be freed.
+ * Returns the reference's evaluation error, if it had one. Added within
+ * ABI 1 (skconv 0.4).
+ */
+SKC_API int skc_verify_release(skc_verify_job *job, char *err, size_t errlen);
 /** Drop a started job without finishing it (waits for its thread); NULL is fine. */
 SKC_API void skc_verify_job_free(skc_verify_job *job);
 
