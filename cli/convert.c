@@ -188,8 +188,8 @@ static void cv_free_later(cv_freer *f, skc_model *a, skc_model *b)
  * closed again: the model holds its own copies, so the input's pages (a
  * mapped file as large as the model) need not stay in memory while it is
  * written and verified. */
-static int cv_read(skc_context *ctx, const cv_job *j, const skc_format **rf, cv_result *r,
-                   skc_session **rsp, skc_model **mp)
+static int cv_read(skc_context *ctx, const cv_job *j, const skc_format **rf, int defer_hash,
+                   cv_result *r, skc_session **rsp, skc_model **mp)
 {
     skc_stream *in = NULL;
     char err[1024];
@@ -206,6 +206,8 @@ static int cv_read(skc_context *ctx, const cv_job *j, const skc_format **rf, cv_
     if ((rc = skc_session_new(ctx, *rf, j->input, rsp)) ||
         (rc = cv_options(*rsp, 0, j->ropts, j->n_ropts, r)))
         goto done;
+    if (defer_hash)
+        skc_session_defer_source_hash(*rsp);
     rc = skc_session_read(*rsp, in, mp);
     if (rc)
         cv_fail(r, rc, cv_outcome_of_read(rc), "%s", skc_session_error(*rsp));
@@ -244,11 +246,13 @@ static void cv_check_free(cv_check *c)
     c->rows = NULL;
 }
 
-/* Whether the source model can be freed before the output is read back,
- * so that the read-back reuses its memory: only when the writer can
- * append the verification summary to the file (else the model is written
- * again), and the input can be read again should the append be refused. */
-static int cv_can_release(const cv_job *j)
+/* Whether the writer can append provenance to the file it wrote: then
+ * the source hash is left to run on past the read (appended at the end),
+ * and the source model can be freed before the output is read back, so
+ * that the read-back reuses its memory (else the model is written again
+ * with the entries). The input must be one that can be read again, should
+ * the append be refused after all. */
+static int cv_can_append(const cv_job *j)
 {
     return SKC_HAS_MEMBER(j->writer, skc_format, append_meta) && j->writer->append_meta &&
            strcmp(j->input, "-") != 0;
@@ -267,7 +271,7 @@ static int cv_reread(skc_context *ctx, const cv_job *j, cv_result *r, skc_model 
     if (!rf)
         return cv_fail(r, SKC_E_INTERNAL, CV_WRITE_FAILED, "%s: reader '%s' is gone", j->input,
                        r->reader);
-    rc = cv_read(ctx, j, &rf, r, &rs, mp);
+    rc = cv_read(ctx, j, &rf, 0, r, &rs, mp);
     skc_session_free(rs);
     if (rc)
         return rc;
@@ -279,12 +283,12 @@ static int cv_reread(skc_context *ctx, const cv_job *j, cv_result *r, skc_model 
 }
 
 /* ARCHITECTURE.md "Verification": read the written file back with its own
- * format's reader, evaluate both models on the same rows, compare. The
- * summary is recorded in the model's provenance, so a passing output is
- * written again with it. The source model *mp may be freed here (set to
- * NULL) once its outputs on the rows are known (cv_can_release). */
+ * format's reader, evaluate both models on the same rows, compare (the
+ * summary goes into the file's provenance afterwards: cv_add_meta). The
+ * source model *mp may be freed here (set to NULL) once its outputs on
+ * the rows are known (cv_can_append). */
 static int cv_verify(skc_context *ctx, const cv_job *j, cv_check *c, skc_model **mp,
-                     skc_output **out, cv_result *r, skc_model **back_model)
+                     skc_output *out, cv_result *r, skc_model **back_model)
 {
     skc_stream *back = NULL;
     skc_session *rs = NULL;
@@ -306,7 +310,7 @@ static int cv_verify(skc_context *ctx, const cv_job *j, cv_check *c, skc_model *
                      j->output, c->err);
         goto done;
     }
-    if (cv_can_release(j)) {
+    if (cv_can_append(j)) {
         if ((rc = skc_verify_release(vj, err, sizeof(err)))) {
             rc = cv_fail(r, SKC_E_MISMATCH, CV_VERIFY_FAILED, "%s: verification failed: %s",
                          j->output, err);
@@ -315,11 +319,11 @@ static int cv_verify(skc_context *ctx, const cv_job *j, cv_check *c, skc_model *
         skc_model_free(*mp);
         *mp = NULL;
     }
-    rc = skc_stream_open_read(skc_output_temp_path(*out), &back, err, sizeof(err));
+    rc = skc_stream_open_read(skc_output_temp_path(out), &back, err, sizeof(err));
     if (rc == SKC_OK)
         rc = skc_session_new(ctx, j->writer, j->output, &rs);
     if (rc == SKC_OK)
-        rc = cv_side_files(rs, *out);
+        rc = cv_side_files(rs, out);
     if (rc == SKC_OK) {
         rc = skc_session_read(rs, back, &m2);
         if (rc)
@@ -349,29 +353,6 @@ static int cv_verify(skc_context *ctx, const cv_job *j, cv_check *c, skc_model *
      * the commit. */
     *back_model = m2;
     m2 = NULL;
-    skc_session_free(rs);
-    rs = NULL;
-    skc_stream_free(back);
-    back = NULL;
-    /* The summary goes into the file's provenance: appended to the
-     * verified bytes where the format can, else by writing it again. */
-    rc = skc_session_new(ctx, j->writer, j->output, &rs);
-    if (rc == SKC_OK)
-        rc = skc_session_append_meta(rs, skc_output_stream(*out), "skconv.verification",
-                                     skc_verify_summary(rep));
-    if (rc == SKC_OK)
-        goto done;
-    if (rc != SKC_E_UNSUPPORTED) {
-        rc = cv_fail(r, rc, CV_WRITE_FAILED, "%s: %s", j->output, rs ? skc_session_error(rs)
-                     : skc_strerror(rc));
-        goto done;
-    }
-    if (!*mp && (rc = cv_reread(ctx, j, r, mp)))
-        goto done;
-    skc_model_set_meta(*mp, "skconv.verification", skc_verify_summary(rep));
-    skc_output_abort(*out);
-    *out = NULL;
-    rc = cv_write(ctx, j, *mp, out, r);
 done:
     skc_verify_job_free(vj);
     skc_verify_report_free(rep);
@@ -379,6 +360,32 @@ done:
     skc_session_free(rs);
     skc_stream_free(back);
     return rc;
+}
+
+/* Provenance entries (@p n key, value pairs) for the written output:
+ * appended to the file where the writer can, else the model (read again
+ * if it was freed) is written again with them. */
+static int cv_add_meta(skc_context *ctx, const cv_job *j, skc_model **mp, skc_output **out,
+                       cv_result *r, const char *const *kv, int n)
+{
+    skc_session *ws = NULL;
+    int i, rc = skc_session_new(ctx, j->writer, j->output, &ws);
+
+    for (i = 0; rc == SKC_OK && i < n; i++)
+        rc = skc_session_append_meta(ws, skc_output_stream(*out), kv[2 * i], kv[2 * i + 1]);
+    if (rc && rc != SKC_E_UNSUPPORTED)
+        rc = cv_fail(r, rc, CV_WRITE_FAILED, "%s: %s", j->output,
+                     ws ? skc_session_error(ws) : skc_strerror(rc));
+    skc_session_free(ws);
+    if (rc != SKC_E_UNSUPPORTED)
+        return rc;
+    if (!*mp && (rc = cv_reread(ctx, j, r, mp)))
+        return rc;
+    for (i = 0; i < n; i++)
+        skc_model_set_meta(*mp, kv[2 * i], kv[2 * i + 1]);
+    skc_output_abort(*out);
+    *out = NULL;
+    return cv_write(ctx, j, *mp, out, r);
 }
 
 static void cv_meta(const skc_model *m, const char *key, char *dst, size_t n)
@@ -419,7 +426,8 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
     skc_model *back = NULL;
     cv_freer freer = { .on = 0 };
     cv_check check;
-    int rc;
+    const char *hash;
+    int rc, defer_hash;
 
     memset(r, 0, sizeof(*r));
     memset(&check, 0, sizeof(check));
@@ -434,7 +442,10 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
             goto done;
         }
     }
-    if ((rc = cv_read(ctx, j, &rf, r, &rs, &m))) {
+    /* Where the writer can append it, the source hash runs on while the
+     * model is written and verified, and is appended at the end. */
+    defer_hash = !j->dry_run && cv_can_append(j);
+    if ((rc = cv_read(ctx, j, &rf, defer_hash, r, &rs, &m))) {
         if (rf)
             snprintf(r->reader, sizeof(r->reader), "%s", rf->name);
         goto done;
@@ -461,7 +472,24 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
     if (j->verify && !j->no_sync)
         skc_output_start_flush(out);
     if (j->verify)
-        rc = cv_verify(ctx, j, &check, &m, &out, r, &back);
+        rc = cv_verify(ctx, j, &check, &m, out, r, &back);
+    if (rc == SKC_OK || (r->outcome == CV_VERIFY_FAILED && j->keep_failed)) {
+        /* Provenance the written file lacks: the deferred source hash, and
+         * a passing verification's summary. */
+        const char *kv[4];
+        int n = 0, arc;
+        if (defer_hash && (hash = skc_session_source_sha256(rs))) {
+            snprintf(r->source_sha256, sizeof(r->source_sha256), "%s", hash);
+            kv[2 * n] = "source.sha256";
+            kv[2 * n++ + 1] = r->source_sha256;
+        }
+        if (rc == SKC_OK && r->verified) {
+            kv[2 * n] = "skconv.verification";
+            kv[2 * n++ + 1] = r->verification;
+        }
+        if (n && (arc = cv_add_meta(ctx, j, &m, &out, r, kv, n)))
+            rc = arc;
+    }
     /* Both models are done with once verified (a second write, where the
      * format needs one, has happened): they are freed during the commit. */
     if (back) {

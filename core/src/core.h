@@ -63,6 +63,8 @@ struct skc_session {
     char **comp_names;           /* companions mapped to other paths       */
     char **comp_paths;
     int n_comps;
+    struct skci_hash *hash;      /* the input's SHA-256 a reader asked for  */
+    int hash_defer;              /* skc_session_defer_source_hash()         */
 };
 
 SKCI_HIDDEN int  skci_ctx_error(skc_context *ctx, int code, const char *fmt, ...)
@@ -83,6 +85,21 @@ SKCI_HIDDEN void skci_errf(char *err, size_t errlen, const char *fmt, ...)
 
 /* Start the disk writes of a file stream without waiting (stream.c). */
 SKCI_HIDDEN void skci_stream_start_flush(skc_stream *s);
+/* A stream's file descriptor when it reads a regular file (else -1), and
+ * its size in bytes. */
+SKCI_HIDDEN int skci_stream_fd(const skc_stream *s);
+SKCI_HIDDEN size_t skci_stream_size(const skc_stream *s);
+
+/* The SHA-256 of a stream's bytes (hash.c): started on a thread of its
+ * own for a large input; _finish waits and gives 64 hex digits, or NULL
+ * when the bytes could not all be read; _free stops and drops it. A
+ * file's hash reads the file itself (a descriptor of its own), so it
+ * outlives the stream (deferrable); other bytes must stay until it ends. */
+typedef struct skci_hash skci_hash;
+SKCI_HIDDEN int skci_hash_start(skc_stream *in, skci_hash **out);
+SKCI_HIDDEN int skci_hash_deferrable(const skci_hash *h);
+SKCI_HIDDEN const char *skci_hash_finish(skci_hash *h);
+SKCI_HIDDEN void skci_hash_free(skci_hash *h);
 
 /* Option tables (session.c): find and type-check a value. */
 SKCI_HIDDEN const skc_option *skci_option_find(const skc_option *table,

@@ -52,6 +52,7 @@ void skc_session_free(skc_session *s)
     if (!sess_ok(s))
         return;
     sess_close(s);
+    skci_hash_free(s->hash);
     for (i = 0; i < s->n_opts; i++) {
         free(s->opts[i].key);
         free(s->opts[i].value);
@@ -295,9 +296,20 @@ int skc_session_read(skc_session *s, skc_stream *in, skc_model **out)
                          "format '%s' cannot be read", s->fmt->name));
     s->for_write = 0;
     s->error[0] = '\0';
+    skci_hash_free(s->hash);
+    s->hash = NULL;
     rc = s->fmt->read(s, in, &m);
     if (rc == SKC_OK && !m)
         rc = skc_set_error(s, SKC_E_INTERNAL, "reader '%s' returned no model", s->fmt->name);
+    if (rc == SKC_OK && s->hash && !(s->hash_defer && skci_hash_deferrable(s->hash))) {
+        const char *hex = skci_hash_finish(s->hash);
+        if (hex && (rc = skc_model_set_meta(m, "source.sha256", hex)))
+            skc_set_error(s, rc, "cannot record the source hash");
+    }
+    if (rc) {
+        skci_hash_free(s->hash);
+        s->hash = NULL;
+    }
     if (rc == SKC_OK) {
         /* What evaluation needs; writers run skc_model_validate(). */
         rc = skci_model_check(m, SKCI_CHECK_EVAL, s->error, sizeof(s->error));
@@ -311,6 +323,26 @@ int skc_session_read(skc_session *s, skc_stream *in, skc_model **out)
         return sess_fail(s, rc);
     *out = m;
     return SKC_OK;
+}
+
+int skc_session_hash_input(skc_session *s, skc_stream *in)
+{
+    if (!sess_ok(s) || !in)
+        return SKC_E_INVAL;
+    if (s->hash)
+        return SKC_OK;
+    return skci_hash_start(in, &s->hash);
+}
+
+void skc_session_defer_source_hash(skc_session *s)
+{
+    if (sess_ok(s))
+        s->hash_defer = 1;
+}
+
+const char *skc_session_source_sha256(skc_session *s)
+{
+    return sess_ok(s) ? skci_hash_finish(s->hash) : NULL;
 }
 
 int skc_session_write(skc_session *s, const skc_model *m, skc_stream *out)

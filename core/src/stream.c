@@ -100,7 +100,7 @@ int skc_stream_open_read(const char *path, skc_stream **out, char *err, size_t e
             }
             s->data = p;
         }
-        close(fd);
+        s->fd = fd;                 /* kept: skci_hash reads the file through it */
         *out = s;
         return SKC_OK;
     }
@@ -467,6 +467,16 @@ void skc_stream_drop(skc_stream *s, const void *p, size_t n)
     hi = hi / page * page;
     if (hi > lo)
         madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+int skci_stream_fd(const skc_stream *s)
+{
+    return s && s->kind == STREAM_MAPPED ? s->fd : -1;
+}
+
+size_t skci_stream_size(const skc_stream *s)
+{
+    return s ? s->size : 0;
 }
 
 const char *skc_stream_path(const skc_stream *s)

@@ -17,9 +17,10 @@ the trees) and the same model gzip-compressed by joblib are converted:
 - -v prints the time of each phase;
 - SKCONV_THREADS=1 (everything on one thread) and a room in memory
   (SKCONV_ROOM=memory) write the same bytes;
-- a writer that offers to append the summary but refuses (the test
-  plugin's format tgood, with --test-plugins) still gets it: the source
-  model, freed before the read-back, is read again and written whole.
+- a writer that offers to append provenance but refuses (the test
+  plugin's format tgood, with --test-plugins) still gets the source hash
+  (made past the read) and the summary: the source model, freed before
+  the read-back, is read again and written whole with them.
 
 Usage: test_provenance.py --skconv PATH --workdir DIR [--node-modules DIR]
                           [--test-plugins DIR]
@@ -180,10 +181,10 @@ def main(argv):
         path = os.environ.get("SKCONV_PLUGIN_PATH", "") + ":" + args.test_plugins
         p = run(args, src, "-o", dst, "--force", env={"SKCONV_PLUGIN_PATH": path})
         text = open(dst).read() if os.path.exists(dst) else ""
-        tap.ok(p.returncode == 0 and re.fullmatch(r"TGOOD steps=1\nverification=passed on \d+ "
-                                                  r"rows.*\n", text),
-               "a refused append: the input read again, written whole with the summary",
-               p.stderr + text)
+        want = r"TGOOD steps=1\nsource.sha256=%s\nverification=passed on \d+ rows.*\n" % sha256(src)
+        tap.ok(p.returncode == 0 and re.fullmatch(want, text),
+               "a refused append: the input read again, written whole with its hash and the "
+               "summary", p.stderr + text)
     else:
         tap.skip("a refused append", "no --test-plugins")
     return tap.done()

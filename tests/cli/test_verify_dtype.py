@@ -9,11 +9,14 @@ off by a few units in float32, the result is about 100. Converting to ONNX in th
 default float32 mode must fail verification (exit 1), say that
 `-O dtype=float64` computes in double, and leave no file; with
 `-O dtype=float64` the same conversion passes and the file is written.
+With --keep-failed the failing file is kept: it carries the source hash
+(made past the read and appended at the end) but no verification summary.
 
 Usage: test_verify_dtype.py --skconv PATH --workdir DIR   (TAP output)
 """
 
 import argparse
+import hashlib
 import os
 import pickle
 import subprocess
@@ -24,6 +27,7 @@ from tap import Tap  # noqa: E402  (tests/tap.py)
 
 try:
     import numpy as np
+    import onnx
     from sklearn.linear_model import LinearRegression
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
@@ -70,6 +74,16 @@ def main(argv):
                    "dtype=float32: no file left", str(os.listdir(args.workdir)))
         else:
             tap.ok(os.path.exists(out), "dtype=float64: the file is written", err)
+    os.unlink(out)
+    p = subprocess.run([args.skconv, model, "-o", out, "--verify-data", rows, "--keep-failed"],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    meta = ({e.key: e.value for e in onnx.load(out).metadata_props}
+            if os.path.exists(out) else {})
+    want = hashlib.sha256(open(model, "rb").read()).hexdigest()
+    tap.ok(p.returncode == 1 and meta.get("source.sha256") == want and
+           "skconv.verification" not in meta,
+           "--keep-failed: the file is kept with its source hash, without a summary",
+           "exit %d: %s %s" % (p.returncode, p.stderr.strip(), meta))
     return tap.done()
 
 

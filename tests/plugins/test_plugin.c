@@ -37,7 +37,8 @@ TP_UNUSED static int tp_probe_tie(const skc_probe_data *p)
     return memcmp(p->buf, "TTIE", 4) == 0 ? 60 : 0;
 }
 
-/* Reading gives a model with one input X [N, 2] and an identity step. */
+/* Reading gives a model with one input X [N, 2] and an identity step,
+ * with the input's hash as its source.sha256. */
 static int tp_read(skc_session *s, skc_stream *in, skc_model **out)
 {
     static const int64_t shape[2] = { -1, 2 };
@@ -45,8 +46,8 @@ static int tp_read(skc_session *s, skc_stream *in, skc_model **out)
     skc_step *st;
     int rc;
 
-    (void)in;
-    if ((rc = skc_model_new(&m)) ||
+    if ((rc = skc_session_hash_input(s, in)) ||
+        (rc = skc_model_new(&m)) ||
         (rc = skc_model_add_input(m, "X", SKC_DT_F32, 2, shape)) ||
         (rc = skc_model_add_step(m, "identity", &st)) ||
         (rc = skc_step_add_input(st, "X")) ||
@@ -67,16 +68,20 @@ TP_UNUSED static int tp_query_op(const char *op)
 }
 
 /* Writing gives "TGOOD" and the step count: readable by tp_probe_good;
- * then the verification summary, when the model holds one. */
+ * then the source hash and the verification summary, when the model
+ * holds them. */
 TP_UNUSED static int tp_write(skc_session *s, const skc_model *m, skc_stream *out)
 {
     char line[600];
     const char *v = skc_model_get_meta(m, "skconv.verification");
+    const char *h = skc_model_get_meta(m, "source.sha256");
     int n = snprintf(line, sizeof(line), "TGOOD steps=%d\n", skc_model_step_count(m));
 
     (void)s;
+    if (h)
+        n += snprintf(line + n, sizeof(line) - (size_t)n, "source.sha256=%.64s\n", h);
     if (v)
-        n += snprintf(line + n, sizeof(line) - (size_t)n, "verification=%.500s\n", v);
+        n += snprintf(line + n, sizeof(line) - (size_t)n, "verification=%.400s\n", v);
     return skc_stream_write(out, line, (size_t)n);
 }
 

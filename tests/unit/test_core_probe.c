@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <skconv/plugin.h>
 
@@ -148,6 +149,13 @@ static void test_session_options(void **state)
     skc_session_free(NULL);
 }
 
+/* SHA-256 of "TGOOD", and of "TGOOD" followed by 9 MiB of 'a'. */
+#define TP_HASH_SMALL "cc3387f739205d23330acf623bd527d868e4cc2a2a1d33421178c299dcca3be5"
+#define TP_HASH_LARGE "f721739e0f2c2bdcda9f2510a7470526b92a8eb893cc6e184159227d310507b6"
+/* What tgood writes for the model read from "TGOOD": the core gave it the
+ * input's hash (the reader asked with skc_session_hash_input). */
+#define TP_WRITTEN "TGOOD steps=1\nsource.sha256=" TP_HASH_SMALL "\n"
+
 /* Read through the chosen reader, write through the writer, read back. */
 static void test_session_round_trip(void **state)
 {
@@ -171,8 +179,8 @@ static void test_session_round_trip(void **state)
     assert_int_equal(skc_stream_open_buffer(&out), SKC_OK);
     assert_int_equal(skc_session_write(s, m, out), SKC_OK);
     assert_int_equal(skc_stream_map(out, &data, &size), SKC_OK);
-    assert_int_equal(size, strlen("TGOOD steps=1\n"));
-    assert_memory_equal(data, "TGOOD steps=1\n", size);
+    assert_int_equal(size, strlen(TP_WRITTEN));
+    assert_memory_equal(data, TP_WRITTEN, size);
     skc_session_free(s);
 
     /* What the writer wrote is recognised by the reader again. */
@@ -188,6 +196,94 @@ static void test_session_round_trip(void **state)
     skc_stream_free(out);
     skc_model_free(m2);
     skc_model_free(m);
+}
+
+/* A file of "TGOOD" and @p extra bytes of 'a'; its path in @p path. */
+static void tp_file(char *path, size_t len, size_t extra)
+{
+    FILE *f;
+    size_t i;
+
+    snprintf(path, len, "%s/skconv-hash-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    assert_true(mkstemp(path) >= 0);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("TGOOD", f);
+    for (i = 0; i < extra; i++)
+        fputc('a', f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static skc_model *tp_read_path(skc_context *ctx, const char *path, int defer, skc_session **s)
+{
+    skc_stream *in = NULL;
+    skc_model *m = NULL;
+
+    assert_int_equal(skc_stream_open_read(path, &in, NULL, 0), SKC_OK);
+    assert_int_equal(skc_session_new(ctx, skc_context_find_format(ctx, "tgood"), path, s),
+                     SKC_OK);
+    if (defer)
+        skc_session_defer_source_hash(*s);
+    assert_int_equal(skc_session_read(*s, in, &m), SKC_OK);
+    skc_stream_free(in);         /* a deferred hash reads the file itself */
+    return m;
+}
+
+/* The source hash a reader asks for: set on the model at the end of the
+ * read (a small file hashed there, a large one on a thread beside it);
+ * deferred by the host, absent from the model and given by
+ * skc_session_source_sha256 after the input stream is closed; none when
+ * the file shrank before it could be read whole. */
+static void test_source_hash(void **state)
+{
+    char small[4096], large[4096];
+    skc_session *s = NULL;
+    skc_model *m;
+
+    tp_file(small, sizeof(small), 0);
+    tp_file(large, sizeof(large), (size_t)9 << 20);
+    m = tp_read_path(*state, small, 0, &s);
+    assert_string_equal(skc_model_get_meta(m, "source.sha256"), TP_HASH_SMALL);
+    assert_string_equal(skc_session_source_sha256(s), TP_HASH_SMALL);
+    skc_model_free(m);
+    skc_session_free(s);
+    m = tp_read_path(*state, large, 0, &s);
+    assert_string_equal(skc_model_get_meta(m, "source.sha256"), TP_HASH_LARGE);
+    skc_model_free(m);
+    skc_session_free(s);
+    m = tp_read_path(*state, large, 1, &s);
+    assert_null(skc_model_get_meta(m, "source.sha256"));
+    assert_string_equal(skc_session_source_sha256(s), TP_HASH_LARGE);
+    assert_string_equal(skc_session_source_sha256(s), TP_HASH_LARGE);   /* kept */
+    skc_model_free(m);
+    skc_session_free(s);
+    /* Deferred but dropped unread: the session stops it. */
+    m = tp_read_path(*state, large, 1, &s);
+    skc_session_free(s);
+    skc_model_free(m);
+    /* The file cut short after it was opened: no digest (deferred or
+     * not), and the read itself is not affected. */
+    for (int defer = 0; defer < 2; defer++) {
+        skc_stream *in = NULL;
+        unlink(large);
+        tp_file(large, sizeof(large), (size_t)9 << 20);
+        assert_int_equal(skc_stream_open_read(large, &in, NULL, 0), SKC_OK);
+        assert_int_equal(truncate(large, 100), 0);
+        assert_int_equal(skc_session_new(*state, skc_context_find_format(*state, "tgood"),
+                                         large, &s), SKC_OK);
+        if (defer)
+            skc_session_defer_source_hash(s);
+        assert_int_equal(skc_session_read(s, in, &m), SKC_OK);
+        skc_stream_free(in);
+        assert_null(skc_model_get_meta(m, "source.sha256"));
+        assert_null(skc_session_source_sha256(s));
+        skc_model_free(m);
+        skc_session_free(s);
+    }
+    assert_int_equal(skc_session_hash_input(NULL, NULL), SKC_E_INVAL);
+    assert_null(skc_session_source_sha256(NULL));
+    unlink(small);
+    unlink(large);
 }
 
 /* The core asks query_op before writing: an op the writer lacks fails
@@ -248,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_format_for_extension),
         cmocka_unit_test(test_session_options),
         cmocka_unit_test(test_session_round_trip),
+        cmocka_unit_test(test_source_hash),
         cmocka_unit_test(test_session_write_unsupported_op),
         cmocka_unit_test(test_read_only_format_cannot_write),
     };

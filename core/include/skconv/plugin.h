@@ -199,6 +199,26 @@ SKC_API int skc_session_inspect(skc_session *s, skc_stream *in);
 SKC_API int skc_session_append_meta(skc_session *s, skc_stream *out, const char *key,
                                     const char *value);
 
+/**
+ * Source hashes (added within ABI 1, skconv 0.4). A reader that wants its
+ * input's SHA-256 in the model's provenance asks for it with
+ * skc_session_hash_input(); the core makes it (on a thread of its own
+ * beside the read, for a large input) and sets "source.sha256" on the
+ * model read() returns. A host that will add the digest to the output
+ * itself (appended after the write, say) calls
+ * skc_session_defer_source_hash() before skc_session_read(): the digest
+ * of a regular file is then left to run on past the read, the model lacks
+ * the entry, and skc_session_source_sha256() waits for it. The file is read
+ * again for it (through a descriptor of its own), so the input stream may
+ * be closed meanwhile. A digest of bytes that are not a regular file
+ * (a pipe, memory) is never deferred.
+ */
+SKC_API void skc_session_defer_source_hash(skc_session *s);
+/** The 64 hex digits of the input's SHA-256 a reader asked for, waiting for
+ *  it if it still runs; NULL when none was asked for or the file could not
+ *  be read whole. Borrowed from the session. */
+SKC_API const char *skc_session_source_sha256(skc_session *s);
+
 /** Detail of the last failure ("file: what: why"); "" if none. Borrowed. */
 SKC_API const char *skc_session_error(const skc_session *s);
 /** The report of scan/inspect (JSON text) or NULL. Borrowed. */
@@ -222,6 +242,13 @@ SKC_API const skc_limits *skc_session_limits(const skc_session *s);
 /** Record the failure detail; returns @p code so `return skc_set_error(...)` reads well. */
 SKC_API int skc_set_error(skc_session *s, int code, const char *fmt, ...) SKC_PRINTF(3, 4);
 SKC_API void skc_log(skc_session *s, int level, const char *fmt, ...) SKC_PRINTF(3, 4);
+/**
+ * From read(), before reading @p in: have the core record the SHA-256 of
+ * its bytes (as stored, before any decompression) as the model's
+ * "source.sha256" (see skc_session_defer_source_hash). Once per read; a
+ * second call is ignored.
+ */
+SKC_API int skc_session_hash_input(skc_session *s, skc_stream *in);
 /** Store the scan/inspect report; the session takes @p json (malloc'd). */
 SKC_API void skc_session_set_report(skc_session *s, char *json);
 
