@@ -631,6 +631,27 @@ static void test_verify_halves(void **state)
     skc_tensor_free(xt2);
 }
 
+/* Verify @p cand against @p ref (taken: freed once released, before the
+ * candidate is evaluated) on @p X (NULL: probe rows): 1 passed, 0 failed. */
+static int tv_released(skc_model *ref, const skc_tensor *X, const skc_model *cand,
+                       const skc_verify_opts *o)
+{
+    skc_verify_report *rep = NULL;
+    skc_verify_job *j = NULL;
+    char err[256] = "";
+    int passed;
+
+    assert_int_equal(skc_verify_start(ref, X, o, &j, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_verify_release(j, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_verify_release(j, err, sizeof(err)), SKC_OK);   /* once is enough */
+    skc_model_free(ref);
+    assert_int_equal(skc_verify_finish(j, cand, o, &rep, err, sizeof(err)), SKC_OK);
+    assert_int_equal(skc_verify_output_count(rep), skc_model_output_count(cand));
+    passed = skc_verify_passed(rep);
+    skc_verify_report_free(rep);
+    return passed;
+}
+
 /* A released job (skc_verify_release) no longer needs its reference: it
  * is freed before finishing, and the verdicts stay those of a job that
  * kept it. The float64 stump that does not round x itself passes against
@@ -647,7 +668,6 @@ static void test_verify_release(void **state)
     skc_model *ref;
     skc_tensor *xt1 = NULL;
     skc_verify_opts o;
-    skc_verify_report *rep = NULL;
     skc_verify_job *j = NULL;
     char err[256] = "";
 
@@ -657,39 +677,13 @@ static void test_verify_release(void **state)
     skc_verify_opts_default(&o, 1);
     o.rtol = o.atol = 0.0;
     assert_int_equal(skc_verify_release(NULL, err, sizeof(err)), SKC_E_INVAL);
-    /* float64 reference, float32 candidate */
-    ref = ti_stump(SKC_DT_F64, 0);
-    assert_int_equal(skc_verify_start(ref, xt1, &o, &j, err, sizeof(err)), SKC_OK);
-    assert_int_equal(skc_verify_release(j, err, sizeof(err)), SKC_OK);
-    assert_int_equal(skc_verify_release(j, err, sizeof(err)), SKC_OK);   /* once is enough */
-    skc_model_free(ref);
-    assert_int_equal(skc_verify_finish(j, u32, &o, &rep, err, sizeof(err)), SKC_OK);
-    assert_true(skc_verify_passed(rep));
-    assert_int_equal(skc_verify_output_count(rep), 1);
-    skc_verify_report_free(rep);
-    /* float64 reference, float64 candidate: the rows as given */
-    ref = ti_stump(SKC_DT_F64, 0);
-    assert_int_equal(skc_verify_start(ref, xt1, &o, &j, err, sizeof(err)), SKC_OK);
-    assert_int_equal(skc_verify_release(j, err, sizeof(err)), SKC_OK);
-    skc_model_free(ref);
-    assert_int_equal(skc_verify_finish(j, u64b, &o, &rep, err, sizeof(err)), SKC_OK);
-    assert_true(skc_verify_passed(rep));
-    skc_verify_report_free(rep);
-    /* a changed model fails, released or not */
-    ref = ti_classifier_dt(SKC_DT_F64, 0.0);
-    assert_int_equal(skc_verify_start(ref, NULL, &o, &j, err, sizeof(err)), SKC_OK);
-    assert_int_equal(skc_verify_release(j, err, sizeof(err)), SKC_OK);
-    skc_model_free(ref);
-    assert_int_equal(skc_verify_finish(j, bad, &o, &rep, err, sizeof(err)), SKC_OK);
-    assert_false(skc_verify_passed(rep));
-    skc_verify_report_free(rep);
-    ref = ti_classifier_dt(SKC_DT_F64, 0.0);
-    assert_int_equal(skc_verify_start(ref, NULL, &o, &j, err, sizeof(err)), SKC_OK);
-    assert_int_equal(skc_verify_release(j, err, sizeof(err)), SKC_OK);
-    skc_model_free(ref);
-    assert_int_equal(skc_verify_finish(j, c32, &o, &rep, err, sizeof(err)), SKC_OK);
-    assert_true(skc_verify_passed(rep));
-    skc_verify_report_free(rep);
+    /* float64 reference, float32 candidate; then float64 both (the rows
+     * as given) */
+    assert_int_equal(tv_released(ti_stump(SKC_DT_F64, 0), xt1, u32, &o), 1);
+    assert_int_equal(tv_released(ti_stump(SKC_DT_F64, 0), xt1, u64b, &o), 1);
+    /* a changed model fails, released or not; probe rows */
+    assert_int_equal(tv_released(ti_classifier_dt(SKC_DT_F64, 0.0), NULL, bad, &o), 0);
+    assert_int_equal(tv_released(ti_classifier_dt(SKC_DT_F64, 0.0), NULL, c32, &o), 1);
     /* the reference cannot evaluate these rows (a column they lack) */
     ref = ti_big_forest_model(8);
     assert_int_equal(skc_verify_start(ref, xt1, &o, &j, err, sizeof(err)), SKC_OK);
