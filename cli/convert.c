@@ -223,6 +223,7 @@ typedef struct cv_check {
     skc_verify_job *vj;
     skc_tensor *rows;
     int rc;                      /* skc_verify_start's failure, reported once written */
+    int release;                 /* free the source model before the read-back */
     char err[1024];
 } cv_check;
 
@@ -250,12 +251,14 @@ static void cv_check_free(cv_check *c)
  * the source hash is left to run on past the read (appended at the end),
  * and the source model can be freed before the output is read back, so
  * that the read-back reuses its memory (else the model is written again
- * with the entries). The input must be one that can be read again, should
- * the append be refused after all. */
+ * with the entries). The input must be a regular file, which can be read
+ * again should the append be refused after all. */
 static int cv_can_append(const cv_job *j)
 {
+    struct stat st;
+
     return SKC_HAS_MEMBER(j->writer, skc_format, append_meta) && j->writer->append_meta &&
-           strcmp(j->input, "-") != 0;
+           stat(j->input, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 /* The source model again, for a writer that refused to append the
@@ -286,7 +289,7 @@ static int cv_reread(skc_context *ctx, const cv_job *j, cv_result *r, skc_model 
  * format's reader, evaluate both models on the same rows, compare (the
  * summary goes into the file's provenance afterwards: cv_add_meta). The
  * source model *mp may be freed here (set to NULL) once its outputs on
- * the rows are known (cv_can_append). */
+ * the rows are known (c->release: cv_can_append). */
 static int cv_verify(skc_context *ctx, const cv_job *j, cv_check *c, skc_model **mp,
                      skc_output *out, cv_result *r, skc_model **back_model)
 {
@@ -310,7 +313,7 @@ static int cv_verify(skc_context *ctx, const cv_job *j, cv_check *c, skc_model *
                      j->output, c->err);
         goto done;
     }
-    if (cv_can_append(j)) {
+    if (c->release) {
         if ((rc = skc_verify_release(vj, err, sizeof(err)))) {
             rc = cv_fail(r, SKC_E_MISMATCH, CV_VERIFY_FAILED, "%s: verification failed: %s",
                          j->output, err);
@@ -444,7 +447,8 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
     }
     /* Where the writer can append it, the source hash runs on while the
      * model is written and verified, and is appended at the end. */
-    defer_hash = !j->dry_run && cv_can_append(j);
+    check.release = cv_can_append(j);
+    defer_hash = !j->dry_run && check.release;
     if ((rc = cv_read(ctx, j, &rf, defer_hash, r, &rs, &m))) {
         if (rf)
             snprintf(r->reader, sizeof(r->reader), "%s", rf->name);
