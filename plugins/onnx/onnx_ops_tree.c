@@ -195,14 +195,16 @@ static const uint8_t te_mode_field[2][12] = {
 static int te_modes_fill(void *ctx)
 {
     const te_fixed *f = ctx;
-    const te_step *s = f->s;
+    const int32_t *left = f->s->left;
     uint8_t *p = f->dst;
-    size_t i, n = (size_t)s->n_nodes, leaf;
+    size_t i, n = (size_t)f->s->n_nodes, leaf;
 
     /* The first field's key is the unknown field's own (written by the
-     * pack), the last is copied at its size: nothing past the list. */
+     * pack), the last is copied at its size: nothing past the list. The
+     * arrays are in locals: a byte store could change *s as far as the
+     * compiler knows. */
     for (i = 0; i < n; i++) {
-        leaf = s->left[i] < 0;
+        leaf = left[i] < 0;
         if (i == 0 || i + 1 == n) {
             size_t skip = i == 0, len = leaf ? 6 : 12;
             memcpy(p, te_mode_field[leaf] + skip, len - skip);
@@ -526,15 +528,13 @@ static int64_t te_target_col(const te_step *s, int64_t t, int64_t k)
 
 enum { TE_TREE, TE_NODE, TE_FEAT, TE_TRUE, TE_FALSE, TE_MISS, TE_NODE_LISTS };
 
-/* te_v3_nodes_at writes its lists in place (onnx_fill.c) or, for
- * categorical columns, counts their bytes (@p count, constant in each
- * copy the compiler makes); te_v3_nodes_count and te_v3_votes_count
- * count without walking. */
-#define TE_WALK static inline __attribute__((always_inline))
+/* The node and vote lists are counted while the graph is built
+ * (te_v3_nodes_count, te_v3_votes_count, without walking the nodes where
+ * they can) and written in place later (onnx_fill.c). */
 
 /* Bytes of varint @p v, 0 <= v < 2^35, without a branch (counting loops
  * vectorise). */
-TE_WALK size_t te_vlen(uint64_t v)
+static inline size_t te_vlen(uint64_t v)
 {
     return 1 + (size_t)(v >= (1u << 7)) + (size_t)(v >= (1u << 14)) +
            (size_t)(v >= (1u << 21)) + (size_t)(v >= (1u << 28));
@@ -550,36 +550,23 @@ static size_t te_vlen_upto(int64_t n)
     return sum;
 }
 
-/* Append varint @p v (0 <= v < 2^31) to list @p k, or count it. */
-TE_WALK void te_put(uint8_t **out, size_t *len, int k, int64_t v, int count)
+/* The feature and missing lists' bytes where categorical splits read
+ * columns of their own (te_col): node by node. */
+static void te_v3_nodes_count_cat(const te_step *s, size_t *len)
 {
-    if (count) {
-        len[k] += te_vlen((uint64_t)v);
-        return;
+    int64_t i;
+
+    for (i = 0; i < s->n_nodes; i++) {
+        int leaf = s->left[i] < 0;
+        len[TE_FEAT] += leaf ? 1 : te_vlen((uint64_t)te_col(s, i));
+        len[TE_TRUE] += leaf ? 1 : te_vlen((uint64_t)(uint32_t)s->left[i]);
+        len[TE_FALSE] += leaf ? 1 : te_vlen((uint64_t)(uint32_t)s->right[i]);
+        if (s->miss)
+            len[TE_MISS] += leaf || te_is_cat(s, i) ? 1 : te_vlen(s->mleft[i]);
     }
-    len[k] = (size_t)(onnx_put_varint(out[k] + len[k], (uint64_t)v) - out[k]);
 }
 
-/* The node lists of the v1/v3 operator (one entry per node, leaves
- * included) as packed varints, all in one walk. */
-TE_WALK void te_v3_nodes_at(const te_step *s, uint8_t **out, size_t *len, int count)
-{
-    int64_t t, i;
-
-    for (t = 0; t < s->n_trees; t++)
-        for (i = s->offsets[t]; i < s->offsets[t + 1]; i++) {
-            int leaf = s->left[i] < 0;
-            te_put(out, len, TE_TREE, t, count);
-            te_put(out, len, TE_NODE, i - s->offsets[t], count);
-            te_put(out, len, TE_FEAT, leaf ? 0 : te_col(s, i), count);
-            te_put(out, len, TE_TRUE, leaf ? 0 : s->left[i], count);
-            te_put(out, len, TE_FALSE, leaf ? 0 : s->right[i], count);
-            if (s->miss)
-                te_put(out, len, TE_MISS, leaf || te_is_cat(s, i) ? 0 : s->mleft[i], count);
-        }
-}
-
-/* What te_v3_nodes_at counts, list by list: ids by tree in closed form,
+/* What te_v3_nodes_write writes, list by list: ids by tree in closed form,
  * the rest in loops the compiler vectorises (categorical columns take
  * the walk). */
 static void te_v3_nodes_count(const te_step *s, size_t *len)
@@ -587,14 +574,14 @@ static void te_v3_nodes_count(const te_step *s, size_t *len)
     size_t f = 0, a = 0, b = 0, m = 0;
     int64_t t, i;
 
-    if (s->zcol) {
-        te_v3_nodes_at(s, NULL, len, 1);
-        return;
-    }
     for (t = 0; t < s->n_trees; t++) {
         int64_t size = s->offsets[t + 1] - s->offsets[t];
         len[TE_TREE] += (size_t)size * te_vlen((uint64_t)t);
         len[TE_NODE] += te_vlen_upto(size);
+    }
+    if (s->zcol) {
+        te_v3_nodes_count_cat(s, len);
+        return;
     }
     for (i = 0; i < s->n_nodes; i++) {
         int leaf = s->left[i] < 0;
@@ -610,12 +597,51 @@ static void te_v3_nodes_count(const te_step *s, size_t *len)
         len[TE_MISS] += m;
 }
 
+/* The node lists of the v1/v3 operator (one entry per node, leaves
+ * included) as packed varints, all in one walk; each list's end and the
+ * step's arrays in locals (a store through a byte pointer may change
+ * anything as far as the compiler knows: len[] and *s would be read
+ * again at every byte). */
+static void te_v3_nodes_write(const te_step *s, uint8_t **out, size_t *len)
+{
+    const int64_t *off = s->offsets, *zcol = s->zcol, n_cols = s->n_cols, n_trees = s->n_trees;
+    const int32_t *left = s->left, *right = s->right, *feature = s->feature;
+    const uint8_t *mleft = s->mleft;
+    uint8_t *pt = out[TE_TREE] + len[TE_TREE], *pn = out[TE_NODE] + len[TE_NODE];
+    uint8_t *pf = out[TE_FEAT] + len[TE_FEAT], *pa = out[TE_TRUE] + len[TE_TRUE];
+    uint8_t *pb = out[TE_FALSE] + len[TE_FALSE];
+    uint8_t *pm = s->miss ? out[TE_MISS] + len[TE_MISS] : NULL;
+    int64_t t, i;
+
+    for (t = 0; t < n_trees; t++) {
+        int64_t base = off[t], end = off[t + 1];
+        for (i = base; i < end; i++) {
+            int leaf = left[i] < 0, cat = zcol && zcol[i] >= 0;
+            int64_t col = cat ? zcol[i] : feature[i] + n_cols;
+            pt = onnx_put_varint(pt, (uint64_t)t);
+            pn = onnx_put_varint(pn, (uint64_t)(i - base));
+            pf = onnx_put_varint(pf, leaf ? 0 : (uint64_t)col);
+            pa = onnx_put_varint(pa, leaf ? 0 : (uint64_t)(uint32_t)left[i]);
+            pb = onnx_put_varint(pb, leaf ? 0 : (uint64_t)(uint32_t)right[i]);
+            if (pm)
+                pm = onnx_put_varint(pm, leaf || cat ? 0 : mleft[i]);
+        }
+    }
+    len[TE_TREE] = (size_t)(pt - out[TE_TREE]);
+    len[TE_NODE] = (size_t)(pn - out[TE_NODE]);
+    len[TE_FEAT] = (size_t)(pf - out[TE_FEAT]);
+    len[TE_TRUE] = (size_t)(pa - out[TE_TRUE]);
+    len[TE_FALSE] = (size_t)(pb - out[TE_FALSE]);
+    if (pm)
+        len[TE_MISS] = (size_t)(pm - out[TE_MISS]);
+}
+
 static void te_v3_nodes(const te_step *s, uint8_t **out, size_t *len, int count)
 {
     if (count)
         te_v3_nodes_count(s, len);
     else
-        te_v3_nodes_at(s, out, len, 0);
+        te_v3_nodes_write(s, out, len);
 }
 
 enum { TE_VOTE_TREE, TE_VOTE_NODE, TE_VOTE_COL, TE_VOTE_WEIGHT, TE_VOTE_LISTS };
@@ -626,39 +652,47 @@ enum { TE_VOTE_TREE, TE_VOTE_NODE, TE_VOTE_COL, TE_VOTE_WEIGHT, TE_VOTE_LISTS };
  * into the tree's own column. Weights are packed fixed32 floats. */
 static void te_v3_votes_at(const te_step *s, uint8_t **out, size_t *len)
 {
+    const int64_t *off = s->offsets, n_trees = s->n_trees, width = s->gather ? 1 : s->width;
+    const int32_t *left = s->left;
+    const double *value = s->value, scale = s->scale;
+    const int gather = s->gather;
+    uint8_t *pt = out[TE_VOTE_TREE] + len[TE_VOTE_TREE];
+    uint8_t *pn = out[TE_VOTE_NODE] + len[TE_VOTE_NODE];
+    uint8_t *pc = out[TE_VOTE_COL] + len[TE_VOTE_COL];
+    uint8_t *pw = out[TE_VOTE_WEIGHT] + len[TE_VOTE_WEIGHT];
     int64_t t, i, k, n = 0, last = s->n_nodes - 1;
 
-    while (last > 0 && s->left[last] >= 0)
+    while (last > 0 && left[last] >= 0)
         last--;
-    for (t = 0; t < s->n_trees; t++) {
-        int64_t ord = 0;
-        for (i = s->offsets[t]; i < s->offsets[t + 1]; i++) {
-            if (s->left[i] >= 0)
+    for (t = 0; t < n_trees; t++) {
+        int64_t ord = 0, base = off[t], end = off[t + 1];
+        for (i = base; i < end; i++) {
+            if (left[i] >= 0)
                 continue;
-            for (k = 0; k < (s->gather ? 1 : s->width); k++) {
-                double w = s->gather ? (double)ord
-                                     : s->scale * s->value[te_row(s, i) * s->width + k];
+            for (k = 0; k < width; k++) {
+                double w = gather ? (double)ord : scale * value[(-1 - (int64_t)left[i]) * width + k];
                 float f = (float)w;
-                if (!s->gather && w == 0.0 && !(n == 0 && i == last && k == 0))
+                uint32_t u;
+                if (!gather && w == 0.0 && !(n == 0 && i == last && k == 0))
                     continue;
                 n++;
-                te_put(out, len, TE_VOTE_TREE, t, 0);
-                te_put(out, len, TE_VOTE_NODE, i - s->offsets[t], 0);
-                te_put(out, len, TE_VOTE_COL, s->gather ? t : te_target_col(s, t, k), 0);
-                {
-                    uint32_t u;
-                    uint8_t *q = out[TE_VOTE_WEIGHT] + len[TE_VOTE_WEIGHT];
-                    memcpy(&u, &f, 4);
-                    q[0] = (uint8_t)u;
-                    q[1] = (uint8_t)(u >> 8);
-                    q[2] = (uint8_t)(u >> 16);
-                    q[3] = (uint8_t)(u >> 24);
-                }
-                len[TE_VOTE_WEIGHT] += 4;
+                pt = onnx_put_varint(pt, (uint64_t)t);
+                pn = onnx_put_varint(pn, (uint64_t)(i - base));
+                pc = onnx_put_varint(pc, (uint64_t)(gather ? t : te_target_col(s, t, k)));
+                memcpy(&u, &f, 4);
+                pw[0] = (uint8_t)u;
+                pw[1] = (uint8_t)(u >> 8);
+                pw[2] = (uint8_t)(u >> 16);
+                pw[3] = (uint8_t)(u >> 24);
+                pw += 4;
             }
             ord++;
         }
     }
+    len[TE_VOTE_TREE] = (size_t)(pt - out[TE_VOTE_TREE]);
+    len[TE_VOTE_NODE] = (size_t)(pn - out[TE_VOTE_NODE]);
+    len[TE_VOTE_COL] = (size_t)(pc - out[TE_VOTE_COL]);
+    len[TE_VOTE_WEIGHT] = (size_t)(pw - out[TE_VOTE_WEIGHT]);
 }
 
 /* Leaves among nodes [lo, hi). */
@@ -868,12 +902,12 @@ static int te_emit_v3(onnx_builder *b, const te_step *s, const char *xin, const 
 static int te_thresholds_fill(void *ctx)
 {
     const te_fixed *f = ctx;
-    const te_step *s = f->s;
+    const te_step s = *f->s;     /* a copy: byte stores cannot change it */
     uint8_t *p = onnx_put_varint(f->dst, f->body);
     int64_t i;
 
-    for (i = 0; i < s->n_nodes; i++) {
-        float v = s->left[i] < 0 ? 0.0f : (float)te_split(s, i);
+    for (i = 0; i < s.n_nodes; i++) {
+        float v = s.left[i] < 0 ? 0.0f : (float)te_split(&s, i);
         uint32_t u;
         memcpy(&u, &v, 4);
         *p++ = (uint8_t)u;
