@@ -30,6 +30,7 @@ typedef struct skci_hints {
      * verify.c; skci_hint_add() and skci_hint_col() apply it. */
     const int64_t *colmap;
     int64_t x_cols;
+    double *lo, *hi;         /* per column: the hinted range (verify.c) */
 } skci_hints;
 
 SKCI_HIDDEN int skci_hint_add(skci_hints *h, int64_t col, double v);

@@ -177,9 +177,31 @@ static int verify_collect_hints(const skc_model *m, skci_hints *h)
     return rc;
 }
 
+/* Each column's hinted range, once (probe values are drawn around it). */
+static void verify_hint_ranges(skci_hints *h)
+{
+    int64_t c, k;
+
+    for (c = 0; c < h->x_cols; c++) {
+        double lo = -3.0, hi = 3.0;
+        if (h->n[c] > 0) {
+            lo = hi = h->vals[c][0];
+            for (k = 1; k < h->n[c]; k++) {
+                if (h->vals[c][k] < lo)
+                    lo = h->vals[c][k];
+                if (h->vals[c][k] > hi)
+                    hi = h->vals[c][k];
+            }
+        }
+        h->lo[c] = lo;
+        h->hi[c] = hi;
+    }
+}
+
 static int verify_hints_new(const skc_model *m, int64_t f, skci_hints *h)
 {
     size_t k = (size_t)(f ? f : 1);
+    int rc;
 
     memset(h, 0, sizeof(*h));
     h->cols = h->x_cols = f;
@@ -199,7 +221,11 @@ static int verify_hints_new(const skc_model *m, int64_t f, skci_hints *h)
             !h->str_unknown_ok || !h->as_number)
             return SKC_E_NOMEM;
     }
-    return verify_collect_hints(m, h);
+    if (!(h->lo = calloc(k, sizeof(*h->lo))) || !(h->hi = calloc(k, sizeof(*h->hi))))
+        return SKC_E_NOMEM;
+    if ((rc = verify_collect_hints(m, h)) == SKC_OK)
+        verify_hint_ranges(h);
+    return rc;
 }
 
 static void verify_hints_free(skci_hints *h)
@@ -211,6 +237,8 @@ static void verify_hints_free(skci_hints *h)
     free(h->vals);
     free(h->n);
     free(h->cap);
+    free(h->lo);
+    free(h->hi);
     free(h->str_src);
     free(h->str_lo);
     free(h->str_hi);
@@ -273,16 +301,8 @@ static double verify_normal(uint64_t *s)
 /* One numeric probe value of column @p c at row @p r. */
 static double verify_probe_value(const skci_hints *h, int64_t r, int64_t c, uint64_t *rng)
 {
-    double v, lo = -3.0, hi = 3.0;
-    int64_t k;
+    double v, lo = h->lo[c], hi = h->hi[c];
 
-    if (h->n[c] > 0) {
-        lo = hi = h->vals[c][0];
-        for (k = 1; k < h->n[c]; k++) {
-            if (h->vals[c][k] < lo) lo = h->vals[c][k];
-            if (h->vals[c][k] > hi) hi = h->vals[c][k];
-        }
-    }
     /* Even rows walk the hinted values (each column at its own stride so
      * combinations vary); odd rows are random across the hinted range
      * widened by half its span on each side. */
