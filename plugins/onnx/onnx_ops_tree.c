@@ -182,7 +182,9 @@ typedef struct te_fixed {
                           * length prefix; the modes have none) */
 } te_fixed;
 
-static const char te_leq[] = "BRANCH_LEQ", te_leaf[] = "LEAF";
+/* The two modes; only their lengths are used (te_mode_field spells them). */
+#define TE_LEQ "BRANCH_LEQ"
+#define TE_LEAF "LEAF"
 
 /* A mode's field: key (field 9, length-delimited), length, bytes; a
  * leaf's 6 bytes padded to a split's 12 so that every field is one copy
@@ -230,8 +232,8 @@ static int te_attr_modes(onnx_builder *b, Onnx__NodeProto *n, const te_step *s)
     if (!f)
         return SKC_E_NOMEM;
     f->s = s;
-    f->body = 2 * nodes - 1 + leaves * (sizeof(te_leaf) - 1) +
-              (nodes - leaves) * (sizeof(te_leq) - 1);
+    f->body = 2 * nodes - 1 + leaves * (sizeof(TE_LEAF) - 1) +
+              (nodes - leaves) * (sizeof(TE_LEQ) - 1);
     if (!(mark = onnx_fill_mark(b, f->body, &f->dst)))
         return SKC_E_NOMEM;
     if ((rc = te_attr_raw(b, n, "nodes_modes", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS,
@@ -569,9 +571,61 @@ static void te_v3_nodes_count_cat(const te_step *s, size_t *len)
 /* What te_v3_nodes_write writes, list by list: ids by tree in closed form,
  * the rest in loops the compiler vectorises (categorical columns take
  * the walk). */
+/* Four int32 lanes (GCC and clang vector extensions; plain SSE2 on
+ * x86-64): the counts below are sums over millions of nodes, and the
+ * compiler's -O2 does not vectorise them by itself. */
+typedef int32_t te_i32x4 __attribute__((vector_size(16)));
+
+/* Per lane, minus the bytes varint v takes beyond its first (v >= 0). */
+static inline te_i32x4 te_extra4(te_i32x4 v)
+{
+    return (v > 127) + (v > 16383) + (v > 2097151) + (v > 268435455);
+}
+
+static int64_t te_sum4(te_i32x4 v)
+{
+    return (int64_t)v[0] + v[1] + v[2] + v[3];
+}
+
+/* The feature, true and false lists' bytes (te_v3_nodes_write's) of
+ * nodes [0, n) with X's columns only: one byte per leaf, each split's
+ * varints; four nodes at a time, in blocks whose lane sums fit. */
+static void te_v3_nodes_count_x(const te_step *s, size_t *len)
+{
+    const int32_t *left = s->left, *right = s->right, *feature = s->feature;
+    int64_t n = s->n_nodes, i = 0, ef = 0, ea = 0, eb = 0;
+
+    while (i + 4 <= n) {
+        te_i32x4 af = { 0, 0, 0, 0 }, aa = af, ab = af;
+        int64_t end = i + ((n - i) / 4 < (1 << 24) ? (n - i) / 4 * 4 : (int64_t)1 << 26);
+        for (; i < end; i += 4) {
+            te_i32x4 l, r, f, split;
+            memcpy(&l, left + i, sizeof(l));
+            memcpy(&r, right + i, sizeof(r));
+            memcpy(&f, feature + i, sizeof(f));
+            split = l >= 0;
+            af += split & te_extra4(f);
+            aa += split & te_extra4(l);
+            ab += split & te_extra4(r);
+        }
+        ef -= te_sum4(af);
+        ea -= te_sum4(aa);
+        eb -= te_sum4(ab);
+    }
+    for (; i < n; i++)
+        if (left[i] >= 0) {
+            ef += (int64_t)te_vlen((uint64_t)feature[i]) - 1;
+            ea += (int64_t)te_vlen((uint64_t)(uint32_t)left[i]) - 1;
+            eb += (int64_t)te_vlen((uint64_t)(uint32_t)right[i]) - 1;
+        }
+    len[TE_FEAT] += (size_t)(n + ef);
+    len[TE_TRUE] += (size_t)(n + ea);
+    len[TE_FALSE] += (size_t)(n + eb);
+}
+
 static void te_v3_nodes_count(const te_step *s, size_t *len)
 {
-    size_t f = 0, a = 0, b = 0, m = 0;
+    size_t m = 0;
     int64_t t, i;
 
     for (t = 0; t < s->n_trees; t++) {
@@ -579,22 +633,16 @@ static void te_v3_nodes_count(const te_step *s, size_t *len)
         len[TE_TREE] += (size_t)size * te_vlen((uint64_t)t);
         len[TE_NODE] += te_vlen_upto(size);
     }
-    if (s->zcol) {
+    if (s->zcol || s->n_cols) {
         te_v3_nodes_count_cat(s, len);
         return;
     }
-    for (i = 0; i < s->n_nodes; i++) {
-        int leaf = s->left[i] < 0;
-        f += leaf ? 1 : te_vlen((uint64_t)((int64_t)s->feature[i] + s->n_cols));
-        a += leaf ? 1 : te_vlen((uint64_t)(uint32_t)s->left[i]);
-        b += leaf ? 1 : te_vlen((uint64_t)(uint32_t)s->right[i]);
-        m += leaf ? 1 : te_vlen(s->mleft[i]);
-    }
-    len[TE_FEAT] += f;
-    len[TE_TRUE] += a;
-    len[TE_FALSE] += b;
-    if (s->miss)
-        len[TE_MISS] += m;
+    te_v3_nodes_count_x(s, len);
+    if (!s->miss)
+        return;
+    for (i = 0; i < s->n_nodes; i++)
+        m += s->left[i] < 0 ? 1 : te_vlen(s->mleft[i]);
+    len[TE_MISS] += m;
 }
 
 /* The node lists of the v1/v3 operator (one entry per node, leaves
@@ -700,19 +748,59 @@ static int64_t te_leaves_in(const int32_t *left, int64_t lo, int64_t hi)
 {
     int64_t c = 0;
 
+    while (lo + 4 <= hi) {
+        te_i32x4 acc = { 0, 0, 0, 0 };
+        int64_t end = lo + ((hi - lo) / 4 < (1 << 24) ? (hi - lo) / 4 * 4 : (int64_t)1 << 26);
+        for (; lo < end; lo += 4) {
+            te_i32x4 v;
+            memcpy(&v, left + lo, sizeof(v));
+            acc += v < 0;
+        }
+        c -= te_sum4(acc);
+    }
     for (; lo < hi; lo++)
         c += left[lo] < 0;
     return c;
 }
 
-/* Value rows [r0, r1) whose column @p k votes (is not zero). */
-static int64_t te_voting(const te_step *s, int64_t r0, int64_t r1, int64_t k)
+typedef double te_f64x2 __attribute__((vector_size(16)));
+typedef int64_t te_i64x2 __attribute__((vector_size(16)));
+
+/* Value rows [r0, r1) whose column @p k votes (scale * value is not zero). */
+static int64_t te_voting_col(const te_step *s, int64_t r0, int64_t r1, int64_t k)
 {
     int64_t c = 0;
 
     for (; r0 < r1; r0++)
         c += s->scale * s->value[r0 * s->width + k] != 0.0;
     return c;
+}
+
+/* te_voting_col for every column k < width (at most TE_VOTE_COLS) into
+ * c[k]; a two-column value (a binary classifier) two lanes at a time. */
+#define TE_VOTE_COLS 16
+static void te_voting(const te_step *s, int64_t r0, int64_t r1, int64_t *c)
+{
+    const double *value = s->value, scale = s->scale;
+    int64_t w = s->width, k;
+
+    for (k = 0; k < w; k++)
+        c[k] = 0;
+    if (w == 2) {
+        te_i64x2 acc = { 0, 0 };
+        te_f64x2 sc = { scale, scale }, zero = { 0.0, 0.0 };
+        for (; r0 < r1; r0++) {
+            te_f64x2 v;
+            memcpy(&v, value + 2 * r0, sizeof(v));
+            acc += (te_i64x2)(v * sc != zero);
+        }
+        c[0] = -acc[0];
+        c[1] = -acc[1];
+        return;
+    }
+    for (; r0 < r1; r0++)
+        for (k = 0; k < w; k++)
+            c[k] += scale * value[r0 * w + k] != 0.0;
 }
 
 /* What te_v3_votes_at counts, without its walk: leaves number the value
@@ -726,7 +814,7 @@ static void te_v3_votes_count(const te_step *s, size_t *len)
 
     for (t = 0; t < s->n_trees; t++) {
         int64_t lo = s->offsets[t], hi = s->offsets[t + 1], pre[4], np = 0, at = lo, acc = 0;
-        int64_t leaves, cnt = 0, b;
+        int64_t leaves, cnt = 0, b, q, on[TE_VOTE_COLS], pon[4][TE_VOTE_COLS];
         size_t node = 0, col = 0;
         for (b = 1 << 7; b < hi - lo && np < 4; b <<= 7) {
             acc += te_leaves_in(s->left, at, lo + b);
@@ -734,13 +822,20 @@ static void te_v3_votes_count(const te_step *s, size_t *len)
             pre[np++] = acc;
         }
         leaves = acc + te_leaves_in(s->left, at, hi);
-        for (k = 0; k < (s->gather ? 1 : s->width); k++) {
-            int64_t on = s->gather ? leaves : te_voting(s, base, base + leaves, k), q;
-            node += (size_t)on;
+        if (!s->gather && s->width <= TE_VOTE_COLS) {
+            te_voting(s, base, base + leaves, on);
             for (q = 0; q < np; q++)
-                node += (size_t)(on - (s->gather ? pre[q] : te_voting(s, base, base + pre[q], k)));
-            cnt += on;
-            col += (size_t)on * te_vlen((uint64_t)(s->gather ? t : te_target_col(s, t, k)));
+                te_voting(s, base, base + pre[q], pon[q]);
+        }
+        for (k = 0; k < (s->gather ? 1 : s->width); k++) {
+            int wide = !s->gather && s->width > TE_VOTE_COLS;
+            int64_t ok = s->gather ? leaves : wide ? te_voting_col(s, base, base + leaves, k) : on[k];
+            node += (size_t)ok;
+            for (q = 0; q < np; q++)
+                node += (size_t)(ok - (s->gather ? pre[q] : wide ?
+                                       te_voting_col(s, base, base + pre[q], k) : pon[q][k]));
+            cnt += ok;
+            col += (size_t)ok * te_vlen((uint64_t)(s->gather ? t : te_target_col(s, t, k)));
         }
         len[TE_VOTE_TREE] += (size_t)cnt * te_vlen((uint64_t)t);
         len[TE_VOTE_NODE] += node;
