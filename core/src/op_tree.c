@@ -192,6 +192,27 @@ static void tree_part_bad(tree_part *p, const char *what, int64_t i, int64_t l)
     p->bad_l = (long long)l;
 }
 
+/* Whether tree @p t keeps every rule tree_prove_part checks (leaves
+ * numbered on from *leaves, which it advances), without a branch per
+ * node: the rules of each node folded into one flag. Categorical splits
+ * are left to tree_prove_part. */
+static int tree_scan_ok(const tree_view *v, int64_t t, int64_t *leaves)
+{
+    const int32_t *left = v->left, *right = v->right, *feature = v->feature;
+    int64_t lo = v->offsets[t], n = v->offsets[t + 1] - lo, j, lv = *leaves;
+    int bad = 0;
+
+    for (j = 0; j < n; j++) {
+        int64_t l = left[lo + j], r = right[lo + j];
+        int leaf = l < 0, split = l >= 0;
+        bad |= leaf & ((r != -1) | (-1 - l != lv));
+        bad |= split & ((l <= j) | (r <= j) | (l >= n) | (r >= n) | (feature[lo + j] < 0));
+        lv += leaf;
+    }
+    *leaves = lv;
+    return !bad;
+}
+
 static void *tree_prove_part(void *arg)
 {
     tree_part *p = arg;
@@ -201,6 +222,21 @@ static void *tree_prove_part(void *arg)
     p->bad = NULL;
     for (t = p->lo; t < p->hi && !p->bad; t++) {
         int64_t lo = v->offsets[t], hi = v->offsets[t + 1];
+        if (leaves < 0) {
+            /* The part's numbering starts at its first leaf. */
+            for (i = lo; i < hi && v->left[i] >= 0; i++)
+                ;
+            if (i < hi)
+                leaves = -1 - (int64_t)v->left[i];
+        }
+        if (!v->cat_index && leaves >= 0) {
+            int64_t at = leaves;
+            if (tree_scan_ok(v, t, &at)) {
+                leaves = at;
+                continue;
+            }
+        }
+        /* Node by node: the first fault, named. */
         for (i = lo; i < hi; i++) {
             int64_t j = i - lo, l = v->left[i], r = v->right[i];
             if (l < 0) {
