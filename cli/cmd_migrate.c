@@ -52,6 +52,9 @@ typedef struct mig_file {
     char sha256[65];
     char out_sha256[65];
     int64_t out_size;
+    char *data_name;           /* the output's side file (external data), or NULL */
+    char data_sha256[65];
+    int64_t data_size;
     double seconds;
     int pending;               /* still to convert                */
     int overwrite_own;         /* DST holds our output of an older source */
@@ -633,6 +636,12 @@ static int mig_write_sidecar(const mig_run *run, const mig_file *f)
     mig_set_str(o, "output", f->out_rel);
     json_object_object_add(o, "output_size", json_object_new_int64(f->out_size));
     mig_set_str(o, "output_sha256", f->out_sha256[0] ? f->out_sha256 : NULL);
+    if (f->data_name) {
+        /* ONNX external data: the file beside the output it names. */
+        mig_set_str(o, "output_data", f->data_name);
+        json_object_object_add(o, "output_data_size", json_object_new_int64(f->data_size));
+        mig_set_str(o, "output_data_sha256", f->data_sha256[0] ? f->data_sha256 : NULL);
+    }
     mig_set_str(o, "status", mig_status_names[f->status]);
     mig_set_str(o, "class", f->klass);
     mig_set_str(o, "sklearn_version", f->sklearn_version);
@@ -747,6 +756,13 @@ static int mig_before_commit(void *user, const struct cv_result *r)
             f->out_size = (int64_t)st.st_size;
         if (mig_sha256_file(r->temp_path, f->out_sha256) != 0)
             f->out_sha256[0] = '\0';
+        if (r->side_temp_path[0]) {
+            f->data_name = (char *)r->side_name;
+            if (stat(r->side_temp_path, &st) == 0)
+                f->data_size = (int64_t)st.st_size;
+            if (mig_sha256_file(r->side_temp_path, f->data_sha256) != 0)
+                f->data_sha256[0] = '\0';
+        }
     }
     return mig_write_sidecar(mig_pending_run, f);
 }

@@ -505,8 +505,15 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
         goto done;
     if (rc == SKC_OK && out && j->no_sync)
         skc_output_set_sync(out, 0);
-    if (rc == SKC_OK && out)
+    if (rc == SKC_OK && out) {
         snprintf(r->temp_path, sizeof(r->temp_path), "%s", skc_output_temp_path(out));
+        if (skc_output_side_count(out) > 0) {
+            const char *tmp, *path = skc_output_side_path(out, 0, &tmp), *slash;
+            slash = strrchr(path, '/');
+            snprintf(r->side_temp_path, sizeof(r->side_temp_path), "%s", tmp);
+            snprintf(r->side_name, sizeof(r->side_name), "%s", slash ? slash + 1 : path);
+        }
+    }
     if (rc == SKC_OK && j->before_commit && j->before_commit(j->user, r) != 0) {
         rc = cv_fail(r, SKC_E_IO, CV_WRITE_FAILED, "%s.json: cannot write the sidecar",
                      j->output);

@@ -58,6 +58,8 @@ typedef struct cv_result {
     int verified;
     int warnings;
     char temp_path[4096];        /* the output's temporary file, while before_commit runs */
+    char side_temp_path[4096];   /* and its side file's (ONNX external data), or "" */
+    char side_name[256];         /* the side file's final name, without directory */
     double seconds[CV_PHASES];   /* wall time of each phase (cv_phase)   */
 } cv_result;
 

@@ -260,6 +260,29 @@ def main():
         ok(r.returncode == 2 and not os.path.exists(os.path.join(src, "converted")),
            "DST inside SRC is refused", r.stderr)
 
+        # 7b. ONNX external data: the sidecar names the side file and its hash.
+        src_x, dst_x = os.path.join(work, "src_x"), os.path.join(work, "dst_x")
+        os.makedirs(src_x)
+        rng = np.random.default_rng(3)
+        xw = rng.normal(size=(50, 400))      # 400 weights: a tensor of 1 KiB or more
+        with open(os.path.join(src_x, "clf.pkl"), "wb") as f:
+            pickle.dump(LinearRegression().fit(xw, xw[:, 0]), f, protocol=4)
+        r = run(sk, src_x, "-o", dst_x, "-O", "external_data=true")
+        sc = {}
+        if os.path.exists(os.path.join(dst_x, "clf.onnx.json")):
+            with open(os.path.join(dst_x, "clf.onnx.json")) as f:
+                sc = json.load(f)
+        data = os.path.join(dst_x, "clf.onnx.data")
+        h = size = None
+        if os.path.exists(data):
+            with open(data, "rb") as f:
+                h = hashlib.sha256(f.read()).hexdigest()
+            size = os.path.getsize(data)
+        ok(r.returncode == 0 and h and sc.get("output_data") == "clf.onnx.data" and
+           sc.get("output_data_sha256") == h and sc.get("output_data_size") == size,
+           "external data: the sidecar has the side file's name, size and hash",
+           "%s %s %s" % (r.stderr, sc, h))
+
         # 8. A full disk: each failed write is reported, the run goes on.
         full = os.path.join(work, "full")
         os.makedirs(full)
