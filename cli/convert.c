@@ -472,8 +472,9 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
     cv_lap(r, CV_WRITE, &t0);
     if (rc)
         goto done;
-    /* The disk writes go on while the output is verified. */
-    if (j->verify && !j->no_sync)
+    /* The disk writes go on while the output is verified and the source
+     * hash is waited for. */
+    if (!j->no_sync)
         skc_output_start_flush(out);
     if (j->verify)
         rc = cv_verify(ctx, j, &check, &m, out, r, &back);
