@@ -693,9 +693,9 @@ int skc_verify_finish(skc_verify_job *j, const skc_model *cand, const skc_verify
     nref = ref ? skc_model_output_count(ref) : j->n_ref;
     if ((rc = verify_comparable(cand, err, errlen)))
         goto done;
-    /* When either model takes float32 input, both see X rounded. */
-    want = (verify_wants_f32(ref) || verify_wants_f32(cand)) &&
-           skc_tensor_dtype(j->X) != SKC_DT_STRING;
+    /* When either model takes float32 input, both see X rounded (the
+     * reference's side is j->rounded, known also once it is released). */
+    want = (j->rounded || verify_wants_f32(cand)) && skc_tensor_dtype(j->X) != SKC_DT_STRING;
     if (want && !j->rounded && !j->xr && (rc = verify_round(j->X, &j->xr)))
         goto done;
     in[0] = want ? j->xr : j->X;

@@ -657,6 +657,7 @@ static int tv_released(skc_model *ref, const skc_tensor *X, const skc_model *can
  * kept it. The float64 stump that does not round x itself passes against
  * its float32 twin only through the outputs on the rounded rows made at
  * release, and against itself through those on the rows as given; a
+ * float32 reference's float64 candidate is still given the rounded rows; a
  * changed model still fails; the reference's own evaluation failure is
  * the release's. */
 static void test_verify_release(void **state)
@@ -681,6 +682,9 @@ static void test_verify_release(void **state)
      * as given) */
     assert_int_equal(tv_released(ti_stump(SKC_DT_F64, 0), xt1, u32, &o), 1);
     assert_int_equal(tv_released(ti_stump(SKC_DT_F64, 0), xt1, u64b, &o), 1);
+    /* float32 reference, float64 candidate: the candidate still sees the
+     * rounded rows the reference ran on */
+    assert_int_equal(tv_released(ti_stump(SKC_DT_F32, 0), xt1, u64b, &o), 1);
     /* a changed model fails, released or not; probe rows */
     assert_int_equal(tv_released(ti_classifier_dt(SKC_DT_F64, 0.0), NULL, bad, &o), 0);
     assert_int_equal(tv_released(ti_classifier_dt(SKC_DT_F64, 0.0), NULL, c32, &o), 1);
