@@ -213,6 +213,14 @@ static int tree_scan_ok(const tree_view *v, int64_t t, int64_t *leaves)
     return !bad;
 }
 
+/* The first leaf among nodes [lo, hi), or hi when there is none. */
+static int64_t tree_first_leaf(const tree_view *v, int64_t lo, int64_t hi)
+{
+    while (lo < hi && v->left[lo] >= 0)
+        lo++;
+    return lo;
+}
+
 static void *tree_prove_part(void *arg)
 {
     tree_part *p = arg;
@@ -222,13 +230,8 @@ static void *tree_prove_part(void *arg)
     p->bad = NULL;
     for (t = p->lo; t < p->hi && !p->bad; t++) {
         int64_t lo = v->offsets[t], hi = v->offsets[t + 1];
-        if (leaves < 0) {
-            /* The part's numbering starts at its first leaf. */
-            for (i = lo; i < hi && v->left[i] >= 0; i++)
-                ;
-            if (i < hi)
-                leaves = -1 - (int64_t)v->left[i];
-        }
+        if (leaves < 0 && (i = tree_first_leaf(v, lo, hi)) < hi)
+            leaves = -1 - (int64_t)v->left[i];   /* the part's numbering starts here */
         if (!v->cat_index && leaves >= 0) {
             int64_t at = leaves;
             if (tree_scan_ok(v, t, &at)) {
@@ -241,8 +244,6 @@ static void *tree_prove_part(void *arg)
             int64_t j = i - lo, l = v->left[i], r = v->right[i];
             if (l < 0) {
                 /* A leaf: left = -1 - its row in value, rows in node order. */
-                if (leaves < 0)
-                    leaves = -1 - l;
                 if (r != -1 || -1 - l != leaves) {
                     tree_part_bad(p, tree_leaf_rule, i, l);
                     break;
@@ -292,9 +293,7 @@ static int tree_prove(const skc_step *s, const tree_view *v, char *err, size_t e
         pthread_join(th, NULL);
     if (!a.bad && threaded) {
         /* The second half's first leaf must continue the first half's. */
-        int64_t i, first = v->offsets[b.lo];
-        for (i = first; i < v->n_nodes && v->left[i] >= 0; i++)
-            ;
+        int64_t i = tree_first_leaf(v, v->offsets[b.lo], v->n_nodes);
         if (i < v->n_nodes && -1 - (int64_t)v->left[i] != a.leaves &&
             (!b.bad || b.bad_i > (long long)i))
             tree_part_bad(&b, tree_leaf_rule, i, v->left[i]);
