@@ -322,8 +322,7 @@ static int te_plan(onnx_builder *b, te_step *s, int io)
             s->max_tree = size;
     }
     /* value has one row per leaf (the IR's proof). Whether a split sends
-     * NaN left: a plain sum the compiler vectorises (categorical splits
-     * track nothing). */
+     * NaN left: one branch-free pass (categorical splits track nothing). */
     s->n_leaves = s->n_value_rows;
     {
         int64_t any = 0;
@@ -552,8 +551,8 @@ static size_t te_vlen_upto(int64_t n)
     return sum;
 }
 
-/* The feature and missing lists' bytes where categorical splits read
- * columns of their own (te_col): node by node. */
+/* The feature, true, false and missing lists' bytes where categorical
+ * splits read columns of their own (te_col): node by node. */
 static void te_v3_nodes_count_cat(const te_step *s, size_t *len)
 {
     int64_t i;
@@ -568,9 +567,6 @@ static void te_v3_nodes_count_cat(const te_step *s, size_t *len)
     }
 }
 
-/* What te_v3_nodes_write writes, list by list: ids by tree in closed form,
- * the rest in loops the compiler vectorises (categorical columns take
- * the walk). */
 /* Four int32 lanes (GCC and clang vector extensions; plain SSE2 on
  * x86-64): the counts below are sums over millions of nodes, and the
  * compiler's -O2 does not vectorise them by itself. */
@@ -623,6 +619,8 @@ static void te_v3_nodes_count_x(const te_step *s, size_t *len)
     len[TE_FALSE] += (size_t)(n + eb);
 }
 
+/* What te_v3_nodes_write writes, list by list: ids by tree in closed form,
+ * the rest four nodes at a time (categorical columns node by node). */
 static void te_v3_nodes_count(const te_step *s, size_t *len)
 {
     size_t m = 0;
@@ -766,27 +764,19 @@ static int64_t te_leaves_in(const int32_t *left, int64_t lo, int64_t hi)
 typedef double te_f64x2 __attribute__((vector_size(16)));
 typedef int64_t te_i64x2 __attribute__((vector_size(16)));
 
-/* Value rows [r0, r1) whose column @p k votes (scale * value is not zero). */
-static int64_t te_voting_col(const te_step *s, int64_t r0, int64_t r1, int64_t k)
-{
-    int64_t c = 0;
-
-    for (; r0 < r1; r0++)
-        c += s->scale * s->value[r0 * s->width + k] != 0.0;
-    return c;
-}
-
-/* te_voting_col for every column k < width (at most TE_VOTE_COLS) into
- * c[k]; a two-column value (a binary classifier) two lanes at a time. */
+/* Per column k0 + k of value (k < kn <= TE_VOTE_COLS), the rows [r0, r1)
+ * where it votes (scale * value is not zero) into c[k]; the two columns
+ * of a binary classifier's value two lanes at a time. */
 #define TE_VOTE_COLS 16
-static void te_voting(const te_step *s, int64_t r0, int64_t r1, int64_t *c)
+static void te_voting(const te_step *s, int64_t r0, int64_t r1, int64_t k0, int64_t kn,
+                      int64_t *c)
 {
     const double *value = s->value, scale = s->scale;
     int64_t w = s->width, k;
 
-    for (k = 0; k < w; k++)
+    for (k = 0; k < kn; k++)
         c[k] = 0;
-    if (w == 2) {
+    if (w == 2 && kn == 2) {
         te_i64x2 acc = { 0, 0 };
         te_f64x2 sc = { scale, scale }, zero = { 0.0, 0.0 };
         for (; r0 < r1; r0++) {
@@ -799,22 +789,23 @@ static void te_voting(const te_step *s, int64_t r0, int64_t r1, int64_t *c)
         return;
     }
     for (; r0 < r1; r0++)
-        for (k = 0; k < w; k++)
-            c[k] += scale * value[r0 * w + k] != 0.0;
+        for (k = 0; k < kn; k++)
+            c[k] += scale * value[r0 * w + k0 + k] != 0.0;
 }
 
 /* What te_v3_votes_at counts, without its walk: leaves number the value
  * rows in node order (the structure skc_model_validate proved), so a
- * tree's votes are counted on its rows, and the node ids of 2, 3, ...
- * bytes belong to the leaves after the first 2^7, 2^14, ... nodes. Every
- * loop is a plain sum the compiler vectorises. */
+ * tree's votes are counted on its rows (te_voting, a block of columns at
+ * a time), and the node ids of 2, 3, ... bytes belong to the leaves after
+ * the first 2^7, 2^14, ... nodes. */
 static void te_v3_votes_count(const te_step *s, size_t *len)
 {
     int64_t t, k, votes = 0, last = s->n_nodes - 1, base = 0;
 
     for (t = 0; t < s->n_trees; t++) {
         int64_t lo = s->offsets[t], hi = s->offsets[t + 1], pre[4], np = 0, at = lo, acc = 0;
-        int64_t leaves, cnt = 0, b, q, on[TE_VOTE_COLS], pon[4][TE_VOTE_COLS];
+        int64_t leaves, cnt = 0, b, q, k0, kn, on[TE_VOTE_COLS], pon[4][TE_VOTE_COLS];
+        int64_t cols = s->gather ? 1 : s->width;
         size_t node = 0, col = 0;
         for (b = 1 << 7; b < hi - lo && np < 4; b <<= 7) {
             acc += te_leaves_in(s->left, at, lo + b);
@@ -822,20 +813,21 @@ static void te_v3_votes_count(const te_step *s, size_t *len)
             pre[np++] = acc;
         }
         leaves = acc + te_leaves_in(s->left, at, hi);
-        if (!s->gather && s->width <= TE_VOTE_COLS) {
-            te_voting(s, base, base + leaves, on);
-            for (q = 0; q < np; q++)
-                te_voting(s, base, base + pre[q], pon[q]);
-        }
-        for (k = 0; k < (s->gather ? 1 : s->width); k++) {
-            int wide = !s->gather && s->width > TE_VOTE_COLS;
-            int64_t ok = s->gather ? leaves : wide ? te_voting_col(s, base, base + leaves, k) : on[k];
-            node += (size_t)ok;
-            for (q = 0; q < np; q++)
-                node += (size_t)(ok - (s->gather ? pre[q] : wide ?
-                                       te_voting_col(s, base, base + pre[q], k) : pon[q][k]));
-            cnt += ok;
-            col += (size_t)ok * te_vlen((uint64_t)(s->gather ? t : te_target_col(s, t, k)));
+        for (k0 = 0; k0 < cols; k0 += TE_VOTE_COLS) {
+            kn = cols - k0 < TE_VOTE_COLS ? cols - k0 : TE_VOTE_COLS;
+            if (!s->gather) {
+                te_voting(s, base, base + leaves, k0, kn, on);
+                for (q = 0; q < np; q++)
+                    te_voting(s, base, base + pre[q], k0, kn, pon[q]);
+            }
+            for (k = 0; k < kn; k++) {
+                int64_t ok = s->gather ? leaves : on[k];
+                node += (size_t)ok;
+                for (q = 0; q < np; q++)
+                    node += (size_t)(ok - (s->gather ? pre[q] : pon[q][k]));
+                cnt += ok;
+                col += (size_t)ok * te_vlen((uint64_t)(s->gather ? t : te_target_col(s, t, k0 + k)));
+            }
         }
         len[TE_VOTE_TREE] += (size_t)cnt * te_vlen((uint64_t)t);
         len[TE_VOTE_NODE] += node;
