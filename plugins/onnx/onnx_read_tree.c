@@ -428,6 +428,17 @@ static int tl_next_str(tl_cur *c, const uint8_t **s, size_t *len)
     return tl_next(c, &dummy, &f, s, len);
 }
 
+/* How many varints end among the 8 bytes at @p p: a varint ends at each
+ * byte below 0x80 (one bit per such byte, summed by a multiply). */
+static int64_t tl_ends8(const uint8_t *p)
+{
+    uint64_t w;
+
+    memcpy(&w, p, 8);
+    w = ~w & UINT64_C(0x8080808080808080);
+    return (int64_t)(((w >> 7) * UINT64_C(0x0101010101010101)) >> 56);
+}
+
 /* How many values the list holds; -1 when its framing is damaged (a
  * packed run that ends inside a varint or a float). */
 static int64_t tl_count(const onnx_span *sp)
@@ -461,13 +472,8 @@ static int64_t tl_count(const onnx_span *sp)
             /* A varint ends at each byte below 0x80. */
             if (sublen && (sub[sublen - 1] & 0x80))
                 return -1;
-            for (i = 0; i + 8 <= sublen; i += 8) {
-                uint64_t w;
-                memcpy(&w, sub + i, 8);
-                w = ~w & UINT64_C(0x8080808080808080);   /* one bit per ending byte */
-                w = (w >> 7) * UINT64_C(0x0101010101010101);
-                count += (int64_t)(w >> 56);
-            }
+            for (i = 0; i + 8 <= sublen; i += 8)
+                count += tl_ends8(sub + i);
             for (; i < sublen; i++)
                 count += sub[i] < 0x80;
         }
@@ -881,11 +887,8 @@ static int tl_skip(tl_cur *c, int64_t k)
     while (k > 0) {
         if (c->qpos < c->qn && c->fld == TL_INTS) {
             size_t pos = c->qpos;
-            for (; k > 8 && pos + 8 <= c->qn; pos += 8) {
-                uint64_t w;
-                memcpy(&w, c->q + pos, 8);
-                k -= __builtin_popcountll(~w & UINT64_C(0x8080808080808080));
-            }
+            for (; k > 8 && pos + 8 <= c->qn; pos += 8)
+                k -= tl_ends8(c->q + pos);
             for (; k > 0 && pos < c->qn; pos++)
                 k -= c->q[pos] < 0x80;
             if (k < 0)
