@@ -94,11 +94,18 @@ static const uint8_t *tr_field_bytes(const tr_field *f, int64_t i, uint8_t *b)
     return b;
 }
 
+/* The common case of tr_i64 and tr_f64: a native-order 8-byte field
+ * (every sklearn tree on a little-endian host), read inline. */
+static inline int tr_fast_field(const tr_field *f)
+{
+    return f->present && f->size == 8 && !f->swap;
+}
+
 static double tr_f64_any(const tr_field *f, int64_t i);
 
 static inline double tr_f64(const tr_field *f, int64_t i)
 {
-    if (f->size == 8 && !f->swap) {
+    if (tr_fast_field(f)) {
         double d;
         memcpy(&d, f->base + (size_t)i * f->stride + f->off, 8);
         return d;
@@ -124,11 +131,10 @@ static double tr_f64_any(const tr_field *f, int64_t i)
 
 static int64_t tr_i64_any(const tr_field *f, int64_t i);
 
-/* The common case (native-order 8-byte fields: every sklearn tree on a
- * little-endian host) inline, the rest through the general readers. */
+/* tr_fast_field inline, the rest through the general readers. */
 static inline int64_t tr_i64(const tr_field *f, int64_t i)
 {
-    if (f->size == 8 && !f->swap && f->present) {
+    if (tr_fast_field(f)) {
         int64_t v;
         memcpy(&v, f->base + (size_t)i * f->stride + f->off, 8);
         return v;
@@ -426,7 +432,6 @@ static int tr_leaf_values(sk_ctx *c, const tr_tree *t, const tr_leaf *sp, int64_
     return SKC_OK;
 }
 
-/* Append one sklearn tree. */
 static int64_t tr_tree_leaves(const tr_tree *t);
 
 static int tr_not_binary(sk_ctx *c, const tr_ens *e, const tr_tree *t)
@@ -437,14 +442,9 @@ static int tr_not_binary(sk_ctx *c, const tr_ens *e, const tr_tree *t)
 }
 
 /* Whether tr_ens_fast can take tree @p t: 8-byte node fields in host
- * order (tr_i64's and tr_f64's common case), a one-byte missing flag or
- * none, values as native doubles, and leaves that are a classifier's
- * normalised class row or a regressor's values, with no column maps. */
-static int tr_fast_field(const tr_field *f)
-{
-    return f->present && f->size == 8 && !f->swap;
-}
-
+ * order (tr_fast_field), a one-byte missing flag or none, values as
+ * native doubles, and leaves that are a classifier's normalised class row
+ * or a regressor's values, with no column maps. */
 static int tr_ens_fast_ok(const tr_tree *t, const tr_leaf *sp)
 {
     return tr_fast_field(&t->left) && tr_fast_field(&t->right) &&
@@ -518,6 +518,7 @@ static int64_t tr_ens_fast(tr_ens *e, const tr_tree *t, const tr_leaf *sp, int64
     return i;
 }
 
+/* Append one sklearn tree. */
 static int tr_ens_add(sk_ctx *c, tr_ens *e, const tr_tree *t, const tr_leaf *sp)
 {
     int32_t *depth = NULL;
