@@ -449,12 +449,11 @@ int cv_convert(skc_context *ctx, const cv_job *j, cv_result *r)
      * model is written and verified, and is appended at the end. */
     check.release = cv_can_append(j);
     defer_hash = !j->dry_run && check.release;
-    if ((rc = cv_read(ctx, j, &rf, defer_hash, r, &rs, &m))) {
-        if (rf)
-            snprintf(r->reader, sizeof(r->reader), "%s", rf->name);
+    rc = cv_read(ctx, j, &rf, defer_hash, r, &rs, &m);
+    if (rf)
+        snprintf(r->reader, sizeof(r->reader), "%s", rf->name);
+    if (rc)
         goto done;
-    }
-    snprintf(r->reader, sizeof(r->reader), "%s", rf->name);
     r->warnings += skc_session_warning_count(rs);
     cv_meta(m, "producer.sklearn_version", r->sklearn_version, sizeof(r->sklearn_version));
     cv_meta(m, "source.class", r->source_class, sizeof(r->source_class));

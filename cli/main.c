@@ -184,7 +184,7 @@ int help_command(const char *cmd)
 
 /* Large blocks from the heap, and freed memory kept for the next: a
  * conversion frees the source model before it reads its output back
- * (convert.c, cv_can_release), and the read-back then reuses those pages
+ * (convert.c, cv_can_append), and the read-back then reuses those pages
  * instead of faulting in fresh ones (0.1 s of kernel time for a 300 MB
  * forest). Blocks above glibc's largest threshold (32 MB) are still
  * mapped on their own. */

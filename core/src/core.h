@@ -85,10 +85,8 @@ SKCI_HIDDEN void skci_errf(char *err, size_t errlen, const char *fmt, ...)
 
 /* Start the disk writes of a file stream without waiting (stream.c). */
 SKCI_HIDDEN void skci_stream_start_flush(skc_stream *s);
-/* A stream's file descriptor when it reads a regular file (else -1), and
- * its size in bytes. */
+/* A stream's file descriptor when it reads a regular file, else -1. */
 SKCI_HIDDEN int skci_stream_fd(const skc_stream *s);
-SKCI_HIDDEN size_t skci_stream_size(const skc_stream *s);
 
 /* The SHA-256 of a stream's bytes (hash.c): started on a thread of its
  * own for a large input; _finish waits and gives 64 hex digits, or NULL

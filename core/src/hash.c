@@ -70,16 +70,14 @@ int skci_hash_start(skc_stream *in, skci_hash **out)
 
     if (!h)
         return SKC_E_NOMEM;
-    h->fd = -1;
     atomic_init(&h->stop, 0);
-    if (fd >= 0) {
-        h->fd = dup(fd);
-        h->size = skci_stream_size(in);
-    }
-    if (h->fd < 0 && (rc = skc_stream_map(in, &h->data, &h->size)) != SKC_OK) {
+    /* A mapped file's size without touching its pages; other streams'
+     * bytes (slurped if need be). */
+    if ((rc = skc_stream_map(in, &h->data, &h->size)) != SKC_OK) {
         free(h);
         return rc;
     }
+    h->fd = fd >= 0 ? dup(fd) : -1;
     h->threaded = h->size >= HASH_THREAD_MIN && skc_threads() > 1 &&
                   pthread_create(&h->thread, NULL, hash_main, h) == 0;
     *out = h;

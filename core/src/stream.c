@@ -474,11 +474,6 @@ int skci_stream_fd(const skc_stream *s)
     return s && s->kind == STREAM_MAPPED ? s->fd : -1;
 }
 
-size_t skci_stream_size(const skc_stream *s)
-{
-    return s ? s->size : 0;
-}
-
 const char *skc_stream_path(const skc_stream *s)
 {
     return s ? s->path : NULL;
